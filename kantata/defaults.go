@@ -1,0 +1,16 @@
+// Package kantata knows Kantata OX's own facts: its endpoints and how to ask
+// which user a token belongs to.
+package kantata
+
+// Kantata OX's documented OAuth 2.0 endpoints (developer.kantata.com,
+// "Obtaining tokens for users") and its API base.
+const (
+	DefaultAuthURL    = "https://app.mavenlink.com/oauth/authorize"
+	DefaultTokenURL   = "https://app.mavenlink.com/oauth/token"
+	DefaultAPIBaseURL = "https://api.mavenlink.com"
+)
+
+// DefaultRedirectPort is the loopback port of the callback URL users register
+// in Kantata. Kantata matches the callback URL exactly, so the port is fixed;
+// it sits below 49152 because Windows reserves dynamic ranges above it.
+const DefaultRedirectPort = 38917

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs a command the way `make test` runs the tests: inside a private D-Bus
+# session with a GNOME Keyring unlocked in a throw-away HOME, and with Xvfb on a
+# free display. Usage: scripts/test-env.sh go test ./...
+set -euo pipefail
+
+if [ "${KC_TEST_ENV_INNER:-}" != 1 ]; then
+	for tool in dbus-run-session gnome-keyring-daemon Xvfb; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			echo "test-env: '$tool' is missing; install it with: apt-get install -y gnome-keyring dbus-x11 xvfb" >&2
+			exit 1
+		fi
+	done
+	# Keep the real module and build caches: the throw-away HOME would
+	# otherwise re-download every module and rebuild Fyne's C code.
+	GOPATH=$(go env GOPATH) GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE)
+	export GOPATH GOMODCACHE GOCACHE
+	tmp_home=$(mktemp -d "${TMPDIR:-/tmp}/kantata-connect-test.XXXXXX")
+	trap 'rm -rf "$tmp_home"' EXIT
+	mkdir -m 700 "$tmp_home/run"
+	# Not exec: the trap must run to remove the throw-away HOME.
+	HOME="$tmp_home" XDG_DATA_HOME="$tmp_home/.local/share" XDG_CONFIG_HOME="$tmp_home/.config" \
+		XDG_RUNTIME_DIR="$tmp_home/run" KC_TEST_ENV_INNER=1 \
+		dbus-run-session -- "$0" "$@"
+	exit $?
+fi
+
+# Unlock a fresh login keyring with a throw-away password.
+echo -n "kantata-connect-test" | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+
+# Xvfb on the first free display from :90 up.
+display=""
+for n in $(seq 90 140); do
+	if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then
+		display=":$n"
+		break
+	fi
+done
+if [ -z "$display" ]; then
+	echo "test-env: no free X display between :90 and :140" >&2
+	exit 1
+fi
+Xvfb "$display" -screen 0 1280x1024x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+trap 'kill "$xvfb_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+	[ -e "/tmp/.X11-unix/X${display#:}" ] && break
+	sleep 0.1
+done
+export DISPLAY="$display"
+export KANTATA_CONNECT_TEST_ENV=1
+
+"$@"
