@@ -1,0 +1,221 @@
+// Package browsertest drives one real headless Chromium (through chromedp)
+// for tests: it opens an authorization URL, clicks Authorize or Deny the way
+// a user would, and reports the text of the page the browser ends on.
+//
+// It is a normal (non-_test) package so other packages' tests can import it;
+// nothing outside tests should.
+package browsertest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// DefaultExecPath is where Debian's chromium package puts the browser.
+const DefaultExecPath = "/usr/bin/chromium"
+
+// Hang guards. They bound how long a broken run waits; no test asserts on them.
+const (
+	startTimeout  = 60 * time.Second
+	actionTimeout = 30 * time.Second
+	resultTimeout = 90 * time.Second
+)
+
+// Browser is one headless Chromium. Each action runs in its own tab, so
+// actions may run concurrently.
+type Browser struct {
+	ctx    context.Context // the browser's root chromedp context
+	cancel context.CancelFunc
+
+	wg      sync.WaitGroup // running opener actions
+	mu      sync.Mutex
+	last    *pending
+	opened  []string
+	closing bool
+}
+
+type pending struct {
+	done chan struct{}
+	text string
+	err  error
+}
+
+// ExecPath returns the Chromium binary the tests use: $CHROMIUM_PATH if set,
+// else DefaultExecPath.
+func ExecPath() string {
+	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
+		return p
+	}
+	return DefaultExecPath
+}
+
+// New starts one headless Chromium with a fresh profile; t.Cleanup closes it.
+// A missing browser fails the test (never skips it).
+func New(t testing.TB) *Browser {
+	t.Helper()
+	path := ExecPath()
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+		t.Fatal("chromium not found: install it with apt-get install -y chromium")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox, // tests run as root in a container
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	b := &Browser{ctx: ctx, cancel: func() { cancel(); allocCancel() }}
+
+	// The first Run starts the browser and binds its life to ctx, so it
+	// cannot carry a timeout itself: guard it from outside.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			b.cancel()
+			t.Fatalf("start chromium %s: %v", path, err)
+		}
+	case <-time.After(startTimeout):
+		b.cancel()
+		t.Fatalf("start chromium %s: no answer after %v", path, startTimeout)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// Close stops the browser after its running opener actions end (they end
+// quickly: closing the browser fails them). Idempotent.
+func (b *Browser) Close() {
+	b.mu.Lock()
+	if b.closing {
+		b.mu.Unlock()
+		return
+	}
+	b.closing = true
+	b.mu.Unlock()
+	b.cancel()
+	b.wg.Wait()
+}
+
+// Authorize opens url in a new tab, clicks the #authorize button and returns
+// the text of the page the browser ends on (usually the app's callback page).
+func (b *Browser) Authorize(url string) (string, error) { return b.clickThrough(url, "authorize") }
+
+// Deny is Authorize clicking #deny instead.
+func (b *Browser) Deny(url string) (string, error) { return b.clickThrough(url, "deny") }
+
+// Visit opens url in a new tab and returns the page's body text.
+func (b *Browser) Visit(url string) (string, error) {
+	ctx, done := b.tab()
+	defer done()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return "", fmt.Errorf("browsertest: open %s: %w", url, err)
+	}
+	return bodyText(ctx)
+}
+
+func (b *Browser) clickThrough(url, buttonID string) (string, error) {
+	ctx, done := b.tab()
+	defer done()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return "", fmt.Errorf("browsertest: open %s: %w", url, err)
+	}
+	// Fail fast with the page text when there is no button (an error page),
+	// rather than letting Click wait for it until the hang guard.
+	present, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+		fmt.Sprintf("document.getElementById(%q) !== null", buttonID)))
+	if err != nil {
+		return "", fmt.Errorf("browsertest: look for #%s: %w", buttonID, err)
+	}
+	if !present {
+		text, _ := bodyText(ctx)
+		return text, fmt.Errorf("browsertest: no #%s button on the page at %s", buttonID, url)
+	}
+	// RunResponse returns once the navigation the click starts (form POST,
+	// redirect to the callback) has loaded.
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID(buttonID))); err != nil {
+		text, _ := bodyText(ctx)
+		return text, fmt.Errorf("browsertest: click #%s: %w", buttonID, err)
+	}
+	return bodyText(ctx)
+}
+
+// tab opens a new tab whose actions end after actionTimeout.
+func (b *Browser) tab() (context.Context, func()) {
+	tabCtx, tabCancel := chromedp.NewContext(b.ctx)
+	ctx, cancel := context.WithTimeout(tabCtx, actionTimeout)
+	return ctx, func() { cancel(); tabCancel() }
+}
+
+func bodyText(ctx context.Context) (string, error) {
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	if err != nil {
+		return "", fmt.Errorf("browsertest: read page text: %w", err)
+	}
+	return text, nil
+}
+
+// Opener returns a function with the shape of oauth.Opener. Like launching a
+// real browser, it returns nil at once and runs action(b, url) in the
+// background; LastResult returns what the action returned.
+func (b *Browser) Opener(action func(b *Browser, url string) (string, error)) func(url string) error {
+	return func(url string) error {
+		p := &pending{done: make(chan struct{})}
+		b.mu.Lock()
+		if b.closing {
+			b.mu.Unlock()
+			return errors.New("browsertest: browser is closed")
+		}
+		b.last = p
+		b.opened = append(b.opened, url)
+		b.wg.Add(1)
+		b.mu.Unlock()
+		go func() {
+			defer b.wg.Done()
+			defer close(p.done)
+			p.text, p.err = action(b, url)
+		}()
+		return nil
+	}
+}
+
+// LastResult waits for the action the last opener call started and returns
+// its result. It is an error if no opener was called or the action hangs.
+func (b *Browser) LastResult() (string, error) {
+	b.mu.Lock()
+	p := b.last
+	b.mu.Unlock()
+	if p == nil {
+		return "", errors.New("browsertest: the opener was never called")
+	}
+	t := time.NewTimer(resultTimeout)
+	defer t.Stop()
+	select {
+	case <-p.done:
+		return p.text, p.err
+	case <-t.C:
+		return "", fmt.Errorf("browsertest: the browser action did not finish within %v", resultTimeout)
+	}
+}
+
+// Opened returns the URLs given to openers, in call order.
+func (b *Browser) Opened() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.opened...)
+}

@@ -1,0 +1,650 @@
+// Package fakekantata is a stand-in Kantata OX for tests: a real OAuth 2.0
+// authorization server (ory/fosite: authorization-code grant, optional PKCE,
+// client_secret_post and client_secret_basic) plus the users/me identity
+// endpoint, served on 127.0.0.1. Switches make the token and users/me
+// endpoints fail the ways the real service can.
+//
+// It is a normal (non-_test) package so other packages' tests can import it;
+// nothing outside tests should.
+package fakekantata
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/compose"
+)
+
+// TokenMode selects how the token endpoint answers.
+type TokenMode int
+
+const (
+	TokenOK          TokenMode = iota // real fosite token endpoint
+	TokenServerError                  // HTTP 500
+	TokenGarbage                      // HTTP 200 with an HTML (non-JSON) body
+	TokenSlow                         // sleeps SetSlowDelay, then answers normally
+)
+
+// MeMode selects how GET /api/v1/users/me.json answers.
+type MeMode int
+
+const (
+	MeOK           MeMode = iota // validates the bearer token and returns its user
+	MeUnauthorized               // 401 with Kantata's body, whatever the token
+	MeRateLimited                // 429 with Retry-After: 0 for the next SetRateLimitCount requests, then as MeOK
+	MeServerError                // 500
+	MeSlow                       // sleeps SetSlowDelay, then answers as MeOK
+	MeBadJSON                    // 200 with valid JSON that is not Kantata's shape
+	MeOversized                  // 200 with a Kantata-shaped body larger than 5 MiB
+)
+
+// Defaults for the identity users/me returns.
+const (
+	DefaultUserID   = "12345"
+	DefaultFullName = "Jane Doe"
+	DefaultEmail    = "jane@example.com"
+)
+
+// OversizedBodyBytes is the minimum size of the MeOversized body.
+const OversizedBodyBytes = 6 << 20
+
+// UnauthorizedBody is what Kantata answers (HTTP 401) for a bad or revoked token.
+const UnauthorizedBody = `{"errors":[{"type":"oauth","message":"Invalid OAuth 2 Request"}]}`
+
+// User is the identity users/me reports for a token.
+type User struct {
+	ID, FullName, Email string
+}
+
+// Server is a running fake Kantata. All methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL, e.g. http://127.0.0.1:PORT.
+	URL string
+
+	ts       *httptest.Server
+	provider fosite.OAuth2Provider
+	store    *store
+	closing  chan struct{}
+
+	mu             sync.Mutex
+	clients        map[string]*client
+	user           User
+	issueRefresh   bool
+	tokenMode      TokenMode
+	meMode         MeMode
+	rateLimitLeft  int
+	slowDelay      time.Duration
+	codeLifespan   time.Duration
+	tokenRequests  int
+	meRequests     int
+	authRequests   int
+	lastAuthQuery  url.Values
+	lastTokenForm  url.Values
+	lastTokenBasic bool
+}
+
+// New starts a fake Kantata on 127.0.0.1; t.Cleanup stops it.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{
+		closing:       make(chan struct{}),
+		clients:       map[string]*client{},
+		user:          User{DefaultUserID, DefaultFullName, DefaultEmail},
+		rateLimitLeft: 1,
+		slowDelay:     5 * time.Second,
+		codeLifespan:  5 * time.Minute, // Kantata: "valid for about 5 minutes"
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		t.Fatalf("fakekantata: random secret: %v", err)
+	}
+	cfg := &fosite.Config{
+		// Kantata tokens do not expire; fosite insists on a lifespan, so make
+		// it long enough never to matter in a test.
+		AccessTokenLifespan:   365 * 24 * time.Hour,
+		RefreshTokenLifespan:  365 * 24 * time.Hour,
+		AuthorizeCodeLifespan: s.codeLifespan,
+		GlobalSecret:          secret,
+		HashCost:              4, // bcrypt.MinCost: keeps -race tests fast
+		ScopeStrategy:         fosite.ExactScopeStrategy,
+		// Kantata does not require PKCE; a challenge that was sent is still verified.
+		EnforcePKCE:                    false,
+		EnablePKCEPlainChallengeMethod: true,
+		// Refresh tokens are gated per client by SetIssueRefreshToken, not by scope.
+		RefreshTokenScopes: []string{},
+		// Kantata does not require state; fosite's default demands 8+ characters.
+		MinParameterEntropy: -1,
+	}
+	s.store = newStore(s)
+	s.provider = compose.Compose(cfg, s.store, compose.NewOAuth2HMACStrategy(cfg),
+		compose.OAuth2AuthorizeExplicitFactory,
+		compose.OAuth2RefreshTokenGrantFactory,
+		compose.OAuth2TokenIntrospectionFactory,
+		compose.OAuth2TokenRevocationFactory,
+		compose.OAuth2PKCEFactory,
+	)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/oauth/authorize", s.handleAuthorize)
+	mux.HandleFunc("/oauth/token", s.handleToken)
+	mux.HandleFunc("/oauth/revoke", s.handleRevoke)
+	mux.HandleFunc("/api/v1/users/me.json", s.handleMe)
+	s.ts = httptest.NewServer(mux) // listens on 127.0.0.1
+	s.URL = s.ts.URL
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server; slow handlers are released at once. Idempotent.
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.closing:
+		s.mu.Unlock()
+		return
+	default:
+		close(s.closing)
+	}
+	s.mu.Unlock()
+	s.ts.CloseClientConnections()
+	s.ts.Close()
+}
+
+// AuthURL is the authorization endpoint.
+func (s *Server) AuthURL() string { return s.URL + "/oauth/authorize" }
+
+// TokenURL is the token endpoint.
+func (s *Server) TokenURL() string { return s.URL + "/oauth/token" }
+
+// RevokeURL is the token revocation endpoint (RFC 7009).
+func (s *Server) RevokeURL() string { return s.URL + "/oauth/revoke" }
+
+// APIBaseURL is the API base; it serves /api/v1/users/me.json.
+func (s *Server) APIBaseURL() string { return s.URL }
+
+// MeURL is the full users/me URL.
+func (s *Server) MeURL() string { return s.URL + "/api/v1/users/me.json" }
+
+// AddClient registers (or replaces) a confidential client. Redirect URIs are
+// matched exactly, port included.
+func (s *Server) AddClient(id, secret string, redirectURIs ...string) {
+	hash, err := (&fosite.BCrypt{Config: &fosite.Config{HashCost: 4}}).Hash(context.Background(), []byte(secret))
+	if err != nil {
+		panic(fmt.Sprintf("fakekantata: hash client secret: %v", err))
+	}
+	c := &client{
+		DefaultClient: &fosite.DefaultClient{
+			ID:            id,
+			Secret:        hash,
+			RedirectURIs:  slices.Clone(redirectURIs),
+			ResponseTypes: []string{"code"},
+		},
+		srv: s,
+	}
+	s.mu.Lock()
+	s.clients[id] = c
+	s.mu.Unlock()
+}
+
+// SetUser sets the identity users/me returns for tokens issued from now on.
+func (s *Server) SetUser(id, fullName, email string) {
+	s.mu.Lock()
+	s.user = User{id, fullName, email}
+	s.mu.Unlock()
+}
+
+// RevokeAll makes every access and refresh token issued so far invalid, as
+// when a user revokes the app's access in Kantata.
+func (s *Server) RevokeAll() {
+	s.store.revokeAll()
+}
+
+// SetIssueRefreshToken controls whether token responses carry a refresh
+// token (Kantata documents none; off by default).
+func (s *Server) SetIssueRefreshToken(on bool) {
+	s.mu.Lock()
+	s.issueRefresh = on
+	s.mu.Unlock()
+}
+
+// SetTokenMode sets how the token endpoint answers.
+func (s *Server) SetTokenMode(m TokenMode) {
+	s.mu.Lock()
+	s.tokenMode = m
+	s.mu.Unlock()
+}
+
+// SetMeMode sets how users/me answers. Setting MeRateLimited does not reset
+// the count given to SetRateLimitCount.
+func (s *Server) SetMeMode(m MeMode) {
+	s.mu.Lock()
+	s.meMode = m
+	s.mu.Unlock()
+}
+
+// SetRateLimitCount sets how many 429s MeRateLimited answers before it lets
+// requests through (default 1); a large n means always 429.
+func (s *Server) SetRateLimitCount(n int) {
+	s.mu.Lock()
+	s.rateLimitLeft = n
+	s.mu.Unlock()
+}
+
+// SetSlowDelay sets how long TokenSlow and MeSlow sleep (default 5s). A
+// sleeping handler returns early when its client goes away or the server closes.
+func (s *Server) SetSlowDelay(d time.Duration) {
+	s.mu.Lock()
+	s.slowDelay = d
+	s.mu.Unlock()
+}
+
+// SetCodeLifespan sets how long authorization codes issued from now on stay
+// valid (default 5 minutes, like Kantata). Use a negative value to issue
+// already-expired codes.
+func (s *Server) SetCodeLifespan(d time.Duration) {
+	s.mu.Lock()
+	s.codeLifespan = d
+	s.mu.Unlock()
+}
+
+// TokenRequests counts requests to the token endpoint.
+func (s *Server) TokenRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenRequests
+}
+
+// MeRequests counts requests to users/me.
+func (s *Server) MeRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.meRequests
+}
+
+// AuthorizeRequests counts requests (GET and POST) to the authorize endpoint.
+func (s *Server) AuthorizeRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authRequests
+}
+
+// LastAuthorizeQuery returns the query of the last GET to the authorize
+// endpoint (to check state, code_challenge, redirect_uri sent by a client).
+func (s *Server) LastAuthorizeQuery() url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return cloneValues(s.lastAuthQuery)
+}
+
+// LastTokenRequest returns the form of the last token request with
+// client_secret replaced by "REDACTED" when present, and whether the client
+// authenticated with an HTTP Basic header.
+func (s *Server) LastTokenRequest() (form url.Values, basicAuth bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return cloneValues(s.lastTokenForm), s.lastTokenBasic
+}
+
+func cloneValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+// sleep waits the slow delay; false if the client left or the server closed.
+func (s *Server) sleep(r *http.Request) bool {
+	s.mu.Lock()
+	d := s.slowDelay
+	s.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
+	return false
+}
+
+// ---- fosite plumbing -------------------------------------------------------
+
+// client makes the refresh_token grant type follow SetIssueRefreshToken at
+// the moment fosite asks, so the switch works for clients added earlier.
+type client struct {
+	*fosite.DefaultClient
+	srv *Server
+}
+
+func (c *client) GetGrantTypes() fosite.Arguments {
+	c.srv.mu.Lock()
+	defer c.srv.mu.Unlock()
+	if c.srv.issueRefresh {
+		return fosite.Arguments{"authorization_code", "refresh_token"}
+	}
+	return fosite.Arguments{"authorization_code"}
+}
+
+// session carries the identity a token was issued for.
+type session struct {
+	fosite.DefaultSession
+	User User
+}
+
+func (s *session) Clone() fosite.Session {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	if d, ok := s.DefaultSession.Clone().(*fosite.DefaultSession); ok && d != nil {
+		c.DefaultSession = *d
+	}
+	return &c
+}
+
+// ---- /oauth/authorize ------------------------------------------------------
+
+var consentPage = template.Must(template.New("consent").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Authorize application - Kantata OX (fake)</title></head>
+<body>
+<h1>Authorization required</h1>
+<p>Authorize <strong id="client-id">{{.ClientID}}</strong> to use your Kantata OX account?</p>
+<form method="post" action="/oauth/authorize">
+{{range .Params}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
+{{end}}<button type="submit" id="authorize" name="decision" value="authorize">Authorize</button>
+<button type="submit" id="deny" name="decision" value="deny">Deny</button>
+</form>
+</body></html>
+`))
+
+var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Kantata OX (fake) - error</title></head>
+<body>
+<h1>An error has occurred</h1>
+<p id="error">{{.Error}}</p>
+<p id="error-description">{{.Description}}</p>
+</body></html>
+`))
+
+type param struct{ Name, Value string }
+
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.writeErrorPage(w, "invalid_request", "The request could not be parsed.")
+		return
+	}
+	s.mu.Lock()
+	s.authRequests++
+	if r.Method == http.MethodGet {
+		s.lastAuthQuery = cloneValues(r.URL.Query())
+	}
+	s.mu.Unlock()
+
+	// fosite accepts any port on a registered loopback URI (RFC 8252 7.3);
+	// Kantata is assumed to match exactly, so check first.
+	if ru := r.Form.Get("redirect_uri"); ru != "" {
+		s.mu.Lock()
+		c, ok := s.clients[r.Form.Get("client_id")]
+		s.mu.Unlock()
+		if ok && !slices.Contains(c.RedirectURIs, ru) {
+			s.writeErrorPage(w, "invalid_redirect_uri", "The redirect uri included is not valid.")
+			return
+		}
+	}
+
+	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
+	if err != nil {
+		s.writeAuthorizeError(w, r, ar, err)
+		return
+	}
+
+	if r.Method == http.MethodGet {
+		s.writeConsent(w, r, ar)
+		return
+	}
+	switch r.PostForm.Get("decision") {
+	case "authorize":
+		s.mu.Lock()
+		user := s.user
+		s.mu.Unlock()
+		sess := &session{DefaultSession: fosite.DefaultSession{Subject: user.ID, Username: user.Email}, User: user}
+		resp, err := s.provider.NewAuthorizeResponse(ctx, ar, sess)
+		if err != nil {
+			s.writeAuthorizeError(w, r, ar, err)
+			return
+		}
+		s.provider.WriteAuthorizeResponse(ctx, w, ar, resp)
+	case "deny":
+		s.provider.WriteAuthorizeError(ctx, w, ar, fosite.ErrAccessDenied.WithHint("The user denied access."))
+	default:
+		s.writeConsent(w, r, ar)
+	}
+}
+
+// writeAuthorizeError redirects errors to a valid redirect URI, and shows an
+// HTML page (never a redirect) when the redirect URI or client is bad.
+func (s *Server) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+	if ar != nil && ar.IsRedirectURIValid() {
+		s.provider.WriteAuthorizeError(r.Context(), w, ar, err)
+		return
+	}
+	rfc := fosite.ErrorToRFC6749Error(err)
+	s.writeErrorPage(w, rfc.ErrorField, rfc.GetDescription())
+}
+
+func (s *Server) writeErrorPage(w http.ResponseWriter, code, description string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = errorPage.Execute(w, struct{ Error, Description string }{code, description})
+}
+
+func (s *Server) writeConsent(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester) {
+	var params []param
+	keys := make([]string, 0, len(r.Form))
+	for k := range r.Form {
+		if k != "decision" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range r.Form[k] {
+			params = append(params, param{k, v})
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = consentPage.Execute(w, struct {
+		ClientID string
+		Params   []param
+	}{ar.GetClient().GetID(), params})
+}
+
+// ---- /oauth/token ------------------------------------------------------------
+
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s.mu.Lock()
+	s.tokenRequests++
+	mode := s.tokenMode
+	s.mu.Unlock()
+
+	switch mode {
+	case TokenServerError:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte("<html><body><h1>We're sorry, but something went wrong.</h1></body></html>\n"))
+		return
+	case TokenGarbage:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("<!DOCTYPE html><html><body><h1>Kantata OX is down for maintenance</h1></body></html>\n"))
+		return
+	case TokenSlow:
+		if !s.sleep(r) {
+			return
+		}
+	}
+
+	ar, err := s.provider.NewAccessRequest(ctx, r, &session{})
+	s.recordTokenRequest(r)
+	if err != nil {
+		s.provider.WriteAccessError(ctx, w, ar, err)
+		return
+	}
+	sess, ok := ar.GetSession().(*session)
+	if !ok {
+		s.provider.WriteAccessError(ctx, w, ar, fosite.ErrServerError.WithDebug("unexpected session type"))
+		return
+	}
+	s.mu.Lock()
+	user := s.user
+	s.mu.Unlock()
+	// Stamp a copy: the stored code's session may be shared with a
+	// concurrent request redeeming the same code.
+	stamped := sess.Clone().(*session)
+	stamped.User, stamped.Subject, stamped.Username = user, user.ID, user.Email
+	ar.SetSession(stamped)
+
+	resp, err := s.provider.NewAccessResponse(ctx, ar)
+	if err != nil {
+		s.provider.WriteAccessError(ctx, w, ar, err)
+		return
+	}
+	s.provider.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+func (s *Server) recordTokenRequest(r *http.Request) {
+	form := cloneValues(r.PostForm)
+	if form.Has("client_secret") {
+		form.Set("client_secret", "REDACTED")
+	}
+	_, _, basic := r.BasicAuth()
+	s.mu.Lock()
+	s.lastTokenForm, s.lastTokenBasic = form, basic
+	s.mu.Unlock()
+}
+
+// ---- /oauth/revoke ------------------------------------------------------------
+
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	err := s.provider.NewRevocationRequest(ctx, r)
+	s.provider.WriteRevocationResponse(ctx, w, err)
+}
+
+// ---- /api/v1/users/me.json ----------------------------------------------------
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.meRequests++
+	mode := s.meMode
+	limited := false
+	if mode == MeRateLimited && s.rateLimitLeft > 0 {
+		s.rateLimitLeft--
+		limited = true
+	}
+	s.mu.Unlock()
+
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	switch mode {
+	case MeUnauthorized:
+		writeUnauthorized(w)
+		return
+	case MeRateLimited:
+		if limited {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"errors":[{"type":"system","message":"Rate limit exceeded"}]}`))
+			return
+		}
+	case MeServerError:
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"errors":[{"type":"system","message":"Internal Server Error"}]}`))
+		return
+	case MeSlow:
+		if !s.sleep(r) {
+			return
+		}
+	case MeBadJSON:
+		_, _ = w.Write([]byte(`{"data":{"type":"user","attributes":{"name":"Jane Doe"}}}`))
+		return
+	}
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		_, _ = w.Write([]byte(`{"errors":[{"type":"system","message":"Method Not Allowed"}]}`))
+		return
+	}
+
+	user, ok := s.authenticate(r)
+	if !ok {
+		writeUnauthorized(w)
+		return
+	}
+	body := meBody(user)
+	if mode == MeOversized {
+		// Valid and Kantata-shaped, so only a response size limit rejects it.
+		body["padding"] = strings.Repeat("x", OversizedBodyBytes)
+	}
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// authenticate validates the bearer token with fosite's introspection.
+func (s *Server) authenticate(r *http.Request) (User, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		return User{}, false
+	}
+	use, ar, err := s.provider.IntrospectToken(r.Context(), tok, fosite.AccessToken, &session{})
+	if err != nil || use != fosite.AccessToken || ar == nil {
+		return User{}, false
+	}
+	sess, ok := ar.GetSession().(*session)
+	if !ok {
+		return User{}, false
+	}
+	return sess.User, true
+}
+
+func writeUnauthorized(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusUnauthorized)
+	_, _ = w.Write([]byte(UnauthorizedBody))
+}
+
+func meBody(u User) map[string]any {
+	return map[string]any{
+		"count":   1,
+		"results": []any{map[string]any{"key": "users", "id": u.ID}},
+		"users": map[string]any{u.ID: map[string]any{
+			"id": u.ID, "full_name": u.FullName, "email_address": u.Email,
+		}},
+		"meta": map[string]any{"count": 1, "page_count": 1, "page_number": 1, "page_size": 20},
+	}
+}
