@@ -1,0 +1,115 @@
+package kantata
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind says which way an identity check failed, so callers can react (offer
+// re-authorization, suggest waiting, show the network hint) without parsing
+// error text.
+type Kind string
+
+const (
+	// KindRejected: Kantata answered 401; the token is revoked or invalid.
+	KindRejected Kind = "rejected"
+	// KindRateLimited: Kantata kept answering 429 after the retries.
+	KindRateLimited Kind = "rate_limited"
+	// KindServerError: Kantata answered 5xx.
+	KindServerError Kind = "server_error"
+	// KindNetwork: no HTTP answer at all (DNS, refused, TLS, reset).
+	KindNetwork Kind = "network"
+	// KindTimeout: the check ran out of time (the checker's or the caller's deadline).
+	KindTimeout Kind = "timeout"
+	// KindBadResponse: an answer that is not Kantata's users/me shape
+	// (non-JSON, missing user, unexpected status).
+	KindBadResponse Kind = "bad_response"
+	// KindTooLarge: the answer exceeded the body size limit.
+	KindTooLarge Kind = "too_large"
+	// KindCanceled: the caller cancelled the check (e.g. a Cancel button);
+	// kept apart from the others so a GUI need not show it as a failure.
+	KindCanceled Kind = "canceled"
+	// KindInvalidInput: the check could not be sent: an empty or malformed
+	// token, or an API base URL that is not http(s).
+	KindInvalidInput Kind = "invalid_input"
+)
+
+// Error is the typed failure of an identity check. Message is plain language
+// for a non-technical user; Detail is for support staff. Neither ever holds
+// the access token.
+type Error struct {
+	Kind    Kind
+	Status  int // HTTP status of the last answer; 0 when there was none
+	Message string
+	Detail  string
+	Err     error // underlying cause, if any
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("kantata identity check: %s", e.Kind)
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// UserMessage is what a non-technical user reads, with what to do next.
+func (e *Error) UserMessage() string { return e.Message }
+
+// TechnicalDetail is what support staff read; it never holds a secret.
+func (e *Error) TechnicalDetail() string {
+	s := fmt.Sprintf("kind=%s", e.Kind)
+	if e.Status != 0 {
+		s += fmt.Sprintf(" status=%d", e.Status)
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// KindOf returns the Kind of the first *Error in err's chain, or "" when
+// there is none.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return ""
+}
+
+// IsRejected reports whether Kantata refused the token (revoked or invalid),
+// i.e. whether the user has to authorize again.
+func IsRejected(err error) bool { return KindOf(err) == KindRejected }
+
+// userMessages are the plain-language texts per Kind.
+var userMessages = map[Kind]string{
+	KindRejected: "Kantata no longer accepts this connection's authorization — it may have been revoked. " +
+		"Click Save & authorize to sign in again.",
+	KindRateLimited: "Kantata is rate limiting requests; wait a minute and test again.",
+	KindServerError: "Kantata had a problem on its side and could not answer. Try again in a few minutes; " +
+		"if it keeps happening, Kantata may be having an outage.",
+	KindNetwork: "Could not reach Kantata. Check your internet connection (and any proxy or firewall), " +
+		"then test again.",
+	KindTimeout: "Kantata did not answer in time. Check your internet connection and test again.",
+	KindBadResponse: "Kantata's answer was not what this app expected, so it cannot tell which user this is. " +
+		"Check the Kantata API address, or send the technical details to support.",
+	KindTooLarge: "Kantata's answer was far larger than expected, so this app stopped reading it. " +
+		"Check the Kantata API address, or send the technical details to support.",
+	KindCanceled:     "The connection test was cancelled.",
+	KindInvalidInput: "The connection test could not be sent because its settings are not valid.",
+}
+
+// newError builds an *Error with the Kind's standard user message. detail
+// must already be free of secrets (callers pass it through redact).
+func newError(kind Kind, status int, detail string, err error) *Error {
+	return &Error{Kind: kind, Status: status, Message: userMessages[kind], Detail: detail, Err: err}
+}

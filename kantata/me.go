@@ -1,0 +1,412 @@
+package kantata
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Identity is the Kantata user an access token belongs to.
+type Identity struct {
+	UserID   string
+	FullName string
+	Email    string
+}
+
+// Defaults of Checker; each applies when its field is zero.
+const (
+	DefaultCheckTimeout = 15 * time.Second // whole check, retries included
+	DefaultMaxRetries   = 3                // retries after a 429
+	DefaultBackoff      = time.Second      // first wait after a 429; doubles per retry
+	// MaxRetryAfter caps a Retry-After header: a server asking for longer
+	// is treated as "rate limited now" rather than holding the check open.
+	MaxRetryAfter = 30 * time.Second
+	// MaxBodyBytes bounds what is read of an answer; users/me is a few
+	// hundred bytes, so anything near this is not Kantata's answer.
+	MaxBodyBytes = 1 << 20
+)
+
+// mePath is Kantata's cheapest "who am I" call.
+const mePath = "/api/v1/users/me.json"
+
+// Checker asks Kantata which user an access token belongs to. The zero value
+// is ready to use against DefaultAPIBaseURL.
+type Checker struct {
+	APIBaseURL string        // "" → DefaultAPIBaseURL
+	HTTPClient *http.Client  // nil → a plain client with connect/TLS/header timeouts
+	Timeout    time.Duration // whole check incl. retries; ≤0 → DefaultCheckTimeout
+	MaxRetries int           // retries after HTTP 429; 0 → DefaultMaxRetries, <0 → none
+	Backoff    time.Duration // base wait after a 429 without Retry-After; ≤0 → DefaultBackoff
+}
+
+// defaultClient has per-phase timeouts so a stalled peer cannot hold a
+// connection forever even if a caller's context has no deadline; the overall
+// bound is the Checker's Timeout, applied through the request context.
+var defaultClient = &http.Client{
+	Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 15 * time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConns:          4,
+		ForceAttemptHTTP2:     true,
+	},
+}
+
+// errCheckTimeout marks the Checker's own deadline, so it can be told apart
+// from a caller's cancellation.
+var errCheckTimeout = errors.New("identity check timed out")
+
+// Me checks accessToken against apiBaseURL ("" → DefaultAPIBaseURL) with the
+// default Checker settings.
+func Me(ctx context.Context, apiBaseURL, accessToken string) (Identity, error) {
+	return Checker{APIBaseURL: apiBaseURL}.Me(ctx, accessToken)
+}
+
+// Me calls GET {APIBaseURL}/api/v1/users/me.json with the token as a Bearer
+// credential and returns the user it belongs to. Failures are *Error; the
+// token never appears in them.
+func (c Checker) Me(ctx context.Context, accessToken string) (Identity, error) {
+	token := strings.TrimSpace(accessToken)
+	if err := validToken(token); err != nil {
+		return Identity{}, err
+	}
+	endpoint, err := meURL(c.APIBaseURL)
+	if err != nil {
+		return Identity{}, err
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultCheckTimeout
+	}
+	retries := c.MaxRetries
+	if retries == 0 {
+		retries = DefaultMaxRetries
+	} else if retries < 0 {
+		retries = 0
+	}
+	backoff := c.Backoff
+	if backoff <= 0 {
+		backoff = DefaultBackoff
+	}
+	client := c.HTTPClient
+	if client == nil {
+		client = defaultClient
+	}
+
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errCheckTimeout)
+	defer cancel()
+
+	for attempt := 0; ; attempt++ {
+		id, retryAfter, err := c.once(ctx, client, endpoint, token)
+		if KindOf(err) != KindRateLimited || attempt >= retries {
+			if KindOf(err) == KindRateLimited {
+				err.(*Error).Detail += fmt.Sprintf(" (gave up after %d requests)", attempt+1)
+			}
+			return id, err
+		}
+		wait := backoff << attempt
+		if retryAfter > 0 {
+			wait = retryAfter
+		}
+		// Waiting past the deadline would only turn "rate limited" into a
+		// less helpful "timed out".
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			err.(*Error).Detail += fmt.Sprintf(" (gave up after %d requests: next wait %s exceeds the time left)", attempt+1, wait)
+			return id, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return Identity{}, contextError(ctx, nil, token)
+		case <-t.C:
+		}
+	}
+}
+
+// once makes one request. For a 429 it returns the server's Retry-After
+// (0 when absent or unparseable).
+func (c Checker) once(ctx context.Context, client *http.Client, endpoint, token string) (Identity, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return Identity{}, 0, newError(KindInvalidInput, 0, "build request", scrubErr(err, token))
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "kantata-connect")
+
+	resp, err := client.Do(req)
+	if err != nil {
+		return Identity{}, 0, transportError(ctx, err, token)
+	}
+	defer resp.Body.Close()
+
+	body, err := readBody(resp)
+	if err != nil {
+		if e, ok := err.(*Error); ok {
+			return Identity{}, 0, e
+		}
+		return Identity{}, 0, transportError(ctx, err, token)
+	}
+	// A legitimate answer never holds the token; removing any echo of it
+	// before parsing means no error detail built from the body can quote it,
+	// not even truncated.
+	body = []byte(redact(string(body), token))
+
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		id, err := parseMe(body)
+		if err != nil {
+			return Identity{}, 0, newError(KindBadResponse, resp.StatusCode,
+				redact(fmt.Sprintf("GET %s: %v; %s", mePath, err, describeBody(resp, body, token)), token), nil)
+		}
+		return id, 0, nil
+	case resp.StatusCode == http.StatusUnauthorized:
+		return Identity{}, 0, newError(KindRejected, resp.StatusCode,
+			redact(fmt.Sprintf("GET %s: HTTP 401%s", mePath, kantataErrors(body)), token), nil)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		ra := retryAfter(resp.Header.Get("Retry-After"))
+		d := fmt.Sprintf("GET %s: HTTP 429", mePath)
+		if h := resp.Header.Get("Retry-After"); h != "" {
+			d += fmt.Sprintf(" Retry-After=%q", truncate(redact(h, token), 80))
+		}
+		return Identity{}, ra, newError(KindRateLimited, resp.StatusCode, redact(d, token), nil)
+	case resp.StatusCode >= 500:
+		return Identity{}, 0, newError(KindServerError, resp.StatusCode,
+			redact(fmt.Sprintf("GET %s: HTTP %d%s; %s", mePath, resp.StatusCode, kantataErrors(body), describeBody(resp, body, token)), token), nil)
+	default:
+		hint := ""
+		if resp.StatusCode == http.StatusNotFound {
+			hint = " (is the API base URL right?)"
+		}
+		return Identity{}, 0, newError(KindBadResponse, resp.StatusCode,
+			redact(fmt.Sprintf("GET %s: unexpected HTTP %d%s%s; %s", mePath, resp.StatusCode, hint, kantataErrors(body), describeBody(resp, body, token)), token), nil)
+	}
+}
+
+// readBody reads at most MaxBodyBytes, failing with KindTooLarge beyond it.
+func readBody(resp *http.Response) ([]byte, error) {
+	if resp.ContentLength > MaxBodyBytes {
+		return nil, newError(KindTooLarge, resp.StatusCode,
+			fmt.Sprintf("GET %s: Content-Length %d exceeds the %d-byte limit", mePath, resp.ContentLength, MaxBodyBytes), nil)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, newError(KindTooLarge, resp.StatusCode,
+			fmt.Sprintf("GET %s: body exceeds the %d-byte limit", mePath, MaxBodyBytes), nil)
+	}
+	return body, nil
+}
+
+// transportError classifies a failure with no usable HTTP answer.
+func transportError(ctx context.Context, err error, token string) error {
+	if ctx.Err() != nil {
+		return contextError(ctx, err, token)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return newError(KindTimeout, 0, "GET "+mePath, scrubErr(err, token))
+	}
+	return newError(KindNetwork, 0, "GET "+mePath, scrubErr(err, token))
+}
+
+// contextError tells the Checker's own timeout and a caller's deadline
+// (both KindTimeout) from a caller's cancellation (KindCanceled).
+func contextError(ctx context.Context, err error, token string) error {
+	if err == nil {
+		err = context.Cause(ctx)
+	}
+	cause := context.Cause(ctx)
+	switch {
+	case errors.Is(cause, errCheckTimeout):
+		return newError(KindTimeout, 0, "GET "+mePath+": no complete answer within the check timeout", scrubErr(err, token))
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return newError(KindTimeout, 0, "GET "+mePath+": caller's deadline passed", scrubErr(err, token))
+	default:
+		return newError(KindCanceled, 0, "GET "+mePath+": cancelled", scrubErr(err, token))
+	}
+}
+
+// validToken refuses tokens that could not be a Bearer credential, without
+// echoing them; net/http would reject control characters anyway, this keeps
+// the failure typed and obviously secret-free.
+func validToken(token string) error {
+	if token == "" {
+		return newError(KindInvalidInput, 0, "no access token", nil)
+	}
+	for i := 0; i < len(token); i++ {
+		if b := token[i]; b < 0x21 || b > 0x7e {
+			return newError(KindInvalidInput, 0,
+				fmt.Sprintf("access token has a character not allowed in a Bearer token at byte %d (length %d)", i, len(token)), nil)
+		}
+	}
+	return nil
+}
+
+// meURL joins the API base and the users/me path.
+func meURL(base string) (string, error) {
+	if base == "" {
+		base = DefaultAPIBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", &Error{Kind: KindInvalidInput,
+			Message: "The Kantata API address is not a valid web address; it should look like " + DefaultAPIBaseURL + ".",
+			Detail:  fmt.Sprintf("API base URL %q is not an absolute http(s) URL", base)}
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return strings.TrimRight(u.String(), "/") + mePath, nil
+}
+
+// retryAfter parses Retry-After (delay-seconds or HTTP-date), capped at
+// MaxRetryAfter+1s so an over-long demand is seen as over the cap.
+func retryAfter(h string) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > int64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter + time.Second
+		}
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(h); err == nil {
+		d = time.Until(t)
+		if d <= 0 {
+			return 0
+		}
+	} else {
+		return 0
+	}
+	return min(d, MaxRetryAfter+time.Second)
+}
+
+// meResponse is Kantata's users/me envelope. Ids are strings in Kantata's
+// answers; flexID also accepts numbers so a harmless variation is not fatal.
+type meResponse struct {
+	Count   int `json:"count"`
+	Results []struct {
+		Key string `json:"key"`
+		ID  flexID `json:"id"`
+	} `json:"results"`
+	Users map[string]struct {
+		ID           flexID `json:"id"`
+		FullName     string `json:"full_name"`
+		EmailAddress string `json:"email_address"`
+	} `json:"users"`
+}
+
+type flexID string
+
+func (f *flexID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*f = flexID(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("id is neither a string nor a number")
+	}
+	*f = flexID(n.String())
+	return nil
+}
+
+// parseMe reads results[0] (which must point into "users") and then that
+// user. It never returns an Identity without a UserID.
+func parseMe(body []byte) (Identity, error) {
+	var r meResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		return Identity{}, fmt.Errorf("not Kantata's users/me JSON: %w", err)
+	}
+	if len(r.Results) == 0 {
+		return Identity{}, errors.New("no results in users/me answer")
+	}
+	first := r.Results[0]
+	if first.Key != "users" {
+		return Identity{}, fmt.Errorf("results[0].key is %q, want \"users\"", truncate(first.Key, 40))
+	}
+	id := strings.TrimSpace(string(first.ID))
+	if id == "" {
+		return Identity{}, errors.New("results[0].id is empty")
+	}
+	u, ok := r.Users[id]
+	if !ok {
+		return Identity{}, fmt.Errorf("users has no entry for results[0].id %q", truncate(id, 40))
+	}
+	if u.ID != "" && strings.TrimSpace(string(u.ID)) != id {
+		return Identity{}, fmt.Errorf("users[%q].id is %q", truncate(id, 40), truncate(string(u.ID), 40))
+	}
+	return Identity{UserID: id, FullName: strings.TrimSpace(u.FullName), Email: strings.TrimSpace(u.EmailAddress)}, nil
+}
+
+// kantataErrors summarises Kantata's {"errors":[{"type","message"}]} body,
+// or returns "" when the body is not that shape.
+func kantataErrors(body []byte) string {
+	var e struct {
+		Errors []struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &e) != nil || len(e.Errors) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(e.Errors))
+	for _, x := range e.Errors {
+		parts = append(parts, truncate(strings.TrimSpace(x.Type+": "+x.Message), 200))
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+// describeBody gives support staff a look at an unexpected answer: its
+// content type, size and a short printable prefix.
+func describeBody(resp *http.Response, body []byte, token string) string {
+	ct := redact(resp.Header.Get("Content-Type"), token)
+	if ct == "" {
+		ct = "none"
+	}
+	return fmt.Sprintf("content-type %s, %d bytes, starts %q", truncate(ct, 80), len(body), truncate(string(body), 120))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// redact removes the token from text that quotes a server's answer: a
+// misbehaving proxy or server may echo the Authorization header back.
+func redact(s, token string) string {
+	if token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, token, "[redacted]")
+}
+
+// scrubErr keeps err (and its chain) unless its text holds the token, in
+// which case only a redacted copy of the text survives.
+func scrubErr(err error, token string) error {
+	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return errors.New(redact(err.Error(), token))
+}
