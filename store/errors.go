@@ -1,0 +1,143 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// userError is a sentinel that also speaks to the user.
+type userError struct{ msg, user, detail string }
+
+func (e *userError) Error() string           { return e.msg }
+func (e *userError) UserMessage() string     { return e.user }
+func (e *userError) TechnicalDetail() string { return e.detail }
+
+var (
+	// ErrReadOnly: the records file can't be written (made by a newer version).
+	// Errors returned for it are *ReadOnlyError, which matches ErrReadOnly.
+	ErrReadOnly error = &userError{
+		msg:    "records are read-only",
+		user:   "Your saved connections can't be changed right now.",
+		detail: "store is read-only",
+	}
+	// ErrSecretRequired: SaveClient was given no secret.
+	ErrSecretRequired error = &userError{
+		msg:    "client secret required",
+		user:   "Enter the client secret. It is never shown again once saved, so enter it each time you edit the client.",
+		detail: "empty client secret",
+	}
+)
+
+// ValidationError says which field is wrong and how to fix it.
+type ValidationError struct {
+	Field   string // "name", "client_id", "auth_url", "token_url", "api_base_url", "redirect_port", "client_auth", "client", "status", "access_token"
+	Message string // plain words, shown next to the field
+}
+
+func (e *ValidationError) Error() string           { return "invalid " + e.Field + ": " + e.Message }
+func (e *ValidationError) UserMessage() string     { return e.Message }
+func (e *ValidationError) TechnicalDetail() string { return "validation failed for field " + e.Field }
+
+// ReadOnlyError is returned by every write while the records file comes from
+// a newer schema version than this build understands.
+type ReadOnlyError struct {
+	Path         string
+	FileVersion  int
+	KnownVersion int
+}
+
+func (e *ReadOnlyError) Error() string {
+	return fmt.Sprintf("records file %s has schema version %d (this build knows %d): made by a newer version of Kantata Connect; update the app", e.Path, e.FileVersion, e.KnownVersion)
+}
+func (e *ReadOnlyError) UserMessage() string {
+	return "Your saved connections were made by a newer version of Kantata Connect; update the app. Until then you can look at them but not change them."
+}
+func (e *ReadOnlyError) TechnicalDetail() string { return e.Error() }
+func (e *ReadOnlyError) Is(target error) bool    { return target == ErrReadOnly }
+
+// InUseError: a client can't be deleted while connections use it.
+type InUseError struct {
+	ClientID    string // Client.ID
+	ClientName  string
+	Connections []string // names of the connections that use it
+}
+
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("client %q is used by connections %s", e.ClientName, strings.Join(quoteAll(e.Connections), ", "))
+}
+func (e *InUseError) UserMessage() string {
+	if len(e.Connections) == 1 {
+		return fmt.Sprintf("The client “%s” is used by the connection %s. Delete that connection first, or delete it together with the client.",
+			e.ClientName, joinNames(e.Connections))
+	}
+	return fmt.Sprintf("The client “%s” is used by the connections %s. Delete those connections first, or delete them together with the client.",
+		e.ClientName, joinNames(e.Connections))
+}
+func (e *InUseError) TechnicalDetail() string { return e.Error() + " (client id " + e.ClientID + ")" }
+
+// NotFoundError: a client or connection isn't in the records (any more). It
+// matches ErrNotFound.
+type NotFoundError struct {
+	Kind string // "client" or "connection"
+	ID   string
+}
+
+func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.Kind, e.ID) }
+func (e *NotFoundError) UserMessage() string {
+	return fmt.Sprintf("This %s no longer exists. It may have been deleted in another Kantata Connect window.", e.Kind)
+}
+func (e *NotFoundError) TechnicalDetail() string { return e.Error() }
+func (e *NotFoundError) Is(target error) bool    { return target == ErrNotFound }
+
+// FileError: the records file or its folder couldn't be read or written.
+type FileError struct {
+	Op   string
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("%s %s: %v", e.Op, e.Path, e.Err) }
+func (e *FileError) Unwrap() error { return e.Err }
+func (e *FileError) UserMessage() string {
+	return "Kantata Connect couldn't save or read its list of connections in " + e.Path + ". Check that the disk isn't full and that you may write there."
+}
+func (e *FileError) TechnicalDetail() string { return e.Error() }
+
+// LockError: another instance held the records lock too long.
+type LockError struct {
+	Path string
+	Err  error
+}
+
+func (e *LockError) Error() string { return fmt.Sprintf("lock %s: %v", e.Path, e.Err) }
+func (e *LockError) Unwrap() error { return e.Err }
+func (e *LockError) UserMessage() string {
+	return "Another Kantata Connect window is busy saving. Wait a moment and try again."
+}
+func (e *LockError) TechnicalDetail() string { return e.Error() }
+
+var errLockTimeout = errors.New("timed out waiting for the lock")
+
+func quoteAll(names []string) []string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return q
+}
+
+// joinNames: “A”, “A” and “B”, “A”, “B” and “C”.
+func joinNames(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "“" + n + "”"
+	}
+	switch len(q) {
+	case 0:
+		return ""
+	case 1:
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}

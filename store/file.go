@@ -1,0 +1,192 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// withFileLock runs fn holding the exclusive lock on records.lock. It polls a
+// non-blocking lock so the wait can be bounded by lockTimeout.
+func (s *Store) withFileLock(fn func() error) error {
+	f, err := os.OpenFile(s.lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return &LockError{Path: s.lockPath, Err: err}
+	}
+	defer f.Close()
+	deadline := time.Now().Add(s.lockTimeout)
+	wait := time.Millisecond
+	for {
+		busy, err := tryLock(f)
+		if err != nil {
+			return &LockError{Path: s.lockPath, Err: err}
+		}
+		if !busy {
+			break
+		}
+		if time.Now().After(deadline) {
+			return &LockError{Path: s.lockPath, Err: errLockTimeout}
+		}
+		time.Sleep(wait)
+		wait = min(wait*2, 20*time.Millisecond)
+	}
+	defer unlock(f)
+	return fn()
+}
+
+// removeStaleTemps deletes temp files a crashed write left behind. Only
+// called under the file lock, so no write is in progress.
+func (s *Store) removeStaleTemps() {
+	matches, _ := filepath.Glob(filepath.Join(s.dir, tempPattern))
+	for _, m := range matches {
+		_ = os.Remove(m)
+	}
+}
+
+// load reads the records file into s.data (caller holds the file lock). A
+// missing file is an empty store; a damaged one is moved aside; a newer
+// schema makes the store read-only.
+func (s *Store) load() error {
+	b, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.setState(records{SchemaVersion: SchemaVersion}, nil)
+		return nil
+	}
+	if err != nil {
+		return s.moveAside("it could not be read", err)
+	}
+	var head struct {
+		SchemaVersion *int `json:"schema_version"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return s.moveAside("it was damaged", err)
+	}
+	if head.SchemaVersion == nil || *head.SchemaVersion < 1 {
+		return s.moveAside("it was damaged", errors.New("schema_version missing or below 1"))
+	}
+	if v := *head.SchemaVersion; v > SchemaVersion {
+		// Show what we can; a newer layout we can't parse shows as empty.
+		// Either way the file is left exactly as it is.
+		var r records
+		if json.Unmarshal(b, &r) != nil || r.check() != nil {
+			r = records{}
+		}
+		r.SchemaVersion = v
+		s.setState(r, &ReadOnlyError{Path: s.path, FileVersion: v, KnownVersion: SchemaVersion})
+		return nil
+	}
+	var r records
+	if err := json.Unmarshal(b, &r); err != nil {
+		return s.moveAside("it was damaged", err)
+	}
+	if err := r.check(); err != nil {
+		return s.moveAside("it was damaged", err)
+	}
+	s.setState(r, nil)
+	return nil
+}
+
+// check catches damage that still parses as JSON.
+func (r *records) check() error {
+	seen := map[string]bool{}
+	for _, c := range r.Clients {
+		if c.ID == "" || seen["client/"+c.ID] {
+			return fmt.Errorf("client with missing or repeated id %q", c.ID)
+		}
+		seen["client/"+c.ID] = true
+	}
+	for _, c := range r.Connections {
+		if c.ID == "" || seen["connection/"+c.ID] {
+			return fmt.Errorf("connection with missing or repeated id %q", c.ID)
+		}
+		seen["connection/"+c.ID] = true
+	}
+	return nil
+}
+
+func (s *Store) setState(r records, ro *ReadOnlyError) {
+	s.mu.Lock()
+	s.data = r
+	s.readOnly = ro
+	s.mu.Unlock()
+}
+
+// moveAside renames the unusable records file to
+// records.json.corrupt-<UTC timestamp>, keeping its bytes for the user, and
+// starts empty. It never overwrites an earlier copy.
+func (s *Store) moveAside(reason string, cause error) error {
+	stamp := s.now().UTC().Format("20060102T150405Z")
+	aside := s.path + ".corrupt-" + stamp
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(aside); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		aside = fmt.Sprintf("%s.corrupt-%s-%d", s.path, stamp, n)
+	}
+	if err := os.Rename(s.path, aside); err != nil {
+		return &FileError{Op: "move aside the unusable records file", Path: s.path,
+			Err: fmt.Errorf("%w (the file is unusable: %v)", err, cause)}
+	}
+	_ = syncDir(s.dir)
+	slog.Warn("records file unusable; moved aside and starting empty", "path", s.path, "copy", aside, "err", cause)
+	s.mu.Lock()
+	s.data = records{SchemaVersion: SchemaVersion}
+	s.readOnly = nil
+	s.corruptNotice = fmt.Sprintf("Kantata Connect couldn't use its file of saved connections and clients because %s, so it started with an empty list. "+
+		"Nothing was deleted: the old file was kept as %s.", reason, aside)
+	s.mu.Unlock()
+	return nil
+}
+
+// writeFile replaces the records file atomically: a temp file in the same
+// folder, flushed, then renamed over the old one, then the folder flushed.
+// A crash at any point leaves either the old or the new file whole.
+func (s *Store) writeFile(r records) (err error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode records: %w", err)
+	}
+	b = append(b, '\n')
+	tmp, err := os.CreateTemp(s.dir, tempPattern) // mode 0600
+	if err != nil {
+		return &FileError{Op: "create temp file in", Path: s.dir, Err: err}
+	}
+	tmpPath := tmp.Name()
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmpPath)
+		}
+	}()
+	if err = tmp.Chmod(0o600); err != nil {
+		return &FileError{Op: "set permissions of", Path: tmpPath, Err: err}
+	}
+	if _, err = tmp.Write(b); err != nil {
+		return &FileError{Op: "write", Path: tmpPath, Err: err}
+	}
+	if err = tmp.Sync(); err != nil {
+		return &FileError{Op: "flush", Path: tmpPath, Err: err}
+	}
+	if err = tmp.Close(); err != nil {
+		return &FileError{Op: "close", Path: tmpPath, Err: err}
+	}
+	if s.beforeRename != nil {
+		if err = s.beforeRename(tmpPath); err != nil {
+			return &FileError{Op: "replace", Path: s.path, Err: err}
+		}
+	}
+	if err = os.Rename(tmpPath, s.path); err != nil {
+		return &FileError{Op: "replace", Path: s.path, Err: err}
+	}
+	if err = syncDir(s.dir); err != nil {
+		// The rename happened; only its durability is unsure.
+		slog.Warn("could not flush records folder", "dir", s.dir, "err", err)
+		err = nil
+	}
+	return nil
+}

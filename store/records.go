@@ -1,0 +1,143 @@
+package store
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/kantata-connect/kantata-connect/kantata"
+)
+
+// Status says where a connection stands with Kantata.
+type Status string
+
+const (
+	StatusNeverAuthorized Status = "never_authorized"
+	StatusAuthorized      Status = "authorized"
+	StatusNeedsReauth     Status = "needs_reauthorization"
+	StatusFailed          Status = "failed"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusNeverAuthorized, StatusAuthorized, StatusNeedsReauth, StatusFailed:
+		return true
+	}
+	return false
+}
+
+// Client authentication methods: how the client secret reaches the token endpoint.
+const (
+	ClientAuthBody  = "body"  // client_secret_post
+	ClientAuthBasic = "basic" // client_secret_basic
+)
+
+// Client is an OAuth 2.0 client registration (an "iClient"). Its secret lives
+// only in the keychain, under ClientSecretKey(ID).
+type Client struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	ClientID     string    `json:"client_id"`
+	AuthURL      string    `json:"auth_url"`
+	TokenURL     string    `json:"token_url"`
+	APIBaseURL   string    `json:"api_base_url"`
+	ClientAuth   string    `json:"client_auth"`
+	PKCE         bool      `json:"pkce"`
+	RedirectPort int       `json:"redirect_port"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// NewClient returns a client with Kantata's settings filled in.
+func NewClient() Client {
+	return Client{
+		AuthURL:      kantata.DefaultAuthURL,
+		TokenURL:     kantata.DefaultTokenURL,
+		APIBaseURL:   kantata.DefaultAPIBaseURL,
+		ClientAuth:   ClientAuthBody,
+		PKCE:         true,
+		RedirectPort: kantata.DefaultRedirectPort,
+	}
+}
+
+// RedirectURI is the loopback callback URL users register in Kantata. It uses
+// the IP literal, not "localhost", as RFC 8252 advises.
+func (c Client) RedirectURI() string {
+	return fmt.Sprintf("http://127.0.0.1:%d/callback", c.RedirectPort)
+}
+
+// Identity is the Kantata user a connection is authorized as.
+type Identity struct {
+	UserID   string `json:"user_id"`
+	FullName string `json:"full_name"`
+	Email    string `json:"email"`
+}
+
+// Connection is a saved authorization against a Client. Its tokens live only in
+// the keychain. LastErrorDetail is technical text and must never hold a secret.
+type Connection struct {
+	ID               string     `json:"id"`
+	Name             string     `json:"name"`
+	ClientRef        string     `json:"client_ref"` // Client.ID
+	Status           Status     `json:"status"`
+	Identity         *Identity  `json:"identity,omitempty"`
+	LastAuthorizedAt *time.Time `json:"last_authorized_at,omitempty"`
+	LastTestedAt     *time.Time `json:"last_tested_at,omitempty"`
+	LastError        string     `json:"last_error,omitempty"`
+	LastErrorDetail  string     `json:"last_error_detail,omitempty"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+}
+
+// clone deep-copies the pointer fields so callers can't change the store's copy.
+func (c Connection) clone() Connection {
+	if c.Identity != nil {
+		id := *c.Identity
+		c.Identity = &id
+	}
+	if c.LastAuthorizedAt != nil {
+		t := *c.LastAuthorizedAt
+		c.LastAuthorizedAt = &t
+	}
+	if c.LastTestedAt != nil {
+		t := *c.LastTestedAt
+		c.LastTestedAt = &t
+	}
+	return c
+}
+
+// Token is what a connection keeps in the keychain. RefreshToken is empty when
+// the server sent none (Kantata documents none).
+type Token struct {
+	AccessToken  string
+	RefreshToken string
+}
+
+func redact(s string) string {
+	if s == "" {
+		return "[none]"
+	}
+	return "[redacted]"
+}
+
+// String never shows the tokens, so a Token printed by mistake leaks nothing.
+func (t Token) String() string {
+	return "Token{AccessToken:" + redact(t.AccessToken) + " RefreshToken:" + redact(t.RefreshToken) + "}"
+}
+
+// GoString covers %#v.
+func (t Token) GoString() string { return "store." + t.String() }
+
+// LogValue covers slog.
+func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
+
+// Keychain keys: one entry per secret keeps each one small (Windows allows
+// 2560 bytes a secret, macOS about 3000 for service, account and secret).
+func ClientSecretKey(clientID string) string { return "client/" + clientID + "/secret" }
+func AccessTokenKey(connectionID string) string {
+	return "connection/" + connectionID + "/access-token"
+}
+func RefreshTokenKey(connectionID string) string {
+	return "connection/" + connectionID + "/refresh-token"
+}
