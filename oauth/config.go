@@ -1,0 +1,149 @@
+// Package oauth runs the native-app OAuth 2.0 sign-in (RFC 8252) against
+// Kantata OX: it listens on a loopback callback URL, sends the user's own
+// browser to the authorization URL with a one-time state and a PKCE
+// challenge, waits for the callback and exchanges the code for a token.
+//
+// It knows nothing about the GUI: the caller injects how a browser is opened
+// and shows the URL, the progress and the typed errors.
+package oauth
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kantata-connect/kantata-connect/kantata"
+)
+
+// ClientAuth is how the client authenticates at the token endpoint.
+type ClientAuth string
+
+const (
+	// ClientAuthBody sends client_id and client_secret in the request body,
+	// the way Kantata documents it.
+	ClientAuthBody ClientAuth = "body"
+	// ClientAuthBasic sends them in an HTTP basic-auth header.
+	ClientAuthBasic ClientAuth = "basic"
+)
+
+// CallbackPath is the path of the loopback redirect URI.
+const CallbackPath = "/callback"
+
+const (
+	// DefaultTimeout bounds the wait for the browser's callback.
+	DefaultTimeout = 5 * time.Minute
+	// DefaultExchangeTimeout bounds the code-for-token request.
+	DefaultExchangeTimeout = 30 * time.Second
+)
+
+// RedirectURI is the loopback callback URL for port (0 means
+// kantata.DefaultRedirectPort). It uses the IP literal, not "localhost",
+// which may resolve to ::1 or elsewhere (RFC 8252 section 8.3).
+func RedirectURI(port int) string {
+	if port == 0 {
+		port = kantata.DefaultRedirectPort
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(port) + CallbackPath
+}
+
+// Config describes one OAuth 2.0 client. Zero values mean Kantata's defaults.
+type Config struct {
+	AuthURL, TokenURL      string // "" → kantata.DefaultAuthURL / DefaultTokenURL
+	ClientID, ClientSecret string
+	RedirectPort           int      // 0 → kantata.DefaultRedirectPort
+	Scopes                 []string // none by default: Kantata documents none
+	ClientAuth             ClientAuth
+	DisablePKCE            bool          // PKCE (S256) is on unless disabled
+	Timeout                time.Duration // wait for the callback; 0 → DefaultTimeout
+	ExchangeTimeout        time.Duration // token request; 0 → DefaultExchangeTimeout
+	HTTPClient             *http.Client  // optional client for the token request
+}
+
+// RedirectURI is the callback URL this client must have registered in Kantata.
+func (c Config) RedirectURI() string { return RedirectURI(c.RedirectPort) }
+
+// withDefaults fills in Kantata's values for zero fields.
+func (c Config) withDefaults() Config {
+	if c.AuthURL == "" {
+		c.AuthURL = kantata.DefaultAuthURL
+	}
+	if c.TokenURL == "" {
+		c.TokenURL = kantata.DefaultTokenURL
+	}
+	if c.RedirectPort == 0 {
+		c.RedirectPort = kantata.DefaultRedirectPort
+	}
+	if c.ClientAuth == "" {
+		c.ClientAuth = ClientAuthBody
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.ExchangeTimeout == 0 {
+		c.ExchangeTimeout = DefaultExchangeTimeout
+	}
+	return c
+}
+
+// validate checks a config that already has its defaults.
+func (c Config) validate() error {
+	bad := func(msg, detail string) error {
+		return &Error{Kind: KindInvalidConfig, Message: msg, Detail: detail}
+	}
+	if strings.TrimSpace(c.ClientID) == "" {
+		return bad("The OAuth 2.0 client has no client ID. Enter the client ID Kantata gave you (Settings > API > registered applications).",
+			"config: client ID is empty")
+	}
+	if err := checkEndpoint(c.AuthURL); err != nil {
+		return bad(fmt.Sprintf("The authorization URL %q is not usable: %v. Leave it empty to use Kantata's (%s).", c.AuthURL, err, kantata.DefaultAuthURL),
+			fmt.Sprintf("config: authorization URL %q: %v", c.AuthURL, err))
+	}
+	if err := checkEndpoint(c.TokenURL); err != nil {
+		return bad(fmt.Sprintf("The access token URL %q is not usable: %v. Leave it empty to use Kantata's (%s).", c.TokenURL, err, kantata.DefaultTokenURL),
+			fmt.Sprintf("config: token URL %q: %v", c.TokenURL, err))
+	}
+	if c.RedirectPort < 1 || c.RedirectPort > 65535 {
+		return bad(fmt.Sprintf("The callback port %d is not a valid port. Choose a port between 1024 and 65535 (Kantata Connect uses %d unless told otherwise).", c.RedirectPort, kantata.DefaultRedirectPort),
+			fmt.Sprintf("config: redirect port %d out of range", c.RedirectPort))
+	}
+	if c.ClientAuth != ClientAuthBody && c.ClientAuth != ClientAuthBasic {
+		return bad("Choose how the client credentials are sent: in the request body (Kantata's way) or in a basic-auth header.",
+			fmt.Sprintf("config: unknown client auth %q", c.ClientAuth))
+	}
+	if c.Timeout < 0 || c.ExchangeTimeout < 0 {
+		return bad("The sign-in timeouts must not be negative.",
+			fmt.Sprintf("config: timeout %v, exchange timeout %v", c.Timeout, c.ExchangeTimeout))
+	}
+	return nil
+}
+
+// checkEndpoint accepts absolute https URLs, and plain http only on loopback
+// (a local stand-in server): the token request carries the client secret.
+func checkEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("it is not a URL")
+	}
+	if u.Host == "" {
+		return fmt.Errorf("it has no host name")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" {
+			return nil
+		}
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return fmt.Errorf("it must start with https://")
+	default:
+		return fmt.Errorf("it must start with https://")
+	}
+}

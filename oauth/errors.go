@@ -1,0 +1,198 @@
+package oauth
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind says what went wrong, so callers can react without parsing text.
+type Kind string
+
+const (
+	KindInvalidConfig      Kind = "invalid_config"      // the Config cannot be used
+	KindPortInUse          Kind = "port_in_use"         // another program holds the callback port
+	KindAlreadyWaiting     Kind = "already_waiting"     // another sign-in in this process waits on the port
+	KindCanceled           Kind = "canceled"            // the caller canceled
+	KindTimeout            Kind = "timeout"             // no callback within Config.Timeout
+	KindDenied             Kind = "denied"              // the user clicked Deny (access_denied)
+	KindAuthorizationError Kind = "authorization_error" // another error= in the callback
+	KindInvalidClient      Kind = "invalid_client"      // wrong client ID or secret
+	KindInvalidGrant       Kind = "invalid_grant"       // code expired, used, or not ours
+	KindRedirectMismatch   Kind = "redirect_mismatch"   // callback URL not the registered one
+	KindServerError        Kind = "server_error"        // token endpoint answered 5xx
+	KindBadResponse        Kind = "bad_response"        // not JSON, or no access token
+	KindNetwork            Kind = "network"             // token endpoint unreachable
+	KindExchangeTimeout    Kind = "exchange_timeout"    // token endpoint too slow
+	KindTokenError         Kind = "token_error"         // another OAuth error code from the token endpoint
+)
+
+// Error is a failed sign-in. Message is for the user and says what to do
+// next; Detail is for support staff. Neither ever holds a secret, code or
+// token.
+type Error struct {
+	Kind        Kind
+	Code        string // OAuth "error" from the server or the callback
+	Description string // OAuth "error_description"
+	Message     string // plain language
+	Detail      string // technical
+	Err         error
+}
+
+func (e *Error) Error() string {
+	s := "oauth: " + string(e.Kind)
+	if e.Detail != "" {
+		return s + ": " + e.Detail
+	}
+	if e.Message != "" {
+		return s + ": " + e.Message
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// UserMessage is the plain-language explanation with the next step.
+func (e *Error) UserMessage() string { return e.Message }
+
+// TechnicalDetail is what support staff need: codes, statuses, URLs.
+func (e *Error) TechnicalDetail() string { return e.Detail }
+
+// KindOf returns the Kind of the first *Error in err's chain, or "".
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return ""
+}
+
+// ErrEnded is returned by Reopen once the sign-in is over.
+var ErrEnded = errors.New("oauth: the sign-in has already ended")
+
+const registerHint = "Kantata (Settings > API > registered applications)"
+
+func portInUseError(port int, err error) *Error {
+	return &Error{
+		Kind: KindPortInUse,
+		Message: fmt.Sprintf("Port %d is in use by another program. Close the other program (or another Kantata Connect sign-in) "+
+			"or choose another callback port for this client — and register the new callback URL in Kantata.", port),
+		Detail: fmt.Sprintf("listen on 127.0.0.1:%d: %v", port, err),
+		Err:    err,
+	}
+}
+
+func portUnavailableError(port int, err error) *Error {
+	return &Error{
+		Kind: KindPortInUse,
+		Message: fmt.Sprintf("Kantata Connect cannot listen on port %d on this computer (the system refused it). "+
+			"Choose another callback port for this client — and register the new callback URL in Kantata.", port),
+		Detail: fmt.Sprintf("listen on 127.0.0.1:%d: %v", port, err),
+		Err:    err,
+	}
+}
+
+func alreadyWaitingError(port int) *Error {
+	return &Error{
+		Kind: KindAlreadyWaiting,
+		Message: fmt.Sprintf("A sign-in is already waiting for Kantata on port %d. Finish or cancel it first, "+
+			"then try again.", port),
+		Detail: fmt.Sprintf("port %d is reserved by a sign-in in progress in this process", port),
+	}
+}
+
+func canceledError(err error) *Error {
+	return &Error{
+		Kind:    KindCanceled,
+		Message: "The sign-in was canceled. Click Save & authorize to try again.",
+		Detail:  "sign-in canceled",
+		Err:     err,
+	}
+}
+
+func timeoutError(d time.Duration, redirectURI string) *Error {
+	return &Error{
+		Kind: KindTimeout,
+		Message: fmt.Sprintf("No answer came from your browser within %s. Click Save & authorize to try again, "+
+			"sign in to Kantata and click Authorize. If Kantata showed an error page, the callback URL registered "+
+			"in Kantata may not match %s.", humanDuration(d), redirectURI),
+		Detail: fmt.Sprintf("no callback on %s within %v", redirectURI, d),
+	}
+}
+
+// callbackError turns error= in the callback into an *Error.
+func callbackError(code, desc, redirectURI string) *Error {
+	code, desc = clean(code, 100), clean(desc, 300)
+	e := &Error{Kind: KindAuthorizationError, Code: code, Description: desc,
+		Detail: fmt.Sprintf("authorization callback error=%q error_description=%q", code, desc)}
+	switch code {
+	case "access_denied":
+		e.Kind = KindDenied
+		e.Message = "You chose not to authorize Kantata Connect in Kantata. Click Save & authorize to try again."
+	case "invalid_scope":
+		e.Message = "Kantata did not accept the requested scopes. Remove the scopes from this client (Kantata needs none) and try again."
+	case "unauthorized_client":
+		e.Message = "Kantata does not allow this application to sign in this way. Check the application in " + registerHint + " and try again."
+	case "server_error", "temporarily_unavailable":
+		e.Message = "Kantata had a problem while authorizing. Wait a few minutes, then click Save & authorize again."
+	case "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri":
+		e.Message = "Kantata found the sign-in request invalid. Check that " + redirectURI +
+			" is registered as a callback URL in " + registerHint + ", then try again."
+	default:
+		e.Message = "Kantata did not authorize the sign-in" + reason(code, desc) +
+			". Check this client's settings and its application in " + registerHint + ", then try again."
+	}
+	return e
+}
+
+// reason renders ": description (code)" for a message.
+func reason(code, desc string) string {
+	switch {
+	case desc != "" && code != "":
+		return ": " + strings.TrimRight(desc, ". ") + " (" + code + ")"
+	case desc != "":
+		return ": " + strings.TrimRight(desc, ". ")
+	case code != "":
+		return " (" + code + ")"
+	}
+	return ""
+}
+
+// clean bounds server- or browser-supplied text and drops control
+// characters, so it can sit in a message or a log line.
+func clean(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+// humanDuration says 5 minutes, 1 minute 30 seconds, 2 seconds.
+func humanDuration(d time.Duration) string {
+	if d < time.Second {
+		return d.String()
+	}
+	d = d.Round(time.Second)
+	m, s := int(d/time.Minute), int((d%time.Minute)/time.Second)
+	unit := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch {
+	case m == 0:
+		return unit(s, "second")
+	case s == 0:
+		return unit(m, "minute")
+	}
+	return unit(m, "minute") + " " + unit(s, "second")
+}

@@ -1,0 +1,163 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/oauth2"
+)
+
+// exchange trades the code for a token under cfg.ExchangeTimeout and maps
+// every failure to an *Error. secrets are scrubbed from all text it builds.
+func (f *Flow) exchange(ctx context.Context, code string) (Token, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.ExchangeTimeout)
+	defer cancel()
+	if f.cfg.HTTPClient != nil {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, f.cfg.HTTPClient)
+	}
+	var opts []oauth2.AuthCodeOption
+	if f.verifier != "" {
+		opts = append(opts, oauth2.VerifierOption(f.verifier))
+	}
+	tok, err := f.oc.Exchange(ctx, code, opts...)
+	if err == nil {
+		return Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken,
+			TokenType: tok.TokenType, Expiry: tok.Expiry}, nil
+	}
+	secrets := []string{code, f.cfg.ClientSecret, f.verifier}
+	if f.flowCtx.Err() != nil {
+		return Token{}, canceledError(err)
+	}
+	return Token{}, f.exchangeError(ctx, err, secrets)
+}
+
+func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *Error {
+	tokenURL := f.cfg.TokenURL
+	host := tokenURL
+	if u, perr := url.Parse(tokenURL); perr == nil {
+		host = u.Host
+	}
+	scrub := func(s string) string { return scrub(s, secrets) }
+
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		statusText := "no status"
+		if re.Response != nil {
+			status = re.Response.StatusCode
+			statusText = re.Response.Status
+		}
+		code, desc := clean(scrub(re.ErrorCode), 100), clean(scrub(re.ErrorDescription), 300)
+		detail := fmt.Sprintf("POST %s: HTTP %s", tokenURL, statusText)
+		if code != "" {
+			detail += fmt.Sprintf(", error=%q", code)
+			if desc != "" {
+				detail += fmt.Sprintf(" error_description=%q", desc)
+			}
+		} else if snippet := bodySnippet(re.Body); snippet != "" {
+			detail += ", body: " + scrub(snippet)
+		}
+		e := &Error{Code: code, Description: desc, Detail: detail, Err: err}
+		switch {
+		case code == "invalid_client" || (code == "" && status == 401):
+			e.Kind = KindInvalidClient
+			e.Message = "Kantata did not accept the client ID or client secret. Check both in " + registerHint +
+				" and enter them again."
+		case code == "invalid_grant":
+			e.Kind = KindInvalidGrant
+			e.Message = "Kantata did not accept the sign-in code: it expired or was already used (or the callback URL " +
+				"differs from the one registered). Click Save & authorize to sign in again."
+		case code == "redirect_uri_mismatch" || code == "invalid_request":
+			e.Kind = KindRedirectMismatch
+			e.Message = "Kantata did not accept the callback URL. Register exactly " + f.redirectURI +
+				" as a callback URL of this application in " + registerHint + ", then try again."
+		case code == "server_error" || code == "temporarily_unavailable" || (code == "" && status >= 500):
+			e.Kind = KindServerError
+			e.Message = fmt.Sprintf("Kantata had a problem (%s) while finishing the sign-in. Wait a few minutes, "+
+				"then click Save & authorize again.", serverProblem(status))
+		case code == "":
+			e.Kind = KindBadResponse
+			e.Message = fmt.Sprintf("Kantata's answer to the sign-in could not be read (HTTP %d). Check this client's "+
+				"access token URL (Kantata's is %s), then try again.", status, defaultTokenURLHint)
+		default:
+			e.Kind = KindTokenError
+			e.Message = "Kantata refused to issue a token" + reason(code, desc) +
+				". Check this client's settings and its application in " + registerHint + ", then try again."
+		}
+		return e
+	}
+
+	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || isTimeout(err) {
+		return &Error{Kind: KindExchangeTimeout,
+			Message: fmt.Sprintf("Kantata did not answer within %s while finishing the sign-in. Check your internet "+
+				"connection, then click Save & authorize again.", humanDuration(f.cfg.ExchangeTimeout)),
+			Detail: scrub(fmt.Sprintf("POST %s: no answer within %v: %v", tokenURL, f.cfg.ExchangeTimeout, err)),
+			Err:    err}
+	}
+	var ue *url.Error
+	var ne net.Error
+	if errors.As(err, &ue) || errors.As(err, &ne) {
+		return &Error{Kind: KindNetwork,
+			Message: fmt.Sprintf("Kantata Connect could not reach Kantata (%s) to finish the sign-in. Check your "+
+				"internet connection, proxy or firewall, then click Save & authorize again.", host),
+			Detail: scrub(fmt.Sprintf("POST %s: %v", tokenURL, err)),
+			Err:    err}
+	}
+	// x/oauth2's own errors: a 2xx body that is not JSON, or JSON without
+	// access_token (an HTML login page, a proxy's page).
+	return &Error{Kind: KindBadResponse,
+		Message: "Kantata's answer to the sign-in did not contain a token. Check this client's access token URL " +
+			"(Kantata's is " + defaultTokenURLHint + "), then try again.",
+		Detail: scrub(fmt.Sprintf("POST %s: %v", tokenURL, err)),
+		Err:    err}
+}
+
+const defaultTokenURLHint = "https://app.mavenlink.com/oauth/token"
+
+func serverProblem(status int) string {
+	if status == 0 {
+		return "a server error"
+	}
+	return fmt.Sprintf("HTTP %d", status)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// bodySnippet shows the start of a body that is not an OAuth JSON error,
+// enough to recognise an HTML page or a proxy message. A JSON body is left
+// out: it might carry a token.
+func bodySnippet(b []byte) string {
+	if len(b) == 0 {
+		return "(empty)"
+	}
+	if json.Valid(b) {
+		return "(JSON without an OAuth error code)"
+	}
+	if len(b) > 200 {
+		b = b[:200]
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+	}
+	return fmt.Sprintf("%q", clean(string(b), 200))
+}
+
+// scrub replaces every secret in s (any non-empty one) with [redacted].
+func scrub(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+			s = strings.ReplaceAll(s, url.QueryEscape(sec), "[redacted]")
+		}
+	}
+	return s
+}

@@ -1,0 +1,374 @@
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Flow is one sign-in in progress: a loopback listener waiting for the
+// browser's callback. Start one with Start, finish it with Wait or Cancel.
+type Flow struct {
+	cfg         Config
+	redirectURI string
+	oc          *oauth2.Config
+	state       string
+	verifier    string // "" when PKCE is disabled
+	authURL     string
+	open        Opener
+
+	ln  net.Listener
+	srv *http.Server
+
+	flowCtx context.Context // done when canceled (Cancel, Wait's or Start's ctx)
+	cancel  context.CancelFunc
+
+	callbacks chan *callback // the one accepted callback, to run
+
+	mu       sync.Mutex
+	openErr  error
+	accepted bool // a callback with the right state was taken
+
+	done chan struct{} // closed once the listener is closed and tok/err are set
+	tok  Token
+	err  error
+}
+
+// callback is a request that carried the right state.
+type callback struct {
+	code, errCode, errDesc string
+	reply                  chan error // buffered: the outcome, for the page
+}
+
+// pageWait bounds how long the callback handler waits for the exchange
+// beyond its own timeout before it shows a neutral page.
+const pageWait = 5 * time.Second
+
+// shutdownWait bounds the wait for the last page to be written.
+const shutdownWait = 2 * time.Second
+
+// Start checks cfg, binds the callback port on 127.0.0.1, builds the
+// authorization URL with a fresh state and PKCE challenge, serves the
+// callback and calls open with the URL (a nil open opens nothing). A failing
+// opener does not fail Start: see OpenError, URL and Reopen.
+//
+// ctx bounds the whole sign-in, not only Start: canceling it cancels the flow.
+func Start(ctx context.Context, cfg Config, open Opener) (*Flow, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, canceledError(err)
+	}
+	port := cfg.RedirectPort
+	if !reservePort(port) {
+		return nil, alreadyWaitingError(port)
+	}
+	// Loopback only: nothing else on the network can reach the callback.
+	ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		releasePort(port)
+		if addrInUse(err) {
+			return nil, portInUseError(port, err)
+		}
+		return nil, portUnavailableError(port, err)
+	}
+
+	f := &Flow{
+		cfg:         cfg,
+		redirectURI: cfg.RedirectURI(),
+		state:       randomString(32), // 256 bits
+		open:        open,
+		ln:          ln,
+		callbacks:   make(chan *callback),
+		done:        make(chan struct{}),
+	}
+	style := oauth2.AuthStyleInParams
+	if cfg.ClientAuth == ClientAuthBasic {
+		style = oauth2.AuthStyleInHeader
+	}
+	f.oc = &oauth2.Config{
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		Endpoint:     oauth2.Endpoint{AuthURL: cfg.AuthURL, TokenURL: cfg.TokenURL, AuthStyle: style},
+		RedirectURL:  f.redirectURI,
+		Scopes:       cfg.Scopes,
+	}
+	var opts []oauth2.AuthCodeOption
+	if !cfg.DisablePKCE {
+		f.verifier = oauth2.GenerateVerifier()
+		opts = append(opts, oauth2.S256ChallengeOption(f.verifier))
+	}
+	f.authURL = f.oc.AuthCodeURL(f.state, opts...)
+	f.flowCtx, f.cancel = context.WithCancel(ctx)
+
+	f.srv = &http.Server{
+		Handler:           http.HandlerFunc(f.serveCallback),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		// net/http's own log lines could carry request details: drop them.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	// One request per connection, so closing the server frees the port at once.
+	f.srv.SetKeepAlivesEnabled(false)
+	go f.srv.Serve(ln)
+	go f.run()
+
+	if open != nil {
+		err := open(f.authURL)
+		f.mu.Lock()
+		f.openErr = err
+		f.mu.Unlock()
+	}
+	return f, nil
+}
+
+// Run is Start followed by Wait.
+func Run(ctx context.Context, cfg Config, open Opener) (Token, error) {
+	f, err := Start(ctx, cfg, open)
+	if err != nil {
+		return Token{}, err
+	}
+	return f.Wait(ctx)
+}
+
+// URL is the authorization URL, for the user to copy when no browser opened.
+func (f *Flow) URL() string { return f.authURL }
+
+// RedirectURI is the callback URL this flow listens on.
+func (f *Flow) RedirectURI() string { return f.redirectURI }
+
+// OpenError is the error of the last attempt to open the browser, if any.
+func (f *Flow) OpenError() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.openErr
+}
+
+// Reopen calls the opener again ("Open browser again").
+func (f *Flow) Reopen() error {
+	select {
+	case <-f.done:
+		return ErrEnded
+	default:
+	}
+	if f.open == nil {
+		return errors.New("oauth: this sign-in has no browser opener")
+	}
+	err := f.open(f.authURL)
+	f.mu.Lock()
+	f.openErr = err
+	f.mu.Unlock()
+	return err
+}
+
+// Done is closed when the sign-in has ended and its listener is closed.
+func (f *Flow) Done() <-chan struct{} { return f.done }
+
+// Wait waits for the callback and the token exchange. It returns early with
+// KindCanceled when ctx is done or Cancel is called, and with KindTimeout
+// after Config.Timeout. The listener is closed when Wait returns. Later
+// calls return the same outcome.
+func (f *Flow) Wait(ctx context.Context) (Token, error) {
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		f.cancel()
+		<-f.done
+	}
+	return f.tok, f.err
+}
+
+// Cancel ends the sign-in; Wait returns KindCanceled. It is safe to call
+// from any goroutine, any number of times, also after the end.
+func (f *Flow) Cancel() { f.cancel() }
+
+// run waits for the one callback with the right state, the cancel or the
+// timeout, then closes the listener and frees the port.
+func (f *Flow) run() {
+	timer := time.NewTimer(f.cfg.Timeout)
+	defer timer.Stop()
+	var tok Token
+	var err error
+	select {
+	case cb := <-f.callbacks:
+		tok, err = f.complete(cb)
+		cb.reply <- err
+	case <-f.flowCtx.Done():
+		err = canceledError(f.flowCtx.Err())
+	case <-timer.C:
+		err = timeoutError(f.cfg.Timeout, f.redirectURI)
+	}
+	f.cancel()
+
+	// Shutdown closes the listener first, then lets the handler finish the page.
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
+	if f.srv.Shutdown(ctx) != nil {
+		f.srv.Close()
+	}
+	cancel()
+	releasePort(f.cfg.RedirectPort)
+
+	f.tok, f.err = tok, err
+	close(f.done)
+}
+
+// complete turns the accepted callback into a token or an error.
+func (f *Flow) complete(cb *callback) (Token, error) {
+	if cb.errCode != "" {
+		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI)
+	}
+	if cb.code == "" {
+		return Token{}, &Error{Kind: KindAuthorizationError,
+			Message: "Kantata sent the browser back without an authorization code. Click Save & authorize to try again.",
+			Detail:  "callback with the right state but neither code nor error"}
+	}
+	return f.exchange(f.flowCtx, cb.code)
+}
+
+// serveCallback is the callback handler. Requests that are not the callback with
+// this flow's state get an error page and change nothing: anything on this
+// machine can reach the port, and a stray or forged request must not end the
+// sign-in. The page for the real callback waits for the exchange, so the
+// browser tells the real outcome.
+func (f *Flow) serveCallback(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != CallbackPath {
+		writeFailure(w, http.StatusNotFound, failureData{
+			Heading: "Page not found",
+			Message: "This address is not part of a Kantata Connect sign-in.",
+		})
+		return
+	}
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		writeFailure(w, http.StatusMethodNotAllowed, failureData{
+			Heading: "Not a sign-in",
+			Message: "This address only accepts the browser's return from Kantata.",
+		})
+		return
+	}
+	q := r.URL.Query()
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(f.state)) != 1 {
+		writeFailure(w, http.StatusBadRequest, failureData{
+			Heading: "Not the sign-in Kantata Connect is waiting for",
+			Message: "This link does not belong to the sign-in in progress (it may be old or copied from elsewhere), so it was ignored.",
+			Next:    "Return to Kantata Connect and use the browser window it opened, or its Open browser again button.",
+		})
+		return
+	}
+	f.mu.Lock()
+	taken := f.accepted
+	f.accepted = true
+	f.mu.Unlock()
+	if taken {
+		writeFailure(w, http.StatusBadRequest, failureData{
+			Heading: "Already used",
+			Message: "This sign-in link was already used.",
+			Next:    "Return to Kantata Connect to see the result.",
+		})
+		return
+	}
+
+	cb := &callback{code: q.Get("code"), errCode: q.Get("error"), errDesc: q.Get("error_description"),
+		reply: make(chan error, 1)}
+	select {
+	case f.callbacks <- cb:
+	case <-f.done:
+		writeEnded(w, f.err)
+		return
+	case <-r.Context().Done():
+		// The browser went away before the flow took the callback: let a
+		// reload try again.
+		f.mu.Lock()
+		f.accepted = false
+		f.mu.Unlock()
+		return
+	}
+
+	wait := time.NewTimer(f.cfg.ExchangeTimeout + pageWait)
+	defer wait.Stop()
+	select {
+	case err := <-cb.reply:
+		if err == nil {
+			writeSuccess(w)
+			return
+		}
+		writeEnded(w, err)
+	case <-wait.C:
+		writeFailure(w, http.StatusOK, failureData{
+			Heading: "Still finishing",
+			Message: "Kantata Connect is still finishing the sign-in.",
+			Next:    "Return to Kantata Connect to see the result; you can close this tab.",
+		})
+	case <-r.Context().Done():
+	}
+}
+
+// writeEnded shows why the sign-in failed, in the words the app shows too.
+func writeEnded(w http.ResponseWriter, err error) {
+	d := failureData{Heading: "Sign-in failed", Message: "The sign-in did not succeed.",
+		Next: "Return to Kantata Connect for the details; you can close this tab."}
+	var e *Error
+	if errors.As(err, &e) {
+		d.Message = e.UserMessage()
+		switch e.Kind {
+		case KindDenied:
+			d.Heading = "Not authorized"
+		case KindCanceled:
+			d.Heading = "Sign-in canceled"
+		}
+	}
+	writeFailure(w, http.StatusOK, d)
+}
+
+// Process-wide registry of callback ports with a sign-in waiting, so a second
+// sign-in on the same port fails clearly instead of racing for the callback.
+var ports = struct {
+	sync.Mutex
+	m map[int]bool
+}{m: map[int]bool{}}
+
+func reservePort(port int) bool {
+	ports.Lock()
+	defer ports.Unlock()
+	if ports.m[port] {
+		return false
+	}
+	ports.m[port] = true
+	return true
+}
+
+func releasePort(port int) {
+	ports.Lock()
+	delete(ports.m, port)
+	ports.Unlock()
+}
+
+// addrInUse recognises EADDRINUSE, and WSAEADDRINUSE (10048) on Windows.
+func addrInUse(err error) bool {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno == syscall.EADDRINUSE || errno == 10048
+	}
+	return false
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails (Go ≥ 1.24 crashes the program instead)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
