@@ -115,6 +115,10 @@ func (c Checker) Me(ctx context.Context, accessToken string) (Identity, error) {
 			return id, err
 		}
 		wait := backoff << attempt
+		if retryAfter > MaxRetryAfter {
+			err.(*Error).Detail += fmt.Sprintf(" (gave up after %d requests: Retry-After is over the %s cap)", attempt+1, MaxRetryAfter)
+			return id, err
+		}
 		if retryAfter > 0 {
 			wait = retryAfter
 		}

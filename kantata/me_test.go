@@ -655,3 +655,19 @@ func BenchmarkParseMe(b *testing.B) {
 		}
 	}
 }
+
+// A Retry-After over MaxRetryAfter ends the check even when the timeout
+// would allow the wait.
+func TestMeRetryAfterOverCap(t *testing.T) {
+	srv, k := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Retry-After", "3600")
+		fixed(http.StatusTooManyRequests, meRateLimitedBody)(w, r, n)
+	})
+	c := fastChecker(srv.URL)
+	c.Timeout = 3 * time.Hour
+	_, err := c.Me(context.Background(), testToken)
+	e := wantKind(t, err, KindRateLimited)
+	if k.count() != 1 || !strings.Contains(e.Detail, "cap") {
+		t.Fatalf("requests=%d detail=%q, want 1 request and a cap note", k.count(), e.Detail)
+	}
+}
