@@ -63,7 +63,7 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 		} else if snippet := bodySnippet(re.Body); snippet != "" {
 			detail += ", body: " + scrub(snippet)
 		}
-		e := &Error{Code: code, Description: desc, Detail: detail, Err: err}
+		e := &Error{Code: code, Description: desc, Detail: detail, Err: scrubRetrieveError(re, secrets)}
 		switch {
 		case code == "invalid_client" || (code == "" && status == 401):
 			e.Kind = KindInvalidClient
@@ -149,6 +149,22 @@ func bodySnippet(b []byte) string {
 		}
 	}
 	return fmt.Sprintf("%q", clean(string(b), 200))
+}
+
+// scrubRetrieveError copies re for wrapping, with secrets scrubbed from its
+// text and a body that holds a token dropped, so printing the chain leaks
+// nothing either.
+func scrubRetrieveError(re *oauth2.RetrieveError, secrets []string) *oauth2.RetrieveError {
+	c := *re
+	c.ErrorCode = scrub(c.ErrorCode, secrets)
+	c.ErrorDescription = scrub(c.ErrorDescription, secrets)
+	c.ErrorURI = scrub(c.ErrorURI, secrets)
+	body := scrub(string(c.Body), secrets)
+	if strings.Contains(body, "access_token") || strings.Contains(body, "refresh_token") {
+		body = "[body with a token removed]"
+	}
+	c.Body = []byte(body)
+	return &c
 }
 
 // scrub replaces every secret in s (any non-empty one) with [redacted].

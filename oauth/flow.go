@@ -221,6 +221,10 @@ func (f *Flow) run() {
 		f.srv.Close()
 	}
 	cancel()
+	// Serve may not have picked up the listener yet (an early cancel), and
+	// then it closes it only later, in its own goroutine: close it here so
+	// the port is free when Wait returns.
+	f.ln.Close()
 	releasePort(f.cfg.RedirectPort)
 
 	f.tok, f.err = tok, err

@@ -1,0 +1,42 @@
+package oauth
+
+import (
+	"testing"
+	"time"
+)
+
+func TestHumanDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		5 * time.Minute:                       "5 minutes",
+		time.Minute:                           "1 minute",
+		90 * time.Second:                      "1 minute 30 seconds",
+		30 * time.Second:                      "30 seconds",
+		time.Second:                           "1 second",
+		200 * time.Millisecond:                "200ms",
+		2*time.Minute + 1500*time.Millisecond: "2 minutes 2 seconds",
+	} {
+		if got := humanDuration(d); got != want {
+			t.Errorf("humanDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestDefaultTimeoutMessage(t *testing.T) {
+	e := timeoutError(DefaultTimeout, RedirectURI(0))
+	want := "No answer came from your browser within 5 minutes."
+	if len(e.Message) < len(want) || e.Message[:len(want)] != want {
+		t.Errorf("timeout message %q does not start with %q", e.Message, want)
+	}
+}
+
+func TestClean(t *testing.T) {
+	if got := clean("a\nb\x00c\u2028d", 100); got != "a b c d" {
+		t.Errorf("clean = %q", got)
+	}
+	if got := clean("abcdef", 3); got != "abc…" {
+		t.Errorf("clean cut = %q", got)
+	}
+	if got := clean("\xff\xfe", 10); got != "?" {
+		t.Errorf("clean invalid UTF-8 = %q", got)
+	}
+}
