@@ -77,6 +77,7 @@ type Server struct {
 	ts       *httptest.Server
 	provider fosite.OAuth2Provider
 	store    *store
+	hasher   fosite.Hasher
 	closing  chan struct{}
 
 	mu             sync.Mutex
@@ -125,9 +126,16 @@ func New(t testing.TB) *Server {
 		EnablePKCEPlainChallengeMethod: true,
 		// Refresh tokens are gated per client by SetIssueRefreshToken, not by scope.
 		RefreshTokenScopes: []string{},
-		// Kantata does not require state; fosite's default demands 8+ characters.
-		MinParameterEntropy: -1,
+		// Kantata does not require state; fosite's default demands 8+
+		// characters and fosite never accepts fewer than 1 (see noState).
+		MinParameterEntropy: 1,
+		// fosite fills these lazily on first use without a lock, which
+		// races under concurrent requests: set them up front.
+		AudienceMatchingStrategy: fosite.DefaultAudienceMatchingStrategy,
+		JWKSFetcherStrategy:      fosite.NewDefaultJWKSFetcherStrategy(),
 	}
+	cfg.ClientSecretsHasher = &fosite.BCrypt{Config: cfg}
+	s.hasher = cfg.ClientSecretsHasher
 	s.store = newStore(s)
 	s.provider = compose.Compose(cfg, s.store, compose.NewOAuth2HMACStrategy(cfg),
 		compose.OAuth2AuthorizeExplicitFactory,
@@ -181,7 +189,7 @@ func (s *Server) MeURL() string { return s.URL + "/api/v1/users/me.json" }
 // AddClient registers (or replaces) a confidential client. Redirect URIs are
 // matched exactly, port included.
 func (s *Server) AddClient(id, secret string, redirectURIs ...string) {
-	hash, err := (&fosite.BCrypt{Config: &fosite.Config{HashCost: 4}}).Hash(context.Background(), []byte(secret))
+	hash, err := s.hasher.Hash(context.Background(), []byte(secret))
 	if err != nil {
 		panic(fmt.Sprintf("fakekantata: hash client secret: %v", err))
 	}
@@ -404,6 +412,14 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	// fosite rejects a request without state; Kantata does not. Stand in a
+	// placeholder for fosite and take it out of the redirect again.
+	// The consent form carries the placeholder back in its POST.
+	if st := r.Form.Get("state"); st == "" || st == noState {
+		r.Form.Set("state", noState)
+		w = &stateStripper{ResponseWriter: w}
+	}
+
 	// fosite accepts any port on a registered loopback URI (RFC 8252 7.3);
 	// Kantata is assumed to match exactly, so check first.
 	if ru := r.Form.Get("redirect_uri"); ru != "" {
@@ -443,6 +459,24 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.writeConsent(w, r, ar)
 	}
+}
+
+// noState stands in for a missing state parameter inside fosite.
+const noState = "fakekantata-no-state"
+
+// stateStripper removes the noState placeholder from a redirect.
+type stateStripper struct{ http.ResponseWriter }
+
+func (s *stateStripper) WriteHeader(code int) {
+	if loc := s.Header().Get("Location"); loc != "" {
+		if u, err := url.Parse(loc); err == nil && u.Query().Get("state") == noState {
+			q := u.Query()
+			q.Del("state")
+			u.RawQuery = q.Encode()
+			s.Header().Set("Location", u.String())
+		}
+	}
+	s.ResponseWriter.WriteHeader(code)
 }
 
 // writeAuthorizeError redirects errors to a valid redirect URI, and shows an
@@ -610,7 +644,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	body := meBody(user)
 	if mode == MeOversized {
 		// Valid and Kantata-shaped, so only a response size limit rejects it.
-		body["padding"] = strings.Repeat("x", OversizedBodyBytes)
+		body.Padding = strings.Repeat("x", OversizedBodyBytes)
 	}
 	_ = json.NewEncoder(w).Encode(body)
 }
@@ -638,13 +672,38 @@ func writeUnauthorized(w http.ResponseWriter) {
 	_, _ = w.Write([]byte(UnauthorizedBody))
 }
 
-func meBody(u User) map[string]any {
-	return map[string]any{
-		"count":   1,
-		"results": []any{map[string]any{"key": "users", "id": u.ID}},
-		"users": map[string]any{u.ID: map[string]any{
-			"id": u.ID, "full_name": u.FullName, "email_address": u.Email,
-		}},
-		"meta": map[string]any{"count": 1, "page_count": 1, "page_number": 1, "page_size": 20},
+// meResponse mirrors Kantata's users/me body, in Kantata's key order.
+type meResponse struct {
+	Count   int               `json:"count"`
+	Results []meResult        `json:"results"`
+	Users   map[string]meUser `json:"users"`
+	Meta    meMeta            `json:"meta"`
+	Padding string            `json:"padding,omitempty"` // MeOversized only
+}
+
+type meResult struct {
+	Key string `json:"key"`
+	ID  string `json:"id"`
+}
+
+type meUser struct {
+	ID           string `json:"id"`
+	FullName     string `json:"full_name"`
+	EmailAddress string `json:"email_address"`
+}
+
+type meMeta struct {
+	Count      int `json:"count"`
+	PageCount  int `json:"page_count"`
+	PageNumber int `json:"page_number"`
+	PageSize   int `json:"page_size"`
+}
+
+func meBody(u User) *meResponse {
+	return &meResponse{
+		Count:   1,
+		Results: []meResult{{Key: "users", ID: u.ID}},
+		Users:   map[string]meUser{u.ID: {ID: u.ID, FullName: u.FullName, EmailAddress: u.Email}},
+		Meta:    meMeta{Count: 1, PageCount: 1, PageNumber: 1, PageSize: 20},
 	}
 }

@@ -57,6 +57,19 @@ func (st *store) revokeAll() {
 	clear(st.refreshByReq)
 }
 
+// hydrateCodeExpiry copies a stored code's expiry into the session fosite
+// passed in, as fosite's SQL stores do. fosite checks the expiry against that
+// session before it adopts the stored one; without this an expired code
+// passes the first check and fails later as invalid_request, not
+// invalid_grant. Only the expiry is copied: the passed session may be one the
+// token handler has already stamped.
+func hydrateCodeExpiry(dst fosite.Session, req fosite.Requester) {
+	if dst == nil || req.GetSession() == nil || dst == req.GetSession() {
+		return
+	}
+	dst.SetExpiresAt(fosite.AuthorizeCode, req.GetSession().GetExpiresAt(fosite.AuthorizeCode))
+}
+
 // fosite.ClientManager
 
 func (st *store) GetClient(_ context.Context, id string) (fosite.Client, error) {
@@ -90,13 +103,14 @@ func (st *store) CreateAuthorizeCodeSession(_ context.Context, signature string,
 	return nil
 }
 
-func (st *store) GetAuthorizeCodeSession(_ context.Context, signature string, _ fosite.Session) (fosite.Requester, error) {
+func (st *store) GetAuthorizeCodeSession(_ context.Context, signature string, sess fosite.Session) (fosite.Requester, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	e, ok := st.codes[signature]
 	if !ok {
 		return nil, fosite.ErrNotFound
 	}
+	hydrateCodeExpiry(sess, e.req)
 	if !e.active {
 		// fosite needs the request back to revoke the tokens it issued.
 		return e.req, fosite.ErrInvalidatedAuthorizeCode
