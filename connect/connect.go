@@ -1,0 +1,248 @@
+// Package connect holds the operations the window and the command line share:
+// authorizing a saved connection with Kantata and testing it. Each lives here
+// once, so the two fronts cannot drift apart.
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/kantata-connect/kantata-connect/kantata"
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// Service runs sign-ins and checks against the records and keychain in Store.
+type Service struct {
+	Store *store.Store
+	// Opener opens the sign-in page in the user's browser.
+	Opener oauth.Opener
+	// HTTPClient, when set, carries the token exchange and the identity check.
+	HTTPClient *http.Client
+	// Now is the clock for the times kept with a connection.
+	Now func() time.Time
+}
+
+// New returns a Service over st that opens pages with open.
+func New(st *store.Store, open oauth.Opener) *Service {
+	return &Service{Store: st, Opener: open, Now: time.Now}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// AuthorizeOptions tune one sign-in.
+type AuthorizeOptions struct {
+	// NoBrowser leaves opening the page to the user: the URL is only shown.
+	NoBrowser bool
+	// Timeout bounds the wait for the browser; 0 means oauth.DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Authorization is a sign-in that waits for the user's browser.
+type Authorization struct {
+	svc  *Service
+	conn store.Connection
+	api  string
+	flow *oauth.Flow
+}
+
+// StartAuthorize begins signing in a saved connection: it reads the client's
+// secret from the keychain, binds the loopback callback and opens the browser.
+// The caller then shows URL and calls Wait.
+func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts AuthorizeOptions) (*Authorization, error) {
+	conn, client, err := s.connectionAndClient(connectionID)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := s.Store.ClientSecret(client.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read the secret of client %q: %w", client.Name, err)
+	}
+	cfg := oauth.Config{
+		AuthURL:      client.AuthURL,
+		TokenURL:     client.TokenURL,
+		ClientID:     client.ClientID,
+		ClientSecret: secret,
+		RedirectPort: client.RedirectPort,
+		ClientAuth:   oauth.ClientAuth(client.ClientAuth),
+		DisablePKCE:  !client.PKCE,
+		Timeout:      opts.Timeout,
+		HTTPClient:   s.HTTPClient,
+	}
+	open := s.Opener
+	if opts.NoBrowser {
+		open = nil
+	}
+	flow, err := oauth.Start(ctx, cfg, open)
+	if err != nil {
+		return nil, fmt.Errorf("start sign-in for %q: %w", conn.Name, err)
+	}
+	return &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow}, nil
+}
+
+// URL is the Kantata sign-in page; show it so the user can copy it when no
+// browser opened.
+func (a *Authorization) URL() string { return a.flow.URL() }
+
+// RedirectURI is the callback URL the sign-in waits on.
+func (a *Authorization) RedirectURI() string { return a.flow.RedirectURI() }
+
+// OpenError is why the browser did not open, or nil.
+func (a *Authorization) OpenError() error { return a.flow.OpenError() }
+
+// Reopen opens the sign-in page in the browser again.
+func (a *Authorization) Reopen() error { return a.flow.Reopen() }
+
+// Cancel stops waiting and frees the callback port. Safe from any goroutine.
+func (a *Authorization) Cancel() { a.flow.Cancel() }
+
+// Wait waits for the browser, keeps the token in the keychain, asks Kantata who
+// the token belongs to and records the outcome with the connection. A canceled
+// sign-in leaves the connection as it was.
+func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
+	tok, err := a.flow.Wait(ctx)
+	if err != nil {
+		if oauth.KindOf(err) == oauth.KindCanceled {
+			return a.conn, err
+		}
+		return a.svc.recordFailure(a.conn.ID, store.StatusFailed, false, err)
+	}
+	if err := a.svc.Store.SaveToken(a.conn.ID, store.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}); err != nil {
+		err = fmt.Errorf("keep the token of %q: %w", a.conn.Name, err)
+		return a.svc.recordFailure(a.conn.ID, store.StatusFailed, false, err)
+	}
+	authorizedAt := a.svc.now()
+	id, err := a.svc.checker(a.api).Me(ctx, tok.AccessToken)
+	if kantata.IsRejected(err) {
+		return a.svc.recordFailure(a.conn.ID, store.StatusFailed, true, err)
+	}
+	conn, uerr := a.svc.Store.UpdateConnection(a.conn.ID, func(c *store.Connection) {
+		c.Status = store.StatusAuthorized
+		c.LastAuthorizedAt = &authorizedAt
+		c.LastError, c.LastErrorDetail = "", ""
+		if err != nil {
+			// Signed in, but Kantata's API could not say who as: the
+			// authorization stands; the note says why no name shows.
+			c.Identity = nil
+			c.LastError, c.LastErrorDetail = Explain(fmt.Errorf("signed in, but could not check the Kantata user: %w", err))
+			return
+		}
+		c.Identity = identity(id)
+		c.LastTestedAt = &authorizedAt
+	})
+	if uerr != nil {
+		return conn, fmt.Errorf("record the sign-in of %q: %w", a.conn.Name, uerr)
+	}
+	return conn, nil
+}
+
+// Authorize runs a whole sign-in; started, when set, receives it as soon as the
+// browser is open so the caller can show its URL or cancel it.
+func (s *Service) Authorize(ctx context.Context, connectionID string, opts AuthorizeOptions, started func(*Authorization)) (store.Connection, error) {
+	a, err := s.StartAuthorize(ctx, connectionID, opts)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	if started != nil {
+		started(a)
+	}
+	return a.Wait(ctx)
+}
+
+// ErrNotAuthorized means a connection has no token to test yet.
+var ErrNotAuthorized = errors.New("connection not authorized yet")
+
+// NotAuthorizedError says which connection has no token.
+type NotAuthorizedError struct{ Name string }
+
+func (e *NotAuthorizedError) Error() string        { return fmt.Sprintf("connection %q has no token", e.Name) }
+func (e *NotAuthorizedError) Is(target error) bool { return target == ErrNotAuthorized }
+func (e *NotAuthorizedError) UserMessage() string {
+	return fmt.Sprintf("“%s” is not authorized yet. Click Save & authorize to sign in with Kantata first.", e.Name)
+}
+func (e *NotAuthorizedError) TechnicalDetail() string { return e.Error() + " in the keychain" }
+
+// Test asks Kantata which user the connection's token belongs to and records
+// the answer: authorized as that user, needs re-authorization when Kantata
+// rejects the token, or failed with the reason.
+func (s *Service) Test(ctx context.Context, connectionID string) (store.Connection, error) {
+	conn, client, err := s.connectionAndClient(connectionID)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	tok, err := s.Store.Token(conn.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return conn, &NotAuthorizedError{Name: conn.Name}
+	}
+	if err != nil {
+		return conn, fmt.Errorf("read the token of %q: %w", conn.Name, err)
+	}
+	testedAt := s.now()
+	id, err := s.checker(client.APIBaseURL).Me(ctx, tok.AccessToken)
+	if err != nil {
+		status := store.StatusFailed
+		if kantata.IsRejected(err) {
+			status = store.StatusNeedsReauth
+		}
+		conn, _ = s.Store.UpdateConnection(conn.ID, func(c *store.Connection) {
+			c.Status = status
+			c.LastTestedAt = &testedAt
+			c.LastError, c.LastErrorDetail = Explain(err)
+		})
+		return conn, fmt.Errorf("test %q: %w", conn.Name, err)
+	}
+	conn, err = s.Store.UpdateConnection(conn.ID, func(c *store.Connection) {
+		c.Status = store.StatusAuthorized
+		c.Identity = identity(id)
+		c.LastTestedAt = &testedAt
+		c.LastError, c.LastErrorDetail = "", ""
+	})
+	if err != nil {
+		return conn, fmt.Errorf("record the test of %q: %w", conn.Name, err)
+	}
+	return conn, nil
+}
+
+// recordFailure keeps err's plain words with the connection and returns err.
+func (s *Service) recordFailure(id string, status store.Status, tested bool, err error) (store.Connection, error) {
+	at := s.now()
+	conn, uerr := s.Store.UpdateConnection(id, func(c *store.Connection) {
+		c.Status = status
+		if tested {
+			c.LastTestedAt = &at
+		}
+		c.LastError, c.LastErrorDetail = Explain(err)
+	})
+	if uerr != nil {
+		return conn, errors.Join(err, uerr)
+	}
+	return conn, err
+}
+
+func (s *Service) connectionAndClient(connectionID string) (store.Connection, store.Client, error) {
+	conn, ok := s.Store.Connection(connectionID)
+	if !ok {
+		return conn, store.Client{}, &store.NotFoundError{Kind: "connection", ID: connectionID}
+	}
+	client, ok := s.Store.Client(conn.ClientRef)
+	if !ok {
+		return conn, client, &store.NotFoundError{Kind: "client", ID: conn.ClientRef}
+	}
+	return conn, client, nil
+}
+
+func (s *Service) checker(apiBaseURL string) kantata.Checker {
+	return kantata.Checker{APIBaseURL: apiBaseURL, HTTPClient: s.HTTPClient}
+}
+
+func identity(id kantata.Identity) *store.Identity {
+	return &store.Identity{UserID: id.UserID, FullName: id.FullName, Email: id.Email}
+}

@@ -1,0 +1,242 @@
+package connect_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+const secret = "s3cr3t-client-value-0123456789"
+
+type fixture struct {
+	kantata *fakekantata.Server
+	browser *browsertest.Browser
+	store   *store.Store
+	svc     *connect.Service
+	conn    store.Connection
+}
+
+// newFixture saves a client and a connection pointing at a stand-in Kantata,
+// with the real keychain, and a headless Chromium as the user's browser.
+func newFixture(t *testing.T, b *browsertest.Browser) *fixture {
+	t.Helper()
+	k := fakekantata.New(t)
+	kc := store.NewSystemKeychain("com.kantataconnect.test." + randomHex(t))
+	if err := kc.Set("probe", "x"); err != nil {
+		t.Fatalf("no usable keychain (run the tests with make test: gnome-keyring, dbus-x11): %v", err)
+	}
+	_ = kc.Delete("probe")
+	st, err := store.Open(t.TempDir(), kc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	c := store.NewClient()
+	c.Name, c.ClientID = "Test client", "client-"+randomHex(t)
+	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
+	c.RedirectPort = port
+	k.AddClient(c.ClientID, secret, c.RedirectURI())
+	c, err = st.SaveClient(c, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := st.SaveConnection(store.Connection{Name: "Production", ClientRef: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = st.DeleteConnection(conn.ID)
+		_ = st.DeleteClient(c.ID, true)
+	})
+	return &fixture{kantata: k, browser: b, store: st, svc: connect.New(st, b.Opener((*browsertest.Browser).Authorize)), conn: conn}
+}
+
+func TestAuthorizeTestRevoke(t *testing.T) {
+	f := newFixture(t, browsertest.New(t))
+	ctx := context.Background()
+
+	var shownURL string
+	conn, err := f.svc.Authorize(ctx, f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, func(a *connect.Authorization) {
+		shownURL = a.URL()
+	})
+	if err != nil {
+		t.Fatalf("Authorize: %v", err)
+	}
+	if !strings.HasPrefix(shownURL, f.kantata.AuthURL()) {
+		t.Errorf("sign-in URL %q does not start at the stand-in's authorize endpoint", shownURL)
+	}
+	if page, err := f.browser.LastResult(); err != nil || !strings.Contains(page, "You're connected") {
+		t.Errorf("browser page = %q, %v; want the success page", page, err)
+	}
+	if conn.Status != store.StatusAuthorized || conn.Identity == nil || conn.Identity.FullName != "Jane Doe" {
+		t.Fatalf("after sign-in: status %q identity %+v; want authorized as Jane Doe", conn.Status, conn.Identity)
+	}
+	if got := connect.StatusText(conn); got != "Authorized as Jane Doe" {
+		t.Errorf("StatusText = %q", got)
+	}
+	if conn.LastAuthorizedAt == nil || conn.LastTestedAt == nil {
+		t.Error("sign-in and test times were not kept")
+	}
+	tok, err := f.store.Token(conn.ID)
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("token not in the keychain: %v", err)
+	}
+
+	// The records file holds no secret: not the client secret, not the token.
+	data, err := os.ReadFile(f.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{secret, tok.AccessToken} {
+		if strings.Contains(string(data), s) {
+			t.Fatalf("records file %s contains a secret", filepath.Base(f.store.Path()))
+		}
+	}
+
+	f.kantata.SetUser("777", "Sam Support", "sam@example.com")
+	if conn, err = f.svc.Test(ctx, conn.ID); err != nil {
+		t.Fatalf("Test: %v", err)
+	}
+	if conn.Status != store.StatusAuthorized {
+		t.Errorf("status after a good test = %q", conn.Status)
+	}
+
+	f.kantata.RevokeAll()
+	conn, err = f.svc.Test(ctx, conn.ID)
+	if err == nil {
+		t.Fatal("Test after revocation succeeded")
+	}
+	if conn.Status != store.StatusNeedsReauth || connect.StatusText(conn) != "Needs re-authorization" {
+		t.Errorf("after revocation: status %q (%q); want needs re-authorization", conn.Status, connect.StatusText(conn))
+	}
+	msg, _ := connect.Explain(err)
+	if !strings.Contains(msg, "revoked") {
+		t.Errorf("message %q does not say the authorization may be revoked", msg)
+	}
+	assertNoSecret(t, err, secret, tok.AccessToken)
+}
+
+func TestAuthorizeDeniedKeepsReasonWithConnection(t *testing.T) {
+	b := browsertest.New(t)
+	f := newFixture(t, b)
+	f.svc.Opener = b.Opener((*browsertest.Browser).Deny)
+
+	conn, err := f.svc.Authorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
+	if oauth.KindOf(err) != oauth.KindDenied {
+		t.Fatalf("err = %v; want the denied kind", err)
+	}
+	if conn.Status != store.StatusFailed || !strings.HasPrefix(connect.StatusText(conn), "Failed: ") {
+		t.Errorf("status %q (%q); want failed with the reason", conn.Status, connect.StatusText(conn))
+	}
+	if saved, _ := f.store.Connection(f.conn.ID); saved.LastError == "" || saved.LastErrorDetail == "" {
+		t.Errorf("the saved connection lost the reason: %+v", saved)
+	}
+	if _, err := f.store.Token(f.conn.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a denied sign-in left a token (err %v)", err)
+	}
+}
+
+func TestCancelLeavesConnectionAsItWas(t *testing.T) {
+	b := browsertest.New(t)
+	f := newFixture(t, b)
+	f.svc.Opener = func(string) error { return nil } // the user never answers
+
+	a, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Cancel()
+	conn, err := a.Wait(context.Background())
+	if oauth.KindOf(err) != oauth.KindCanceled {
+		t.Fatalf("err = %v; want canceled", err)
+	}
+	if conn.Status != store.StatusNeverAuthorized {
+		t.Errorf("status after cancel = %q; want unchanged", conn.Status)
+	}
+	// The port is free again at once: a new sign-in starts.
+	again, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{NoBrowser: true, Timeout: time.Minute})
+	if err != nil {
+		t.Fatalf("second sign-in after cancel: %v", err)
+	}
+	again.Cancel()
+	_, _ = again.Wait(context.Background())
+}
+
+func TestSignedInButIdentityCheckFailsStaysAuthorized(t *testing.T) {
+	f := newFixture(t, browsertest.New(t))
+	f.kantata.SetMeMode(fakekantata.MeServerError)
+
+	conn, err := f.svc.Authorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
+	if err != nil {
+		t.Fatalf("Authorize: %v", err)
+	}
+	if conn.Status != store.StatusAuthorized || conn.Identity != nil || conn.LastError == "" {
+		t.Errorf("got status %q identity %+v note %q; want authorized, no identity, a note why", conn.Status, conn.Identity, conn.LastError)
+	}
+}
+
+func TestTestBeforeAuthorizeSaysWhatToDo(t *testing.T) {
+	f := newFixture(t, browsertest.New(t))
+	_, err := f.svc.Test(context.Background(), f.conn.ID)
+	if !errors.Is(err, connect.ErrNotAuthorized) {
+		t.Fatalf("err = %v; want ErrNotAuthorized", err)
+	}
+	if msg, _ := connect.Explain(err); !strings.Contains(msg, "Save & authorize") {
+		t.Errorf("message %q does not say what to do", msg)
+	}
+	if f.kantata.MeRequests() != 0 {
+		t.Error("a connection without a token was checked with Kantata")
+	}
+}
+
+func TestExplainPlainErrors(t *testing.T) {
+	msg, detail := connect.Explain(errors.New("disk on fire"))
+	if !strings.Contains(msg, "disk on fire") || detail != "disk on fire" {
+		t.Errorf("Explain = %q, %q", msg, detail)
+	}
+	if m, d := connect.Explain(nil); m != "" || d != "" {
+		t.Errorf("Explain(nil) = %q, %q", m, d)
+	}
+}
+
+func assertNoSecret(t *testing.T, err error, secrets ...string) {
+	t.Helper()
+	msg, detail := connect.Explain(err)
+	for _, s := range secrets {
+		if strings.Contains(err.Error()+msg+detail, s) {
+			t.Errorf("an error text contains a secret")
+		}
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func randomHex(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}

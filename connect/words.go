@@ -1,0 +1,67 @@
+package connect
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// userFacing is what the typed errors of oauth, kantata, store and this
+// package offer: words for the user, and the detail for support staff.
+type userFacing interface {
+	UserMessage() string
+	TechnicalDetail() string
+}
+
+// Explain splits err into the plain-language message to show and the
+// technical detail to put one click away. Neither holds a secret: the typed
+// errors never carry one, and wrapping only adds names.
+func Explain(err error) (message, detail string) {
+	if err == nil {
+		return "", ""
+	}
+	var u userFacing
+	if errors.As(err, &u) {
+		detail = u.TechnicalDetail()
+		if outer := err.Error(); outer != detail {
+			detail = outer + "\n" + detail
+		}
+		return u.UserMessage(), detail
+	}
+	return "Something went wrong: " + err.Error(), err.Error()
+}
+
+// StatusText is a connection's status as a person reads it.
+func StatusText(c store.Connection) string {
+	switch c.Status {
+	case store.StatusAuthorized:
+		if c.Identity != nil && c.Identity.FullName != "" {
+			return "Authorized as " + c.Identity.FullName
+		}
+		return "Authorized"
+	case store.StatusNeedsReauth:
+		return "Needs re-authorization"
+	case store.StatusFailed:
+		if c.LastError != "" {
+			return "Failed: " + c.LastError
+		}
+		return "Failed"
+	default:
+		return "Not authorized yet"
+	}
+}
+
+// IdentityText names the Kantata user a connection works as, or "".
+func IdentityText(c store.Connection) string {
+	if c.Identity == nil {
+		return ""
+	}
+	switch {
+	case c.Identity.FullName != "" && c.Identity.Email != "":
+		return fmt.Sprintf("%s <%s>", c.Identity.FullName, c.Identity.Email)
+	case c.Identity.FullName != "":
+		return c.Identity.FullName
+	}
+	return c.Identity.Email
+}
