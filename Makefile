@@ -1,0 +1,53 @@
+# Kantata Connect. `make run` starts the app, `make test` runs every test; both
+# install what a fresh Debian/Ubuntu machine lacks first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+BINARY     := kantata-connect
+GO         ?= go
+# What building the window needs (cgo, OpenGL and X11 headers).
+BUILD_DEPS := gcc libgl1-mesa-dev xorg-dev
+# What the tests need besides: a real keychain on a private D-Bus, a virtual
+# display, screenshots, a real browser to click Authorize, keyboard driving.
+TEST_DEPS  := $(BUILD_DEPS) gnome-keyring dbus-x11 xvfb imagemagick chromium xdotool libgl1-mesa-dri
+SCREENSHOT ?= docs/screenshot.png
+
+.PHONY: run build test vet screenshot screenshots package deps deps-test clean
+
+deps:
+	@scripts/install-deps.sh $(BUILD_DEPS)
+
+deps-test:
+	@scripts/install-deps.sh $(TEST_DEPS)
+
+build: deps
+	@echo "Building $(BINARY) (the first build compiles Fyne's C code: about 4 minutes on 2 cores)"
+	@scripts/with-progress.sh "Building $(BINARY)" $(GO) build -o $(BINARY) .
+
+run: build
+	./$(BINARY)
+
+vet:
+	$(GO) vet ./...
+
+test: deps-test
+	@echo "Running go vet and go test -race with a real keychain and a virtual display"
+	@echo "(the first run compiles Fyne's C code with the race detector: several minutes on 2 cores)"
+	@scripts/test-env.sh scripts/with-progress.sh "Testing" bash -c '\
+		set -euo pipefail; \
+		$(GO) vet ./...; \
+		for goos in windows darwin; do \
+			CGO_ENABLED=0 GOOS=$$goos $(GO) vet $$($(GO) list ./... | grep -v -e /gui -e "$$($(GO) list -m)$$"); \
+		done; \
+		$(GO) test -race -count=1 ./...'
+
+screenshot: build deps-test
+	@scripts/test-env.sh scripts/screenshot.sh ./$(BINARY) $(SCREENSHOT)
+
+package: deps
+	@mkdir -p dist
+	@scripts/with-progress.sh "Packaging" $(GO) tool fyne package --os linux --release
+	@mv -f "Kantata Connect.tar.xz" dist/ && echo "Wrote dist/Kantata Connect.tar.xz (extract it and run 'sudo make install' inside)"
+
+clean:
+	rm -rf $(BINARY) dist
