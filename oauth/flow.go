@@ -49,14 +49,15 @@ type Flow struct {
 // callback is a request that carried the right state.
 type callback struct {
 	code, errCode, errDesc string
-	reply                  chan error // buffered: the outcome, for the page
+	reply                  chan error    // buffered: the outcome, for the page
+	written                chan struct{} // closed once the page is on the wire
 }
 
 // pageWait bounds how long the callback handler waits for the exchange
 // beyond its own timeout before it shows a neutral page.
 const pageWait = 5 * time.Second
 
-// shutdownWait bounds the wait for the last page to be written.
+// shutdownWait bounds the wait for the outcome page to be written.
 const shutdownWait = 2 * time.Second
 
 // Start checks cfg, binds the callback port on 127.0.0.1, builds the
@@ -208,6 +209,13 @@ func (f *Flow) run() {
 	case cb := <-f.callbacks:
 		tok, err = f.complete(cb)
 		cb.reply <- err
+		// Let the browser get its page before the connections close.
+		page := time.NewTimer(shutdownWait)
+		select {
+		case <-cb.written:
+		case <-page.C:
+		}
+		page.Stop()
 	case <-f.flowCtx.Done():
 		err = canceledError(f.flowCtx.Err())
 	case <-timer.C:
@@ -215,12 +223,9 @@ func (f *Flow) run() {
 	}
 	f.cancel()
 
-	// Shutdown closes the listener first, then lets the handler finish the page.
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
-	if f.srv.Shutdown(ctx) != nil {
-		f.srv.Close()
-	}
-	cancel()
+	// Close, not Shutdown: Shutdown waits up to 5s for connections a browser
+	// opened speculatively and never used. The page that matters is written.
+	f.srv.Close()
 	// Serve may not have picked up the listener yet (an early cancel), and
 	// then it closes it only later, in its own goroutine: close it here so
 	// the port is free when Wait returns.
@@ -288,9 +293,10 @@ func (f *Flow) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 
 	cb := &callback{code: q.Get("code"), errCode: q.Get("error"), errDesc: q.Get("error_description"),
-		reply: make(chan error, 1)}
+		reply: make(chan error, 1), written: make(chan struct{})}
 	select {
 	case f.callbacks <- cb:
+		defer close(cb.written)
 	case <-f.done:
 		writeEnded(w, f.err)
 		return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"strconv"
 
 	"github.com/kantata-connect/kantata-connect/assets"
 )
@@ -38,8 +39,14 @@ func writePage(w http.ResponseWriter, status int, t *template.Template, data any
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+	// On the wire now: the flow closes the connections right after the
+	// outcome page.
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
 }
 
 func writeSuccess(w http.ResponseWriter) {
