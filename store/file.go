@@ -50,8 +50,15 @@ func (s *Store) removeStaleTemps() {
 
 // load reads the records file into s.data (caller holds the file lock). A
 // missing file is an empty store; a damaged one is moved aside; a newer
-// schema makes the store read-only.
+// schema makes the store read-only. A file that hasn't changed since it was
+// last read or written here isn't parsed again.
 func (s *Store) load() error {
+	fi, err := os.Stat(s.path)
+	if err == nil && s.known != nil && os.SameFile(fi, s.known) &&
+		fi.Size() == s.known.Size() && fi.ModTime().Equal(s.known.ModTime()) {
+		return nil
+	}
+	s.known = nil
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		s.setState(records{SchemaVersion: SchemaVersion}, nil)
@@ -60,34 +67,46 @@ func (s *Store) load() error {
 	if err != nil {
 		return s.moveAside("it could not be read", err)
 	}
-	var head struct {
+	var r struct {
 		SchemaVersion *int `json:"schema_version"`
+		records
 	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return s.moveAside("it was damaged", err)
+	parseErr := json.Unmarshal(b, &r)
+	if parseErr != nil {
+		// A newer version may have changed the layout: look at the
+		// version alone before calling the file damaged.
+		var head struct {
+			SchemaVersion *int `json:"schema_version"`
+		}
+		if json.Unmarshal(b, &head) != nil {
+			return s.moveAside("it was damaged", parseErr)
+		}
+		r.SchemaVersion, r.records = head.SchemaVersion, records{}
 	}
-	if head.SchemaVersion == nil || *head.SchemaVersion < 1 {
+	if r.SchemaVersion == nil || *r.SchemaVersion < 1 {
 		return s.moveAside("it was damaged", errors.New("schema_version missing or below 1"))
 	}
-	if v := *head.SchemaVersion; v > SchemaVersion {
-		// Show what we can; a newer layout we can't parse shows as empty.
-		// Either way the file is left exactly as it is.
-		var r records
-		if json.Unmarshal(b, &r) != nil || r.check() != nil {
-			r = records{}
+	if v := *r.SchemaVersion; v > SchemaVersion {
+		// Show what we can (a layout we can't parse shows as empty) and
+		// leave the file exactly as it is.
+		if parseErr != nil || r.check() != nil {
+			r.records = records{}
 		}
-		r.SchemaVersion = v
-		s.setState(r, &ReadOnlyError{Path: s.path, FileVersion: v, KnownVersion: SchemaVersion})
+		r.records.SchemaVersion = v
+		s.setState(r.records, &ReadOnlyError{Path: s.path, FileVersion: v, KnownVersion: SchemaVersion})
 		return nil
 	}
-	var r records
-	if err := json.Unmarshal(b, &r); err != nil {
-		return s.moveAside("it was damaged", err)
+	if parseErr != nil {
+		return s.moveAside("it was damaged", parseErr)
 	}
 	if err := r.check(); err != nil {
 		return s.moveAside("it was damaged", err)
 	}
-	s.setState(r, nil)
+	r.records.SchemaVersion = *r.SchemaVersion
+	s.setState(r.records, nil)
+	if fi != nil {
+		s.known = fi
+	}
 	return nil
 }
 
@@ -133,6 +152,7 @@ func (s *Store) moveAside(reason string, cause error) error {
 			Err: fmt.Errorf("%w (the file is unusable: %v)", err, cause)}
 	}
 	_ = syncDir(s.dir)
+	s.known = nil
 	slog.Warn("records file unusable; moved aside and starting empty", "path", s.path, "copy", aside, "err", cause)
 	s.mu.Lock()
 	s.data = records{SchemaVersion: SchemaVersion}
@@ -182,6 +202,9 @@ func (s *Store) writeFile(r records) (err error) {
 	}
 	if err = os.Rename(tmpPath, s.path); err != nil {
 		return &FileError{Op: "replace", Path: s.path, Err: err}
+	}
+	if fi, err := os.Stat(s.path); err == nil {
+		s.known = fi
 	}
 	if err = syncDir(s.dir); err != nil {
 		// The rename happened; only its durability is unsure.

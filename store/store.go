@@ -93,6 +93,10 @@ type Store struct {
 	readOnly      *ReadOnlyError
 	corruptNotice string
 
+	// known is the records file as last read or written here (guarded by
+	// opMu): an unchanged file needn't be parsed again.
+	known fs.FileInfo
+
 	// Seams for tests.
 	now          func() time.Time
 	beforeRename func(tmpPath string) error
@@ -351,7 +355,7 @@ func (s *Store) SaveClient(c Client, secret string) (Client, error) {
 			}
 			return fmt.Errorf("save client %q: %w", c.Name, err)
 		}
-		slog.Info("client saved", "client", c.ID, "update", update)
+		slog.Debug("client saved", "client", c.ID, "update", update)
 		saved = c
 		return nil
 	})
@@ -418,7 +422,7 @@ func (s *Store) DeleteClient(id string, cascade bool) error {
 		if err := s.commit(next); err != nil {
 			return fmt.Errorf("delete client %q: %w", cl.Name, err)
 		}
-		slog.Info("client deleted", "client", id, "connections", len(users))
+		slog.Debug("client deleted", "client", id, "connections", len(users))
 		return nil
 	})
 }
@@ -566,7 +570,7 @@ func (s *Store) DeleteConnection(id string) error {
 		if err := s.commit(next); err != nil {
 			return fmt.Errorf("delete connection %q: %w", name, err)
 		}
-		slog.Info("connection deleted", "connection", id)
+		slog.Debug("connection deleted", "connection", id)
 		return nil
 	})
 }
