@@ -151,7 +151,8 @@ func (k *SystemKeychain) Delete(key string) error {
 
 // call runs fn in a goroutine because go-keyring takes no context: a call
 // stuck on an unlock prompt is abandoned (its goroutine finishes whenever the
-// keychain answers) and the caller gets a timeout error.
+// keychain answers) and the caller gets a timeout error. An abandoned Set may
+// still land later; callers treat a timeout as "unknown", not "not written".
 func (k *SystemKeychain) call(op, key string, fn func(backend) (string, error)) (string, error) {
 	b := k.backend
 	if b == nil {
