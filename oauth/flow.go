@@ -66,6 +66,8 @@ const shutdownWait = 2 * time.Second
 // opener does not fail Start: see OpenError, URL and Reopen.
 //
 // ctx bounds the whole sign-in, not only Start: canceling it cancels the flow.
+// Config.Timeout counts from Start. The opener runs before Start returns
+// (SystemOpener may take up to 3 seconds), so call Start off a UI thread.
 func Start(ctx context.Context, cfg Config, open Opener) (*Flow, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -182,7 +184,7 @@ func (f *Flow) Done() <-chan struct{} { return f.done }
 
 // Wait waits for the callback and the token exchange. It returns early with
 // KindCanceled when ctx is done or Cancel is called, and with KindTimeout
-// after Config.Timeout. The listener is closed when Wait returns. Later
+// once Config.Timeout has passed since Start. The listener is closed when Wait returns. Later
 // calls return the same outcome.
 func (f *Flow) Wait(ctx context.Context) (Token, error) {
 	select {

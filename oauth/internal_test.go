@@ -1,8 +1,13 @@
 package oauth
 
 import (
+	"html"
+	"io/fs"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/assets"
 )
 
 func TestHumanDuration(t *testing.T) {
@@ -38,5 +43,34 @@ func TestClean(t *testing.T) {
 	}
 	if got := clean("\xff\xfe", 10); got != "?" {
 		t.Errorf("clean invalid UTF-8 = %q", got)
+	}
+}
+
+// The pages load nothing from elsewhere: the CSP would block it anyway, and
+// a sign-in page must not call out.
+func TestPagesSelfContained(t *testing.T) {
+	for _, name := range []string{"pages/success.html", "pages/failure.html"} {
+		b, err := fs.ReadFile(assets.Pages, name)
+		if err != nil {
+			t.Fatalf("%s not embedded: %v", name, err)
+		}
+		page := strings.ToLower(string(b))
+		for _, bad := range []string{"<script", "src=", "href=", "url(", "@import", "<link", "<iframe", "http://", "https://", "on" + "load="} {
+			if strings.Contains(page, bad) {
+				t.Errorf("%s contains %q", name, bad)
+			}
+		}
+	}
+	var buf strings.Builder
+	if err := successPage.Execute(&buf, nil); err != nil || !strings.Contains(html.UnescapeString(buf.String()), SuccessText) {
+		t.Errorf("success page (%v) lacks %q", err, SuccessText)
+	}
+	buf.Reset()
+	d := failureData{Heading: "H<i>", Message: "M<script>alert(1)</script>", Next: "N&"}
+	if err := failurePage.Execute(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "<script>") || strings.Contains(buf.String(), "<i>") {
+		t.Errorf("failure page does not escape its fields: %s", buf.String())
 	}
 }
