@@ -4,11 +4,17 @@
 package main
 
 import (
+	"fmt"
+	"os"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/kantata-connect/kantata-connect/assets"
+	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/gui"
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
 // appID names the app to the OS: preferences, the desktop entry and the
@@ -16,11 +22,20 @@ import (
 const appID = "com.kantataconnect.desktop"
 
 func main() {
+	dir, err := store.DefaultDir()
+	var svc *connect.Service
+	if err == nil {
+		var st *store.Store
+		st, err = store.Open(dir, store.NewSystemKeychain(appID))
+		if err == nil {
+			svc = connect.New(st, oauth.SystemOpener)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kantata-connect: open records:", err)
+	}
+
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	w := a.NewWindow(gui.Title)
-	w.SetContent(gui.NewShell().Content)
-	w.Resize(fyne.NewSize(900, 600))
-	w.CenterOnScreen()
-	w.ShowAndRun()
+	gui.New(a, svc, err).ShowAndRun()
 }

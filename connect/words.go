@@ -3,6 +3,7 @@ package connect
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -23,9 +24,11 @@ func Explain(err error) (message, detail string) {
 	}
 	var u userFacing
 	if errors.As(err, &u) {
-		detail = u.TechnicalDetail()
-		if outer := err.Error(); outer != detail {
-			detail = outer + "\n" + detail
+		// The outer text adds which connection or client; keep the inner
+		// detail only where the wrapping did not already include it.
+		detail = err.Error()
+		if inner := u.TechnicalDetail(); !strings.Contains(detail, inner) {
+			detail += "\n" + inner
 		}
 		return u.UserMessage(), detail
 	}

@@ -1,0 +1,111 @@
+// Package gui is Kantata Connect's window: the connections list, the
+// connection panel and the OAuth 2.0 client dialog. It holds no OAuth or
+// storage logic: it calls package connect and the store, never on the UI
+// thread, and turns their errors into words.
+package gui
+
+import (
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// Title is the main window's title.
+const Title = "Kantata Connect"
+
+// UI is the main window and everything in it.
+type UI struct {
+	app    fyne.App
+	win    fyne.Window
+	svc    *connect.Service
+	store  *store.Store
+	list   *connectionList
+	panel  *connectionPanel
+	busy   sync.WaitGroup // background work in flight, for tests
+	copied func(string)   // clipboard writes, observable in tests
+
+	// lastDialog is the most recent message dialog, for tests.
+	lastDialog dialog.Dialog
+	// signIn is the sign-in dialog last shown, for tests.
+	signIn *signInDialog
+	// clientDialog is the client dialog last shown, for tests.
+	clientDialog *clientDialog
+	// escapes are what Escape does in the open dialogs, innermost last.
+	escapes []func()
+}
+
+// New builds the main window over svc. startupErr, when set, is a problem met
+// while opening the records (shown once the window is up); svc.Store may then
+// be nil and every action explains why it cannot run.
+func New(a fyne.App, svc *connect.Service, startupErr error) *UI {
+	u := &UI{app: a, svc: svc, win: a.NewWindow(Title)}
+	if svc != nil {
+		u.store = svc.Store
+	}
+	u.copied = func(text string) { a.Clipboard().SetContent(text) }
+	u.list = newConnectionList(u)
+	u.panel = newConnectionPanel(u)
+
+	split := container.NewHSplit(u.list.content, u.panel.content)
+	split.Offset = 0.34
+	u.win.SetContent(split)
+	u.win.Resize(fyne.NewSize(900, 600))
+	u.win.SetMaster()
+	u.win.Canvas().SetOnTypedKey(u.typedKey)
+
+	u.refresh()
+	u.panel.startNew()
+	switch {
+	case startupErr != nil:
+		u.showError("Kantata Connect cannot open its records", startupErr)
+	case u.store != nil && u.store.Notice() != "":
+		u.showNotice("About your saved connections", u.store.Notice())
+	}
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// ShowAndRun shows the window and runs the app until it is closed.
+func (u *UI) ShowAndRun() {
+	u.win.CenterOnScreen()
+	u.win.ShowAndRun()
+}
+
+// refresh redraws the list and the panel from the records in memory.
+func (u *UI) refresh() {
+	u.list.refresh()
+	u.panel.refreshClients()
+}
+
+// background runs work off the UI thread, then done on it. The window never
+// waits on the keychain, the records file or the network.
+func (u *UI) background(work func() error, done func(error)) {
+	u.busy.Add(1)
+	go func() {
+		defer u.busy.Done()
+		err := work()
+		fyne.DoAndWait(func() { done(err) })
+	}()
+}
+
+// copy puts text on the clipboard.
+func (u *UI) copy(text string) { u.copied(text) }
+
+// wait blocks until background work has finished; tests use it.
+func (u *UI) wait() { u.busy.Wait() }
+
+// errNoRecords stands for every action when the records could not be opened.
+type noRecordsError struct{}
+
+func (noRecordsError) Error() string { return "records not open" }
+func (noRecordsError) UserMessage() string {
+	return "Kantata Connect could not open its records, so nothing can be saved. Close the app, fix the problem shown at start-up, and open it again."
+}
+func (noRecordsError) TechnicalDetail() string { return "the store failed to open at start-up" }

@@ -1,0 +1,339 @@
+package gui
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// Wording of the OAuth 2.0 client dialog (the seed article's iClient form).
+const (
+	secretHint     = "Kept in your system keychain, never shown."
+	secretEditNote = "When editing the client at any point, you must enter the secret value again; " +
+		"it is stored only when the client is saved and never displayed as text."
+	viewSimple      = "Simple"
+	viewHTTP        = "HTTP"
+	authBodyLabel   = "In the request body (Kantata's way)"
+	authBasicLabel  = "In a basic-auth header"
+	callbackHelp    = "Register this callback URL in Kantata (step 6 of How to retrieve the client ID and client secret):"
+	maxClientIDRune = 200
+)
+
+// clientDialog adds or edits an OAuth 2.0 client ("iClient").
+type clientDialog struct {
+	u        *UI
+	existing *store.Client // nil when adding
+	onSaved  func(store.Client)
+
+	name, clientID, secret             *escEntry
+	authURL, tokenURL, apiURL, port    *escEntry
+	clientAuth                         *widget.RadioGroup
+	pkce                               *widget.Check
+	view                               *widget.RadioGroup
+	httpSettings                       *fyne.Container
+	callbackURL                        *widget.Label
+	saveButton, cancelButton, resetBtn *widget.Button
+	dialog                             *dialog.CustomDialog
+	saving                             bool
+	popEscape                          func()
+}
+
+// showClientDialog opens the client dialog: for a new client when existing is
+// nil, otherwise to edit it. onSaved runs on the UI thread after a save.
+func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)) *clientDialog {
+	d := &clientDialog{u: u, existing: existing, onSaved: onSaved}
+	cancel := func() { d.close() }
+	entry := func(placeholder string) *escEntry {
+		e := newEscEntry(cancel)
+		e.SetPlaceHolder(placeholder)
+		e.OnChanged = func(string) { d.validate() }
+		e.OnSubmitted = func(string) { d.submit() }
+		return e
+	}
+	d.name = entry("e.g. Kantata OX app")
+	d.clientID = entry("Kantata OX application ID")
+	d.secret = entry("Secret token from Kantata")
+	d.secret.Password = true
+	// A plain icon in place of Fyne's reveal button: the secret is never shown as text.
+	d.secret.ActionItem = widget.NewIcon(theme.VisibilityOffIcon())
+	d.authURL = entry("https://app.mavenlink.com/oauth/authorize")
+	d.tokenURL = entry("https://app.mavenlink.com/oauth/token")
+	d.apiURL = entry("https://api.mavenlink.com")
+	d.port = entry("38917")
+	d.port.OnChanged = func(string) { d.validate(); d.updateCallbackURL() }
+
+	d.name.Validator = func(s string) error {
+		if u.store == nil {
+			return nil
+		}
+		except := ""
+		if existing != nil {
+			except = existing.ID
+		}
+		return plainError(u.store.CheckClientName(s, except))
+	}
+	d.clientID.Validator = validateClientID
+	d.secret.Validator = func(s string) error {
+		if s == "" {
+			return errors.New("Enter the client secret (the Secret token from Kantata).")
+		}
+		return nil
+	}
+	d.authURL.Validator = validateURL("authorization URL")
+	d.tokenURL.Validator = validateURL("token URL")
+	d.apiURL.Validator = validateURL("API base URL")
+	d.port.Validator = validatePort
+
+	d.clientAuth = widget.NewRadioGroup([]string{authBodyLabel, authBasicLabel}, nil)
+	d.clientAuth.Required = true
+	d.pkce = widget.NewCheck("Use PKCE (S256) — recommended", nil)
+	d.resetBtn = widget.NewButtonWithIcon("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.NewClient(), false) })
+
+	d.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	d.callbackURL.Selectable = true
+	copyCallback := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { u.copy(d.callbackURL.Text) })
+
+	secretItem := &widget.FormItem{Text: "Client secret *", Widget: d.secret, HintText: secretHint}
+	if existing != nil {
+		secretItem.HintText = "Enter the secret again."
+	}
+	simpleItems := []*widget.FormItem{
+		{Text: "Name *", Widget: d.name, HintText: "A name to recognise this client by."},
+		{Text: "Client ID *", Widget: d.clientID, HintText: "The Kantata OX application ID."},
+		secretItem,
+	}
+	httpItems := []*widget.FormItem{
+		{Text: "Authorization URL", Widget: d.authURL},
+		{Text: "Token URL", Widget: d.tokenURL},
+		{Text: "API base URL", Widget: d.apiURL, HintText: "Used by Test connection."},
+		{Text: "Send client credentials", Widget: d.clientAuth},
+		{Text: "Grant type", Widget: d.pkce, HintText: "Authorization code."},
+		{Text: "Callback port", Widget: d.port, HintText: "Change it only if the port is taken."},
+		{Text: "", Widget: container.NewHBox(layout.NewSpacer(), d.resetBtn)},
+	}
+	// One form for both views keeps the labels in one column; the HTTP view
+	// adds its settings below the simple view's fields.
+	form := widget.NewForm(simpleItems...)
+	d.view = widget.NewRadioGroup([]string{viewSimple, viewHTTP}, func(v string) {
+		form.Items = simpleItems
+		if v == viewHTTP {
+			form.Items = append(append([]*widget.FormItem{}, simpleItems...), httpItems...)
+		}
+		form.Refresh()
+		if d.dialog != nil {
+			d.dialog.Resize(d.size())
+		}
+	})
+	d.view.Horizontal = true
+	d.view.Required = true
+	d.view.SetSelected(viewSimple)
+
+	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form}
+	if existing != nil {
+		top = append(top, wrappedLabel(secretEditNote))
+	}
+	callback := container.NewVBox(wrappedLabel(callbackHelp),
+		container.NewBorder(nil, nil, nil, copyCallback, d.callbackURL))
+	content := container.NewVBox(append(top, widget.NewSeparator(), callback)...)
+
+	title := "Add OAuth 2.0 client"
+	if existing != nil {
+		title = "Edit OAuth 2.0 client"
+		d.fill(*existing, true)
+	} else {
+		d.fill(store.NewClient(), true)
+	}
+
+	d.saveButton = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), d.submit)
+	d.saveButton.Importance = widget.HighImportance
+	d.cancelButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)
+	d.dialog = dialog.NewCustomWithoutButtons(title, container.NewVScroll(content), u.win)
+	d.dialog.SetButtons([]fyne.CanvasObject{d.cancelButton, d.saveButton})
+	d.popEscape = u.pushEscape(cancel)
+	d.dialog.SetOnClosed(d.popEscape)
+	d.validate()
+	d.dialog.Resize(d.size())
+	u.clientDialog = d
+	d.dialog.Show()
+	u.win.Canvas().Focus(d.name)
+	return d
+}
+
+func (d *clientDialog) size() fyne.Size {
+	h := float32(470)
+	if d.view.Selected == viewHTTP {
+		h = 560
+	}
+	if d.existing != nil {
+		h += 50
+	}
+	win := d.u.win.Canvas().Size()
+	return fyne.NewSize(min(600, win.Width-40), min(h, win.Height-40))
+}
+
+// fill puts c's values in the form; withIdentity also fills name and client ID.
+func (d *clientDialog) fill(c store.Client, withIdentity bool) {
+	if withIdentity {
+		d.name.SetText(c.Name)
+		d.clientID.SetText(c.ClientID)
+	}
+	d.authURL.SetText(c.AuthURL)
+	d.tokenURL.SetText(c.TokenURL)
+	d.apiURL.SetText(c.APIBaseURL)
+	d.port.SetText(strconv.Itoa(c.RedirectPort))
+	if c.ClientAuth == store.ClientAuthBasic {
+		d.clientAuth.SetSelected(authBasicLabel)
+	} else {
+		d.clientAuth.SetSelected(authBodyLabel)
+	}
+	d.pkce.SetChecked(c.PKCE)
+	d.updateCallbackURL()
+}
+
+// client is the form as a record; it keeps the ID and times of an edited one.
+func (d *clientDialog) client() store.Client {
+	c := store.NewClient()
+	if d.existing != nil {
+		c = *d.existing
+	}
+	c.Name = strings.TrimSpace(d.name.Text)
+	c.ClientID = strings.TrimSpace(d.clientID.Text)
+	c.AuthURL = strings.TrimSpace(d.authURL.Text)
+	c.TokenURL = strings.TrimSpace(d.tokenURL.Text)
+	c.APIBaseURL = strings.TrimSpace(d.apiURL.Text)
+	c.RedirectPort, _ = strconv.Atoi(strings.TrimSpace(d.port.Text))
+	c.ClientAuth = store.ClientAuthBody
+	if d.clientAuth.Selected == authBasicLabel {
+		c.ClientAuth = store.ClientAuthBasic
+	}
+	c.PKCE = d.pkce.Checked
+	return c
+}
+
+func (d *clientDialog) updateCallbackURL() {
+	port, err := strconv.Atoi(strings.TrimSpace(d.port.Text))
+	if err != nil || validatePort(d.port.Text) != nil {
+		d.callbackURL.SetText("(enter a valid callback port)")
+		return
+	}
+	d.callbackURL.SetText(oauth.RedirectURI(port))
+}
+
+// entries lists the fields in tab order: the simple view's three, then the HTTP view's.
+func (d *clientDialog) entries() []*escEntry {
+	return []*escEntry{d.name, d.clientID, d.secret, d.authURL, d.tokenURL, d.apiURL, d.port}
+}
+
+// valid reports whether every field passes; a field with a problem shows its
+// message beside it once the user has touched it.
+func (d *clientDialog) valid() bool {
+	for _, e := range d.entries() {
+		if e.Validator(e.Text) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *clientDialog) validate() {
+	if d.saveButton == nil {
+		return
+	}
+	if d.valid() && !d.saving {
+		d.saveButton.Enable()
+	} else {
+		d.saveButton.Disable()
+	}
+}
+
+// submit saves the client in the background: the keychain may be slow or ask
+// to be unlocked. What the user typed stays in the dialog if it fails.
+func (d *clientDialog) submit() {
+	if d.saving {
+		return
+	}
+	if !d.valid() {
+		for i, e := range d.entries() {
+			if e.Validate() != nil {
+				if i >= 3 { // an HTTP setting: show the view that holds it
+					d.view.SetSelected(viewHTTP)
+				}
+				d.u.win.Canvas().Focus(e)
+				return
+			}
+		}
+		return
+	}
+	c, secret := d.client(), d.secret.Text
+	d.saving = true
+	d.saveButton.SetText("Saving…")
+	d.validate()
+	var saved store.Client
+	d.u.background(func() (err error) {
+		saved, err = d.u.store.SaveClient(c, secret)
+		return err
+	}, func(err error) {
+		d.saving = false
+		d.saveButton.SetText("Save")
+		d.validate()
+		if err != nil {
+			d.u.showError("Couldn't save the OAuth 2.0 client", err)
+			return
+		}
+		d.close()
+		if d.onSaved != nil {
+			d.onSaved(saved)
+		}
+	})
+}
+
+func (d *clientDialog) close() {
+	if d.saving {
+		return // the keychain is being written: closing now would hide the outcome
+	}
+	d.dialog.Hide()
+}
+
+func validateClientID(s string) error {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return errors.New("Enter the client ID (the Kantata OX application ID).")
+	case len([]rune(s)) > maxClientIDRune:
+		return fmt.Errorf("A client ID can be at most %d characters.", maxClientIDRune)
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return errors.New("A client ID has no spaces: copy it again from Kantata.")
+	}
+	return nil
+}
+
+func validateURL(what string) func(string) error {
+	return func(s string) error {
+		u, err := url.Parse(strings.TrimSpace(s))
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("Enter the %s as a full web address starting with https://", what)
+		}
+		return nil
+	}
+}
+
+func validatePort(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > 65535 {
+		return errors.New("Enter a port number from 1 to 65535.")
+	}
+	return nil
+}

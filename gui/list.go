@@ -1,0 +1,143 @@
+package gui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// emptyStateText is what a first-time user sees instead of the list.
+const emptyStateText = "No connections yet.\n\nTo connect to Kantata: name your connection on the right, " +
+	"add the OAuth 2.0 client Kantata gave you with the + button, then click Save & authorize."
+
+// connectionList is the left side: saved connections with their status.
+type connectionList struct {
+	u          *UI
+	items      []store.Connection
+	list       *widget.List
+	emptyState *widget.Label
+	newButton  *widget.Button
+	content    fyne.CanvasObject
+	// selecting guards against the list's OnSelected echoing our own Select.
+	selecting bool
+}
+
+func newConnectionList(u *UI) *connectionList {
+	l := &connectionList{u: u}
+	l.emptyState = wrappedLabel(emptyStateText)
+	l.list = widget.NewList(
+		func() int { return len(l.items) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			name.Truncation = fyne.TextTruncateEllipsis
+			status := widget.NewLabel("")
+			status.Truncation = fyne.TextTruncateEllipsis
+			status.SizeName = theme.SizeNameCaptionText
+			return container.NewBorder(nil, nil, widget.NewIcon(nil), nil,
+				container.New(&tightVBox{}, name, status))
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(l.items) {
+				return
+			}
+			c := l.items[id]
+			row := o.(*fyne.Container)
+			labels := row.Objects[0].(*fyne.Container).Objects
+			labels[0].(*widget.Label).SetText(c.Name)
+			labels[1].(*widget.Label).SetText(l.clientName(c) + " · " + connect.StatusText(c))
+			row.Objects[1].(*widget.Icon).SetResource(statusIcon(c.Status))
+		},
+	)
+	l.list.OnSelected = func(id widget.ListItemID) {
+		if l.selecting || id >= len(l.items) {
+			return
+		}
+		u.panel.edit(l.items[id])
+	}
+	l.newButton = widget.NewButtonWithIcon("New connection", theme.ContentAddIcon(), func() {
+		l.list.UnselectAll()
+		u.panel.startNew()
+	})
+	header := container.NewBorder(nil, nil,
+		widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), l.newButton)
+	l.content = container.NewBorder(header, nil, nil, nil, container.NewStack(l.list, container.NewPadded(l.emptyState)))
+	return l
+}
+
+// refresh reloads the rows from the records and keeps the selection on the
+// connection the panel shows.
+func (l *connectionList) refresh() {
+	l.items = nil
+	if l.u.store != nil {
+		l.items = l.u.store.Connections()
+	}
+	if len(l.items) == 0 {
+		l.list.Hide()
+		l.emptyState.Show()
+	} else {
+		l.emptyState.Hide()
+		l.list.Show()
+	}
+	l.list.Refresh()
+}
+
+// selectID highlights the row of connection id without reloading the panel.
+func (l *connectionList) selectID(id string) {
+	for i, c := range l.items {
+		if c.ID == id {
+			l.selecting = true
+			l.list.Select(i)
+			l.selecting = false
+			return
+		}
+	}
+	l.list.UnselectAll()
+}
+
+func (l *connectionList) clientName(c store.Connection) string {
+	if cl, ok := l.u.store.Client(c.ClientRef); ok {
+		return cl.Name
+	}
+	return "(client removed)"
+}
+
+func statusIcon(s store.Status) fyne.Resource {
+	switch s {
+	case store.StatusAuthorized:
+		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case store.StatusNeedsReauth:
+		return theme.NewWarningThemedResource(theme.WarningIcon())
+	case store.StatusFailed:
+		return theme.NewErrorThemedResource(theme.ErrorIcon())
+	default:
+		return theme.InfoIcon()
+	}
+}
+
+// tightVBox stacks objects with no padding, so a row's two lines read as one item.
+type tightVBox struct{}
+
+func (tightVBox) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objects {
+		h := o.MinSize().Height
+		o.Resize(fyne.NewSize(size.Width, h))
+		o.Move(fyne.NewPos(0, y))
+		y += h - theme.Padding()
+	}
+}
+
+func (tightVBox) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objects {
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height - theme.Padding()
+	}
+	s.Height += theme.Padding()
+	return s
+}

@@ -1,0 +1,74 @@
+package gui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+)
+
+// messageWidth keeps message dialogs readable: wrapped text needs a width.
+const messageWidth = 460
+
+// errorView is an error in plain words with the technical detail folded away
+// under "Details".
+func errorView(err error) (fyne.CanvasObject, string) {
+	msg, detail := connect.Explain(err)
+	text := wrappedLabel(msg)
+	if detail == "" {
+		return text, msg
+	}
+	detailLabel := widget.NewLabel(detail)
+	detailLabel.Wrapping = fyne.TextWrapWord
+	detailLabel.Selectable = true
+	details := widget.NewAccordion(widget.NewAccordionItem("Details", detailLabel))
+	return container.NewVBox(text, details), msg
+}
+
+// showError shows err as a dialog titled title. The app keeps working.
+func (u *UI) showError(title string, err error) {
+	view, _ := errorView(err)
+	d := dialog.NewCustom(title, "Close", sized(view), u.win)
+	u.lastDialog = d
+	d.Show()
+}
+
+// showNotice shows a plain message.
+func (u *UI) showNotice(title, message string) {
+	d := dialog.NewCustom(title, "OK", sized(wrappedLabel(message)), u.win)
+	u.lastDialog = d
+	d.Show()
+}
+
+func wrappedLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// sized gives wrapped content a readable width inside a dialog.
+func sized(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(&minWidthLayout{width: messageWidth}, o)
+}
+
+// minWidthLayout stacks its objects and asks for at least width.
+type minWidthLayout struct{ width float32 }
+
+func (l *minWidthLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (l *minWidthLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	min := fyne.NewSize(l.width, 0)
+	for _, o := range objects {
+		o.Resize(fyne.NewSize(l.width, o.MinSize().Height))
+		m := o.MinSize()
+		min = min.Max(fyne.NewSize(l.width, m.Height))
+	}
+	return min
+}

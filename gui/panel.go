@@ -1,0 +1,412 @@
+package gui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/kantata"
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// Texts from the seed article, adapted to a desktop app.
+const (
+	// Form hints stay on one line in Fyne, so they are short.
+	nameHint     = "Enter a clear and distinguishable name."
+	clientHint   = "Stores the client ID and secret Kantata gave you."
+	noClientHint = "Add the client Kantata gave you with the + button."
+)
+
+// connectionPanel is the right side: create or edit one connection.
+type connectionPanel struct {
+	u         *UI
+	editingID string // "" while creating
+
+	title      *widget.Label
+	name       *widget.Entry
+	client     *widget.Select
+	clientItem *widget.FormItem
+	form       *widget.Form
+	addClient  *widget.Button
+	editClient *widget.Button
+
+	status     *widget.Label
+	statusTime *widget.Label
+	statusBox  *fyne.Container
+
+	saveAuthorize *widget.Button
+	save          *widget.Button
+	test          *widget.Button
+	delete        *widget.Button
+
+	callbackURL *widget.Label
+	help        *widget.Accordion
+
+	content fyne.CanvasObject
+}
+
+func newConnectionPanel(u *UI) *connectionPanel {
+	p := &connectionPanel{u: u}
+	p.title = widget.NewLabelWithStyle("Create connection", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.title.SizeName = theme.SizeNameSubHeadingText
+
+	p.name = widget.NewEntry()
+	p.name.SetPlaceHolder("e.g. Kantata production")
+	p.name.Validator = func(s string) error {
+		if u.store == nil {
+			return nil
+		}
+		return plainError(u.store.CheckConnectionName(s, p.editingID))
+	}
+	p.name.OnChanged = func(string) { p.updateButtons() }
+
+	p.client = widget.NewSelect(nil, func(string) {
+		p.updateButtons()
+		p.updateCallbackURL()
+	})
+	p.client.PlaceHolder = "Select an OAuth 2.0 client"
+	p.addClient = widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() {
+		u.showClientDialog(nil, p.clientSaved)
+	})
+	p.editClient = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() {
+		if c, ok := p.selectedClient(); ok {
+			u.showClientDialog(&c, p.clientSaved)
+		}
+	})
+
+	p.clientItem = &widget.FormItem{Text: "OAuth 2.0 client *", HintText: clientHint,
+		Widget: container.NewBorder(nil, nil, nil, container.NewHBox(p.addClient, p.editClient), p.client)}
+	p.form = widget.NewForm(
+		&widget.FormItem{Text: "Name your connection *", Widget: p.name, HintText: nameHint},
+		p.clientItem,
+	)
+
+	p.status = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.status.Wrapping = fyne.TextWrapWord
+	p.statusTime = widget.NewLabel("")
+	p.statusTime.SizeName = theme.SizeNameCaptionText
+	p.statusBox = container.NewVBox(widget.NewSeparator(), p.status, p.statusTime)
+
+	p.saveAuthorize = widget.NewButtonWithIcon("Save & authorize", theme.LoginIcon(), p.onSaveAndAuthorize)
+	p.saveAuthorize.Importance = widget.HighImportance
+	p.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { p.saveConnection(nil) })
+	p.test = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), p.onTest)
+	p.delete = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), p.onDelete)
+	p.delete.Importance = widget.DangerImportance
+	buttons := container.NewHBox(p.saveAuthorize, p.save, p.test, layout.NewSpacer(), p.delete)
+
+	p.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	p.callbackURL.Selectable = true
+	copyCallback := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { u.copy(p.callbackURL.Text) })
+	p.help = widget.NewAccordion(widget.NewAccordionItem("How to retrieve the client ID and client secret",
+		helpSteps(container.NewBorder(nil, nil, nil, copyCallback, p.callbackURL))))
+
+	p.content = container.NewVScroll(container.NewPadded(container.NewVBox(
+		p.title, p.form, buttons, p.statusBox, p.help)))
+	return p
+}
+
+func helpSteps(callback fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewVBox(
+		wrappedLabel("1. Sign in to your Kantata account.\n"+
+			"2. Navigate to Settings > API > API settings page.\n"+
+			"3. Click View your account's registered applications.\n"+
+			"4. On the OAuth applications page, click Register a new Kantata OX application.\n"+
+			"5. Enter a Name, for example Kantata Connect.\n"+
+			"6. Paste this app's Callback URL:"),
+		container.NewPadded(callback),
+		wrappedLabel("7. Click Save.\n"+
+			"8. Copy the Kantata OX application ID for the Client ID and the Secret token for the Client secret, "+
+			"then add them here with the + button."),
+	)
+}
+
+// startNew clears the panel for a new connection.
+func (p *connectionPanel) startNew() {
+	p.editingID = ""
+	p.title.SetText("Create connection")
+	p.name.SetText("")
+	p.name.SetValidationError(nil)
+	p.client.ClearSelected()
+	if clients := p.clients(); len(clients) == 1 {
+		p.client.SetSelected(clients[0].Name)
+	}
+	p.showStatus(nil)
+	p.updateButtons()
+	p.updateCallbackURL()
+	if len(p.clients()) == 0 {
+		p.help.Open(0) // a first-time user needs the steps before anything else
+	}
+}
+
+// edit loads a saved connection into the panel.
+func (p *connectionPanel) edit(c store.Connection) {
+	p.editingID = c.ID
+	p.title.SetText("Edit connection")
+	p.name.SetText(c.Name)
+	if cl, ok := p.u.store.Client(c.ClientRef); ok {
+		p.client.SetSelected(cl.Name)
+	} else {
+		p.client.ClearSelected()
+	}
+	p.showStatus(&c)
+	p.updateButtons()
+	p.updateCallbackURL()
+}
+
+func (p *connectionPanel) showStatus(c *store.Connection) {
+	if c == nil {
+		p.statusBox.Hide()
+		return
+	}
+	text := connect.StatusText(*c)
+	if who := connect.IdentityText(*c); who != "" && c.Status == store.StatusAuthorized {
+		text = "Authorized as " + who
+	}
+	if c.Status == store.StatusAuthorized && c.LastError != "" {
+		text += "\n" + c.LastError
+	}
+	p.status.SetText(text)
+	p.status.Importance = statusImportance(c.Status)
+	p.status.Refresh()
+	var times string
+	if c.LastAuthorizedAt != nil {
+		times = "Last authorized " + formatTime(*c.LastAuthorizedAt)
+	}
+	if c.LastTestedAt != nil {
+		if times != "" {
+			times += " · "
+		}
+		times += "Last tested " + formatTime(*c.LastTestedAt)
+	}
+	p.statusTime.SetText(times)
+	p.statusTime.Hidden = times == ""
+	p.statusBox.Show()
+	p.statusBox.Refresh()
+}
+
+func statusImportance(s store.Status) widget.Importance {
+	switch s {
+	case store.StatusAuthorized:
+		return widget.SuccessImportance
+	case store.StatusNeedsReauth:
+		return widget.WarningImportance
+	case store.StatusFailed:
+		return widget.DangerImportance
+	}
+	return widget.MediumImportance
+}
+
+func formatTime(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") }
+
+// refreshClients reloads the client choices, keeping the selection.
+func (p *connectionPanel) refreshClients() {
+	clients := p.clients()
+	names := make([]string, len(clients))
+	for i, c := range clients {
+		names[i] = c.Name
+	}
+	selected := p.client.Selected
+	p.client.SetOptions(names)
+	if _, ok := p.selectedClient(); !ok && selected != "" {
+		p.client.ClearSelected()
+	}
+	if len(clients) == 0 {
+		p.clientItem.HintText = noClientHint
+	} else {
+		p.clientItem.HintText = clientHint
+	}
+	p.form.Refresh()
+	p.updateButtons()
+}
+
+func (p *connectionPanel) clients() []store.Client {
+	if p.u.store == nil {
+		return nil
+	}
+	return p.u.store.Clients()
+}
+
+func (p *connectionPanel) selectedClient() (store.Client, bool) {
+	if p.u.store == nil || p.client.Selected == "" {
+		return store.Client{}, false
+	}
+	return p.u.store.ClientByName(p.client.Selected)
+}
+
+// clientSaved selects a client the dialog just added or changed.
+func (p *connectionPanel) clientSaved(c store.Client) {
+	p.u.refresh()
+	p.client.SetSelected(c.Name)
+	if p.editingID != "" {
+		if conn, ok := p.u.store.Connection(p.editingID); ok {
+			p.showStatus(&conn) // editing a client may have asked for re-authorization
+		}
+	}
+}
+
+func (p *connectionPanel) updateCallbackURL() {
+	if c, ok := p.selectedClient(); ok {
+		p.callbackURL.SetText(c.RedirectURI())
+		return
+	}
+	p.callbackURL.SetText(oauth.RedirectURI(kantata.DefaultRedirectPort))
+}
+
+// updateButtons enables what the form allows: saving once it is valid,
+// testing once the saved connection has been authorized.
+func (p *connectionPanel) updateButtons() {
+	_, hasClient := p.selectedClient()
+	valid := p.u.store != nil && hasClient && p.name.Validator(p.name.Text) == nil
+	setEnabled(p.saveAuthorize, valid)
+	setEnabled(p.save, valid)
+	setEnabled(p.editClient, hasClient)
+	saved, isSaved := store.Connection{}, false
+	if p.editingID != "" && p.u.store != nil {
+		saved, isSaved = p.u.store.Connection(p.editingID)
+	}
+	setEnabled(p.test, isSaved && saved.Status != store.StatusNeverAuthorized)
+	if isSaved {
+		p.delete.Show()
+	} else {
+		p.delete.Hide()
+	}
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}
+
+// saveConnection saves the form, then calls then with the saved connection.
+// What the user typed stays in the form whatever happens.
+func (p *connectionPanel) saveConnection(then func(store.Connection)) {
+	client, ok := p.selectedClient()
+	if !ok || p.name.Validate() != nil {
+		return
+	}
+	conn := store.Connection{ID: p.editingID, Name: p.name.Text, ClientRef: client.ID}
+	if p.editingID != "" {
+		if prev, ok := p.u.store.Connection(p.editingID); ok {
+			conn = prev
+			conn.Name, conn.ClientRef = p.name.Text, client.ID
+		}
+	}
+	var saved store.Connection
+	p.setBusy(true)
+	p.u.background(func() (err error) {
+		saved, err = p.u.store.SaveConnection(conn)
+		return err
+	}, func(err error) {
+		p.setBusy(false)
+		if err != nil {
+			p.u.showError("Couldn't save the connection", err)
+			return
+		}
+		p.editingID = saved.ID
+		p.title.SetText("Edit connection")
+		p.u.refresh()
+		p.u.list.selectID(saved.ID)
+		p.showStatus(&saved)
+		p.updateButtons()
+		if then != nil {
+			then(saved)
+		}
+	})
+}
+
+// setBusy stops double clicks while a save, sign-in or test runs.
+func (p *connectionPanel) setBusy(busy bool) {
+	for _, b := range []*widget.Button{p.saveAuthorize, p.save, p.test, p.delete} {
+		if busy {
+			b.Disable()
+		}
+	}
+	if !busy {
+		p.delete.Enable()
+		p.updateButtons()
+	}
+}
+
+func (p *connectionPanel) onSaveAndAuthorize() {
+	p.saveConnection(func(c store.Connection) { p.u.authorize(c) })
+}
+
+func (p *connectionPanel) onTest() {
+	id := p.editingID
+	var conn store.Connection
+	p.setBusy(true)
+	p.test.SetText("Testing…")
+	p.u.background(func() (err error) {
+		conn, err = p.u.svc.Test(context.Background(), id)
+		return err
+	}, func(err error) {
+		p.test.SetText("Test connection")
+		p.setBusy(false)
+		p.u.refresh()
+		if conn.ID == id && p.editingID == id {
+			p.showStatus(&conn)
+		}
+		if err != nil {
+			p.u.showError("The connection test failed", err)
+			return
+		}
+		p.u.showNotice("Connection works", fmt.Sprintf("“%s” works: Kantata accepts it as %s.", conn.Name, whoText(conn)))
+	})
+}
+
+func whoText(c store.Connection) string {
+	if who := connect.IdentityText(c); who != "" {
+		return who
+	}
+	return "an unnamed user"
+}
+
+func (p *connectionPanel) onDelete() {
+	conn, ok := p.u.store.Connection(p.editingID)
+	if !ok {
+		return
+	}
+	msg := fmt.Sprintf("Delete the connection “%s”?\n\nIts authorization is removed from this computer's keychain. "+
+		"The OAuth 2.0 client stays, and Kantata keeps the app registration.", conn.Name)
+	d := dialog.NewConfirm("Delete connection", msg, func(yes bool) {
+		if !yes {
+			return
+		}
+		p.u.background(func() error { return p.u.store.DeleteConnection(conn.ID) }, func(err error) {
+			if err != nil {
+				p.u.showError("Couldn't delete the connection", err)
+				return
+			}
+			p.u.list.list.UnselectAll()
+			p.u.refresh()
+			p.startNew()
+		})
+	}, p.u.win)
+	d.SetConfirmText("Delete")
+	d.SetConfirmImportance(widget.DangerImportance)
+	p.u.lastDialog = d
+	d.Show()
+}
+
+// plainError turns a store validation error into its user message, which
+// the entry shows beside the field.
+func plainError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg, _ := connect.Explain(err)
+	return fmt.Errorf("%s", msg)
+}
