@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// newFlags is a flag set for one command. Every command also takes the
+// global --config-dir, so it may follow the command too.
+func (r *runner) newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by usage, help by help
+	fs.StringVar(&r.configDir, "config-dir", "", "")
+	return fs
+}
+
+// parseArgs parses flags wherever they are among the arguments: Go's flag
+// package stops at the first non-flag, and people write "test NAME --json".
+// Everything after "--" is an argument. It returns the arguments.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	if err := refuseSecretFlag(args); err != nil {
+		return nil, err
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// errSecretFlag: a client secret on the command line would be kept in shell
+// history and shown to every user of the machine in the process list.
+var errSecretFlag = errors.New("the client secret is never taken from the command line, where shell history and " +
+	"the process list would keep it. Pipe it on standard input (the first line is used) or run the command in a " +
+	"terminal and type it at the prompt")
+
+// refuseSecretFlag turns any --...secret... flag into errSecretFlag, without
+// ever repeating what was given.
+func refuseSecretFlag(args []string) error {
+	for _, a := range args {
+		if a == "--" {
+			return nil
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.Contains(strings.ToLower(name), "secret") {
+			return errSecretFlag
+		}
+	}
+	return nil
+}
+
+// oneName checks that exactly one NAME was given.
+func oneName(pos []string) (string, error) {
+	switch len(pos) {
+	case 0:
+		return "", errors.New("missing NAME")
+	case 1:
+		if strings.TrimSpace(pos[0]) == "" {
+			return "", errors.New("NAME is empty")
+		}
+		return pos[0], nil
+	}
+	// Not repeated: a stray argument could be a pasted secret.
+	return "", fmt.Errorf("expected one NAME, got %d arguments (put a name with spaces in quotes)", len(pos))
+}
+
+// maxSecretInput bounds what is read from standard input for a secret; the
+// keychain takes far less (store.MaxSecretBytes) and says so.
+const maxSecretInput = 64 << 10
+
+var errNoSecret = errors.New("no client secret was given. Pipe it on standard input, for example " +
+	"printf '%s\\n' \"$SECRET\" | " + Prog + " client add ..., or run the command in a terminal to type it at the prompt")
+
+// readSecret reads the client secret: typed at a hidden prompt when standard
+// input is a terminal, else the first line of standard input. Surrounding
+// spaces and the line end are dropped: no real secret has them, pastes do.
+func (r *runner) readSecret(ctx context.Context) (string, error) {
+	var read func() (string, error)
+	restore := func() {}
+	if r.stdinIsTerminal() {
+		fmt.Fprint(r.env.Stderr, "Client secret (input hidden): ")
+		defer fmt.Fprintln(r.env.Stderr) // the hidden input's Enter is not echoed
+		read = r.env.ReadPassword
+		if read == nil {
+			fd := int(os.Stdin.Fd())
+			if st, err := term.GetState(fd); err == nil {
+				// Ctrl-C leaves ReadPassword blocked with echo off: put
+				// the terminal back before the program ends.
+				restore = func() { _ = term.Restore(fd, st) }
+			}
+			read = func() (string, error) {
+				b, err := term.ReadPassword(fd)
+				return string(b), err
+			}
+		}
+	} else {
+		read = func() (string, error) {
+			line, err := bufio.NewReader(io.LimitReader(r.env.Stdin, maxSecretInput)).ReadString('\n')
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			return line, err
+		}
+	}
+
+	type result struct {
+		s   string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := read()
+		done <- result{s, err}
+	}()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			return "", fmt.Errorf("read the client secret: %w", res.err)
+		}
+		s := strings.TrimSpace(res.s)
+		if s == "" {
+			return "", errNoSecret
+		}
+		return s, nil
+	case <-ctx.Done():
+		restore()
+		return "", ctx.Err()
+	}
+}

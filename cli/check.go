@@ -1,0 +1,231 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/kantata"
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+func (r *runner) service(st *store.Store) *connect.Service {
+	svc := connect.New(st, nil)
+	svc.HTTPClient = r.env.HTTPClient
+	return svc
+}
+
+func (r *runner) cmdAuthorize(args []string) int {
+	fs := r.newFlags("authorize")
+	noBrowser := fs.Bool("no-browser", false, "")
+	timeout := fs.Duration("timeout", oauth.DefaultTimeout, "")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return r.usage("authorize", "%v", err)
+	}
+	name, err := oneName(pos)
+	if err != nil {
+		return r.usage("authorize", "authorize: %v", err)
+	}
+	if *timeout <= 0 {
+		return r.usage("authorize", "--timeout must be a positive duration such as 90s or 5m")
+	}
+	st, ok := r.openStore()
+	if !ok {
+		return ExitUsage
+	}
+	conn, ok := st.ConnectionByName(name)
+	if !ok {
+		return r.unknownConnection(st, name)
+	}
+	if st.ReadOnly() {
+		// The sign-in's outcome could not be kept with the connection.
+		return r.report(fmt.Errorf("authorize %q: %w", conn.Name, store.ErrReadOnly), conn.Name)
+	}
+
+	out, errOut := r.env.Stdout, r.env.Stderr
+	svc := r.service(st)
+	shown := false
+	showURL := func(u string) {
+		if !shown {
+			shown = true
+			fmt.Fprintf(out, "Open this address in your browser to sign in to Kantata:\n  %s\n\n", u)
+		}
+	}
+	open := r.env.Opener
+	if !*noBrowser && open != nil {
+		// The address goes on screen before the browser starts, so it is
+		// there to copy however long the browser takes.
+		svc.Opener = func(u string) error {
+			showURL(u)
+			return open(u)
+		}
+	}
+
+	ctx, stop := r.interruptible()
+	defer stop()
+	a, err := svc.StartAuthorize(ctx, conn.ID, connect.AuthorizeOptions{NoBrowser: *noBrowser || open == nil, Timeout: *timeout})
+	if err != nil {
+		code := r.report(err, conn.Name)
+		r.hint(st, conn, err)
+		return code
+	}
+	showURL(a.URL())
+	switch {
+	case *noBrowser:
+	case open == nil:
+		fmt.Fprintln(errOut, "No browser can be opened from here; the address above works in any browser.")
+	case a.OpenError() != nil:
+		fmt.Fprintf(errOut, "Could not open your browser (%v).\nThe address above works in any browser: copy it there.\n", a.OpenError())
+	default:
+		fmt.Fprintln(out, "Your browser is open: sign in to Kantata there and click Authorize.")
+	}
+	fmt.Fprintf(out, "Waiting for Kantata to send your browser back to %s (up to %s; press Ctrl-C to cancel)...\n",
+		a.RedirectURI(), humanDuration(*timeout))
+
+	done, err := a.Wait(ctx)
+	switch {
+	case err == nil:
+	case canceled(err):
+		fmt.Fprintln(errOut, "Sign-in canceled; the connection was not changed.")
+		return ExitInterrupted
+	default:
+		code := r.report(err, conn.Name)
+		r.hint(st, conn, err)
+		return code
+	}
+	conn = done
+	if who := connect.IdentityText(conn); who != "" {
+		fmt.Fprintf(out, "Authorized as %s\n", who)
+		return ExitOK
+	}
+	// Signed in, but Kantata could not say who as: the sign-in stands.
+	fmt.Fprintln(out, "Authorized.")
+	if conn.LastError != "" {
+		fmt.Fprintln(errOut, terminalWords(conn.LastError, conn.Name))
+		fmt.Fprintf(errOut, "Check it later with: %s test %s\n", Prog, shellArg(conn.Name))
+	}
+	return ExitOK
+}
+
+// hint adds the command that fixes a setting the shared message can only name.
+func (r *runner) hint(st *store.Store, conn store.Connection, err error) {
+	client, ok := st.Client(conn.ClientRef)
+	if !ok {
+		return
+	}
+	switch {
+	case oauth.KindOf(err) == oauth.KindPortInUse:
+		fmt.Fprintf(r.env.Stderr, "To use another port: %s client edit %s --redirect-port N (then register the new callback URL in Kantata)\n",
+			Prog, shellArg(client.Name))
+	case oauth.KindOf(err) == oauth.KindInvalidClient:
+		fmt.Fprintf(r.env.Stderr, "To enter the client ID or secret again: %s client edit %s --client-id ID\n", Prog, shellArg(client.Name))
+	case errors.Is(err, store.ErrNotFound) && oauth.KindOf(err) == "":
+		fmt.Fprintf(r.env.Stderr, "To enter the client secret again: %s client edit %s\n", Prog, shellArg(client.Name))
+	}
+}
+
+func (r *runner) cmdTest(args []string) int {
+	fs := r.newFlags("test")
+	asJSON := fs.Bool("json", false, "")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return r.usage("test", "%v", err)
+	}
+	name, err := oneName(pos)
+	if err != nil {
+		return r.usage("test", "test: %v", err)
+	}
+	st, ok := r.openStore()
+	if !ok {
+		return ExitUsage
+	}
+	found, ok := st.ConnectionByName(name)
+	if !ok {
+		return r.unknownConnection(st, name)
+	}
+
+	ctx, stop := r.interruptible()
+	defer stop()
+	conn, err := r.service(st).Test(ctx, found.ID)
+	if conn.ID == "" {
+		conn = found // the outcome could not be recorded; report what was there
+	}
+
+	if *asJSON {
+		res := testJSON{
+			Connection: found.Name,
+			OK:         err == nil,
+			Status:     string(conn.Status),
+			StatusText: terminalWords(connect.StatusText(conn), found.Name),
+		}
+		if err == nil {
+			res.User = toUserJSON(conn.Identity)
+		} else {
+			msg, detail := connect.Explain(err)
+			res.Error = &errorJSON{Message: terminalWords(msg, found.Name), Detail: detail, Kind: errorKind(err)}
+		}
+		if err == nil || kantata.KindOf(err) != "" {
+			res.TestedAt = utc(conn.LastTestedAt) // Kantata was asked
+		}
+		writeJSON(r.env.Stdout, res)
+		return exitCode(err)
+	}
+
+	if err != nil {
+		if canceled(err) {
+			fmt.Fprintln(r.env.Stderr, "Test canceled.")
+			return ExitInterrupted
+		}
+		return r.report(err, found.Name)
+	}
+	who := connect.IdentityText(conn)
+	if conn.Identity != nil && conn.Identity.UserID != "" {
+		who += " (Kantata user ID " + conn.Identity.UserID + ")"
+	}
+	fmt.Fprintf(r.env.Stdout, "“%s” works: authorized as %s\n", conn.Name, who)
+	return ExitOK
+}
+
+// errorKind names what failed for test --json; the values are documented.
+func errorKind(err error) string {
+	if k := kantata.KindOf(err); k != "" {
+		return string(k)
+	}
+	var kc *store.KeychainError
+	switch {
+	case errors.Is(err, connect.ErrNotAuthorized):
+		return "not_authorized"
+	case errors.As(err, &kc):
+		return "keychain"
+	case errors.Is(err, store.ErrReadOnly):
+		return "read_only"
+	case canceled(err):
+		return string(kantata.KindCanceled)
+	}
+	return "other"
+}
+
+// humanDuration says 5 minutes, 1 minute 30 seconds, 2 seconds.
+func humanDuration(d time.Duration) string {
+	if d < time.Second {
+		return d.String()
+	}
+	d = d.Round(time.Second)
+	m, s := int(d/time.Minute), int((d%time.Minute)/time.Second)
+	unit := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch {
+	case m == 0:
+		return unit(s, "second")
+	case s == 0:
+		return unit(m, "minute")
+	}
+	return unit(m, "minute") + " " + unit(s, "second")
+}

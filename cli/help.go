@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+)
+
+const mainHelp = `kantata-connect sets up and checks OAuth 2.0 connections to Kantata OX.
+
+Usage:
+  kantata-connect                         open the window
+  kantata-connect [--config-dir DIR] COMMAND [ARGUMENTS] [OPTIONS]
+
+Commands:
+  list [--json]                           show the saved connections and clients
+  client add NAME --client-id ID [...]    save an OAuth 2.0 client (its secret is read from standard input)
+  client edit NAME [...]                  change a client (enter its secret again)
+  connection add NAME --client CLIENT     save a connection that uses a client
+  authorize NAME [--no-browser] [--timeout 5m]
+                                          sign in with Kantata in the browser
+  test NAME [--json]                      ask Kantata which user the connection works as
+  delete connection NAME                  delete a connection and its tokens
+  delete client NAME [--cascade]          delete a client and its secret
+  help [COMMAND]                          show help (also -h or --help after any command)
+  version                                 show the version
+
+Global option (before or after the command):
+  --config-dir DIR   the folder of the saved records; default $KANTATA_CONNECT_CONFIG_DIR, else
+                     kantata-connect in your configuration folder (the window uses the same switch)
+
+Secrets: a client secret is read from standard input (its first line) or, in a terminal, typed at a
+hidden prompt - never from an argument. Secrets and tokens stay in the system keychain and are never
+printed.
+
+Exit codes:
+  0    it works, or the change was made
+  1    the check or sign-in failed: Kantata rejected the authorization or could not be reached,
+       the sign-in was denied or timed out, the connection is not authorized yet
+  2    usage or local problem: unknown command, option or name, invalid input, no keychain,
+       read-only records file, the callback port in use
+  130  canceled with Ctrl-C
+
+Run 'kantata-connect help COMMAND' for a command's options and JSON fields.
+`
+
+var topicHelp = map[string]string{
+	"list": `Usage: kantata-connect list [--json]
+
+Shows the saved connections (name, client, last test, status) and the OAuth 2.0 clients (name,
+client ID, the callback URL to register in Kantata, authorization URL).
+
+  --json   print JSON instead:
+           {"clients": [{"name", "client_id", "auth_url", "token_url", "api_base_url",
+                         "client_auth" ("body" or "basic"), "pkce" (true/false),
+                         "redirect_port" (number), "callback_url"}],
+            "connections": [{"name", "client" (the client's name), "status", "status_text",
+                             "user": {"id", "full_name", "email"} or null,
+                             "last_authorized_at", "last_tested_at" (RFC 3339 UTC times, or null),
+                             "last_error", "last_error_detail" (text, or null)}]}
+           "status" is one of never_authorized, authorized, needs_reauthorization, failed;
+           "status_text" says the same in words ("Authorized as Jane Doe").
+           Lists are sorted by name and are [] when empty. No secret is ever included.
+`,
+	"client": `Usage:
+  kantata-connect client add NAME --client-id ID [OPTIONS]
+  kantata-connect client edit NAME [OPTIONS] [--name NEW_NAME]
+
+Saves an OAuth 2.0 client: the client ID and secret of your application in Kantata. The secret is
+read from standard input (the first line), or typed at a hidden prompt when standard input is a
+terminal; it is never taken from an argument. Editing a client needs the secret again.
+
+  printf '%s\n' "$SECRET" | kantata-connect client add "Kantata production" --client-id abc123
+
+Options (the defaults are Kantata's; edit changes only the options given):
+  --client-id ID          the client ID Kantata shows for your application (required for add)
+  --auth-url URL          authorization URL (default https://app.mavenlink.com/oauth/authorize)
+  --token-url URL         access token URL (default https://app.mavenlink.com/oauth/token)
+  --api-url URL           API base URL for the identity check (default https://api.mavenlink.com)
+  --redirect-port N       port of the callback URL http://127.0.0.1:N/callback (default 38917)
+  --client-auth body|basic
+                          send the secret in the request body (default) or a basic auth header
+  --no-pkce               do not send a PKCE challenge (edit: --pkce turns it back on)
+  --name NEW_NAME         edit only: rename the client
+
+Register the callback URL it prints in Kantata. Changing the client ID, secret or URLs marks the
+connections that use the client as needing authorization again.
+`,
+	"connection": `Usage: kantata-connect connection add NAME --client CLIENT_NAME
+
+Saves a connection that signs in with the named OAuth 2.0 client. Names are unique, compared without
+regard to case. Then sign in with: kantata-connect authorize NAME
+`,
+	"authorize": `Usage: kantata-connect authorize NAME [--no-browser] [--timeout DURATION]
+
+Signs the connection in with Kantata: prints the sign-in address, opens it in the browser ($BROWSER
+when set), waits on the callback URL for Kantata to send the browser back, keeps the token in the
+system keychain and prints the Kantata user, e.g. "Authorized as Jane Doe <jane@example.com>".
+If no browser opens, copy the printed address into any browser on this computer.
+
+  --no-browser         only print the address; open it yourself
+  --timeout DURATION   how long to wait for the browser, e.g. 90s or 10m (default 5m)
+
+Ctrl-C cancels the wait and frees the callback port. Exit code 0 when authorized, 1 when the
+sign-in was denied, timed out or Kantata refused it, 2 for a local problem, 130 when canceled.
+`,
+	"test": `Usage: kantata-connect test NAME [--json]
+
+Asks Kantata which user the connection's token belongs to, and records the answer with the
+connection. Prints the user, or why the test failed in plain words followed by "Details:".
+Exit code 0 when it works, 1 when the test failed (rejected or revoked authorization, Kantata
+unreachable or failing, not authorized yet), 2 for a local problem (unknown name, keychain).
+
+  --json   print JSON instead (also when the test fails; not for an unknown NAME):
+           {"connection" (name), "ok" (true/false), "status", "status_text",
+            "user": {"id", "full_name", "email"} or null,
+            "error": {"message", "detail", "kind"} or null,
+            "tested_at" (RFC 3339 UTC time when Kantata was asked, or null)}
+           "status" is as in list --json. "error.kind" is one of rejected, rate_limited,
+           server_error, network, timeout, bad_response, too_large, invalid_input, canceled,
+           not_authorized, keychain, read_only, other. No secret is ever included.
+`,
+	"delete": `Usage:
+  kantata-connect delete connection NAME
+  kantata-connect delete client NAME [--cascade]
+
+Deletes a connection with its tokens, or a client with its secret, from the records and the
+keychain. A client still used by connections is not deleted (exit code 2, naming them) unless
+--cascade is given, which deletes those connections too.
+`,
+	"help": `Usage: kantata-connect help [COMMAND]
+
+Shows the overview, or a command's options. -h or --help after any command does the same.
+`,
+	"version": `Usage: kantata-connect version
+
+Prints the version.
+`,
+}
+
+// help prints the overview or a topic's help to standard output.
+func (r *runner) help(topic string) int {
+	topic = strings.TrimSpace(topic)
+	switch topic {
+	case "":
+		fmt.Fprint(r.env.Stdout, mainHelp)
+		return ExitOK
+	case "clients":
+		topic = "client"
+	case "connections":
+		topic = "connection"
+	}
+	text, ok := topicHelp[topic]
+	if !ok {
+		return r.usage("", "no help for %q: it is not a command", topic)
+	}
+	fmt.Fprint(r.env.Stdout, text)
+	return ExitOK
+}

@@ -1,0 +1,332 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// clientFlags are the settings client add and client edit take.
+type clientFlags struct {
+	clientID, authURL, tokenURL, apiURL, clientAuth, newName string
+	port                                                     int
+	noPKCE, pkce                                             bool
+	set                                                      map[string]bool
+}
+
+func (r *runner) clientFlagSet(sub string, f *clientFlags) *flag.FlagSet {
+	fs := r.newFlags("client " + sub)
+	fs.StringVar(&f.clientID, "client-id", "", "")
+	fs.StringVar(&f.authURL, "auth-url", "", "")
+	fs.StringVar(&f.tokenURL, "token-url", "", "")
+	fs.StringVar(&f.apiURL, "api-url", "", "")
+	fs.IntVar(&f.port, "redirect-port", 0, "")
+	fs.StringVar(&f.clientAuth, "client-auth", "", "")
+	fs.BoolVar(&f.noPKCE, "no-pkce", false, "")
+	if sub == "edit" {
+		fs.BoolVar(&f.pkce, "pkce", false, "")
+		fs.StringVar(&f.newName, "name", "", "")
+	}
+	return fs
+}
+
+// apply copies the flags that were given onto c.
+func (f *clientFlags) apply(c *store.Client) {
+	if f.set["client-id"] {
+		c.ClientID = f.clientID
+	}
+	if f.set["auth-url"] {
+		c.AuthURL = f.authURL
+	}
+	if f.set["token-url"] {
+		c.TokenURL = f.tokenURL
+	}
+	if f.set["api-url"] {
+		c.APIBaseURL = f.apiURL
+	}
+	if f.set["redirect-port"] {
+		c.RedirectPort = f.port
+	}
+	if f.set["client-auth"] {
+		c.ClientAuth = strings.ToLower(strings.TrimSpace(f.clientAuth))
+	}
+	if f.set["no-pkce"] {
+		c.PKCE = !f.noPKCE
+	}
+	if f.set["pkce"] {
+		c.PKCE = f.pkce
+	}
+	if f.set["name"] {
+		c.Name = f.newName
+	}
+}
+
+// check catches what the store would refuse, before the secret is asked for,
+// so nobody types a secret twice for a typo in a flag.
+func (f *clientFlags) check() error {
+	if f.set["client-id"] && strings.TrimSpace(f.clientID) == "" {
+		return errors.New("--client-id is empty")
+	}
+	for _, u := range []struct{ flag, value string }{
+		{"auth-url", f.authURL}, {"token-url", f.tokenURL}, {"api-url", f.apiURL},
+	} {
+		if !f.set[u.flag] {
+			continue
+		}
+		p, err := url.Parse(strings.TrimSpace(u.value))
+		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			return fmt.Errorf("--%s must be a full web address starting with https:// (or http://)", u.flag)
+		}
+	}
+	if f.set["redirect-port"] && (f.port < 1 || f.port > 65535) {
+		return errors.New("--redirect-port must be a number from 1 to 65535")
+	}
+	if f.set["client-auth"] {
+		switch strings.ToLower(strings.TrimSpace(f.clientAuth)) {
+		case store.ClientAuthBody, store.ClientAuthBasic:
+		default:
+			return errors.New("--client-auth must be body (the secret in the request body) or basic (an HTTP basic authentication header)")
+		}
+	}
+	if f.set["pkce"] && f.set["no-pkce"] {
+		return errors.New("give --pkce or --no-pkce, not both")
+	}
+	if f.set["name"] && strings.TrimSpace(f.newName) == "" {
+		return errors.New("--name is empty")
+	}
+	return nil
+}
+
+func (r *runner) cmdClient(args []string) int {
+	if len(args) == 0 {
+		return r.usage("client", "say what to do: client add NAME ... or client edit NAME ...")
+	}
+	sub := args[0]
+	if sub != "add" && sub != "edit" {
+		return r.usage("client", "unknown client command %q (use add or edit)", sub)
+	}
+	f := &clientFlags{set: map[string]bool{}}
+	fs := r.clientFlagSet(sub, f)
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
+		return r.usage("client", "%v", err)
+	}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	name, err := oneName(pos)
+	if err != nil {
+		return r.usage("client", "client %s: %v", sub, err)
+	}
+	if sub == "add" && !f.set["client-id"] {
+		return r.usage("client", "client add needs --client-id ID (the client ID Kantata shows for your application)")
+	}
+	if err := f.check(); err != nil {
+		return r.usage("client", "%v", err)
+	}
+	st, ok := r.openStore()
+	if !ok {
+		return ExitUsage
+	}
+
+	var c store.Client
+	if sub == "add" {
+		c = store.NewClient()
+		c.Name = name
+		if err := st.CheckClientName(name, ""); err != nil {
+			return r.report(err, "")
+		}
+	} else {
+		if c, ok = st.ClientByName(name); !ok {
+			return r.unknownClient(st, name)
+		}
+		if f.set["name"] {
+			if err := st.CheckClientName(f.newName, c.ID); err != nil {
+				return r.report(err, "")
+			}
+		}
+	}
+	f.apply(&c)
+	if st.ReadOnly() {
+		return r.report(fmt.Errorf("save client %q: %w", c.Name, store.ErrReadOnly), "")
+	}
+	before := map[string]store.Status{}
+	for _, conn := range st.Connections() {
+		before[conn.ID] = conn.Status
+	}
+
+	ctx, stop := r.interruptible()
+	defer stop()
+	if sub == "edit" && r.stdinIsTerminal() {
+		fmt.Fprintln(r.env.Stderr, "Enter the client secret again: it is never shown, so every change needs it.")
+	}
+	secret, err := r.readSecret(ctx)
+	if err != nil {
+		if canceled(err) {
+			fmt.Fprintln(r.env.Stderr, "Canceled; nothing was saved.")
+			return ExitInterrupted
+		}
+		if errors.Is(err, errNoSecret) {
+			return r.usage("client", "%v", err)
+		}
+		return r.report(err, "")
+	}
+	saved, err := st.SaveClient(c, secret)
+	if err != nil {
+		return r.report(err, "")
+	}
+
+	w := r.env.Stdout
+	verb := "Saved"
+	if sub == "edit" {
+		verb = "Updated"
+	}
+	fmt.Fprintf(w, "%s client “%s” (client ID %s). Its secret is in the system keychain.\n", verb, saved.Name, saved.ClientID)
+	fmt.Fprintf(w, "Callback URL to register in Kantata: %s\n", saved.RedirectURI())
+	var again []string
+	for _, conn := range st.Connections() {
+		if conn.ClientRef == saved.ID && conn.Status == store.StatusNeedsReauth && before[conn.ID] != store.StatusNeedsReauth {
+			again = append(again, conn.Name)
+		}
+	}
+	switch {
+	case len(again) > 0:
+		fmt.Fprintf(w, "These connections need to be authorized again: %s\n", strings.Join(again, ", "))
+		fmt.Fprintf(w, "Next: %s authorize %s\n", Prog, shellArg(again[0]))
+	case sub == "add":
+		fmt.Fprintf(w, "Next: %s connection add NAME --client %s\n", Prog, shellArg(saved.Name))
+	}
+	return ExitOK
+}
+
+func (r *runner) cmdConnection(args []string) int {
+	if len(args) == 0 || args[0] != "add" {
+		return r.usage("connection", "say what to do: connection add NAME --client CLIENT_NAME")
+	}
+	fs := r.newFlags("connection add")
+	clientName := fs.String("client", "", "")
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
+		return r.usage("connection", "%v", err)
+	}
+	name, err := oneName(pos)
+	if err != nil {
+		return r.usage("connection", "connection add: %v", err)
+	}
+	if strings.TrimSpace(*clientName) == "" {
+		return r.usage("connection", "connection add needs --client CLIENT_NAME (see the clients with: %s list)", Prog)
+	}
+	st, ok := r.openStore()
+	if !ok {
+		return ExitUsage
+	}
+	client, ok := st.ClientByName(*clientName)
+	if !ok {
+		return r.unknownClient(st, *clientName)
+	}
+	conn, err := st.SaveConnection(store.Connection{Name: name, ClientRef: client.ID})
+	if err != nil {
+		return r.report(err, "")
+	}
+	fmt.Fprintf(r.env.Stdout, "Saved connection “%s” (client “%s”). It is not authorized yet.\n", conn.Name, client.Name)
+	fmt.Fprintf(r.env.Stdout, "Next: %s authorize %s\n", Prog, shellArg(conn.Name))
+	return ExitOK
+}
+
+func (r *runner) cmdDelete(args []string) int {
+	if len(args) == 0 || (args[0] != "connection" && args[0] != "client") {
+		return r.usage("delete", "say what to delete: delete connection NAME or delete client NAME")
+	}
+	kind := args[0]
+	fs := r.newFlags("delete " + kind)
+	var cascade bool
+	if kind == "client" {
+		fs.BoolVar(&cascade, "cascade", false, "")
+	}
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
+		return r.usage("delete", "%v", err)
+	}
+	name, err := oneName(pos)
+	if err != nil {
+		return r.usage("delete", "delete %s: %v", kind, err)
+	}
+	st, ok := r.openStore()
+	if !ok {
+		return ExitUsage
+	}
+	w := r.env.Stdout
+
+	if kind == "connection" {
+		conn, ok := st.ConnectionByName(name)
+		if !ok {
+			return r.unknownConnection(st, name)
+		}
+		if err := st.DeleteConnection(conn.ID); err != nil {
+			return r.report(err, conn.Name)
+		}
+		fmt.Fprintf(w, "Deleted connection “%s” and its tokens.\n", conn.Name)
+		return ExitOK
+	}
+
+	client, ok := st.ClientByName(name)
+	if !ok {
+		return r.unknownClient(st, name)
+	}
+	var users []string
+	for _, c := range st.Connections() {
+		if c.ClientRef == client.ID {
+			users = append(users, c.Name)
+		}
+	}
+	if err := st.DeleteClient(client.ID, cascade); err != nil {
+		code := r.report(err, "")
+		var inUse *store.InUseError
+		if errors.As(err, &inUse) {
+			fmt.Fprintf(r.env.Stderr, "To delete them together: %s delete client %s --cascade\n", Prog, shellArg(client.Name))
+		}
+		return code
+	}
+	switch len(users) {
+	case 0:
+		fmt.Fprintf(w, "Deleted client “%s” and its secret.\n", client.Name)
+	case 1:
+		fmt.Fprintf(w, "Deleted client “%s”, its secret, and the connection %s with its tokens.\n", client.Name, users[0])
+	default:
+		fmt.Fprintf(w, "Deleted client “%s”, its secret, and the connections %s with their tokens.\n", client.Name, strings.Join(users, ", "))
+	}
+	return ExitOK
+}
+
+func (r *runner) unknownConnection(st *store.Store, name string) int {
+	var names []string
+	for _, c := range st.Connections() {
+		names = append(names, c.Name)
+	}
+	return r.unknown("connection", name, names)
+}
+
+func (r *runner) unknownClient(st *store.Store, name string) int {
+	var names []string
+	for _, c := range st.Clients() {
+		names = append(names, c.Name)
+	}
+	return r.unknown("client", name, names)
+}
+
+func (r *runner) unknown(kind, name string, names []string) int {
+	fmt.Fprintf(r.env.Stderr, "No %s is named “%s”.\n", kind, strings.TrimSpace(name))
+	switch {
+	case len(names) == 0 && kind == "client":
+		fmt.Fprintf(r.env.Stderr, "There are no clients yet. Add one with: %s client add NAME --client-id ID\n", Prog)
+	case len(names) == 0:
+		fmt.Fprintf(r.env.Stderr, "There are no connections yet. Add one with: %s connection add NAME --client CLIENT_NAME\n", Prog)
+	case len(names) <= 10:
+		fmt.Fprintf(r.env.Stderr, "Saved %ss: %s\n", kind, strings.Join(names, ", "))
+	default:
+		fmt.Fprintf(r.env.Stderr, "See them all with: %s list\n", Prog)
+	}
+	return ExitUsage
+}
