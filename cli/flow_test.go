@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -80,6 +81,14 @@ func testSupportFlow(t *testing.T, b *browsertest.Browser) {
 	}
 	res = h.run("", "list")
 	mustContain(t, "list", res.out, "Production", "Acme app", "Authorized as Jane Doe")
+
+	// Kantata failing on its side is a failed check too, in plain words.
+	h.kantata.SetMeMode(fakekantata.MeServerError)
+	res = h.run("", "test", "Production", "--json")
+	if res.code != 1 || !strings.Contains(res.out, `"kind": "server_error"`) || !strings.Contains(res.out, "problem on its side") {
+		t.Errorf("test while Kantata fails: %v; want exit 1 with kind server_error", res)
+	}
+	h.kantata.SetMeMode(fakekantata.MeOK)
 
 	// The user revokes the app's access in Kantata.
 	h.kantata.RevokeAll()
