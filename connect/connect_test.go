@@ -2,10 +2,7 @@ package connect_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +12,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -34,22 +32,14 @@ type fixture struct {
 func newFixture(t *testing.T, b *browsertest.Browser) *fixture {
 	t.Helper()
 	k := fakekantata.New(t)
-	kc := store.NewSystemKeychain("com.kantataconnect.test." + randomHex(t))
-	if err := kc.Set("probe", "x"); err != nil {
-		t.Fatalf("no usable keychain (run the tests with make test: gnome-keyring, dbus-x11): %v", err)
-	}
-	_ = kc.Delete("probe")
-	st, err := store.Open(t.TempDir(), kc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
+	st := testenv.Store(t)
+	port := testenv.FreePort(t)
 	c := store.NewClient()
-	c.Name, c.ClientID = "Test client", "client-"+randomHex(t)
+	c.Name, c.ClientID = "Test client", "client-"+testenv.RandomHex(t)
 	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
 	c.RedirectPort = port
 	k.AddClient(c.ClientID, secret, c.RedirectURI())
-	c, err = st.SaveClient(c, secret)
+	c, err := st.SaveClient(c, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,23 +210,4 @@ func assertNoSecret(t *testing.T, err error, secrets ...string) {
 			t.Errorf("an error text contains a secret")
 		}
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func randomHex(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }

@@ -5,7 +5,7 @@
 package gui
 
 import (
-	"sync"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -26,7 +26,10 @@ type UI struct {
 	store  *store.Store
 	list   *connectionList
 	panel  *connectionPanel
-	busy   sync.WaitGroup // background work in flight, for tests
+	// pending counts background work whose result has not reached the UI yet.
+	pending atomic.Int64
+	// do runs a function on the UI thread: fyne.Do, or a test's own queue.
+	do func(func())
 	copied func(string)   // clipboard writes, observable in tests
 
 	// lastDialog is the most recent message dialog, for tests.
@@ -43,7 +46,7 @@ type UI struct {
 // while opening the records (shown once the window is up); svc.Store may then
 // be nil and every action explains why it cannot run.
 func New(a fyne.App, svc *connect.Service, startupErr error) *UI {
-	u := &UI{app: a, svc: svc, win: a.NewWindow(Title)}
+	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do}
 	if svc != nil {
 		u.store = svc.Store
 	}
@@ -87,25 +90,15 @@ func (u *UI) refresh() {
 // background runs work off the UI thread, then done on it. The window never
 // waits on the keychain, the records file or the network.
 func (u *UI) background(work func() error, done func(error)) {
-	u.busy.Add(1)
+	u.pending.Add(1)
 	go func() {
-		defer u.busy.Done()
 		err := work()
-		fyne.DoAndWait(func() { done(err) })
+		u.do(func() {
+			defer u.pending.Add(-1)
+			done(err)
+		})
 	}()
 }
 
 // copy puts text on the clipboard.
 func (u *UI) copy(text string) { u.copied(text) }
-
-// wait blocks until background work has finished; tests use it.
-func (u *UI) wait() { u.busy.Wait() }
-
-// errNoRecords stands for every action when the records could not be opened.
-type noRecordsError struct{}
-
-func (noRecordsError) Error() string { return "records not open" }
-func (noRecordsError) UserMessage() string {
-	return "Kantata Connect could not open its records, so nothing can be saved. Close the app, fix the problem shown at start-up, and open it again."
-}
-func (noRecordsError) TechnicalDetail() string { return "the store failed to open at start-up" }

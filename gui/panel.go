@@ -270,6 +270,7 @@ func (p *connectionPanel) updateButtons() {
 	setEnabled(p.saveAuthorize, valid)
 	setEnabled(p.save, valid)
 	setEnabled(p.editClient, hasClient)
+	setEnabled(p.addClient, p.u.store != nil)
 	saved, isSaved := store.Connection{}, false
 	if p.editingID != "" && p.u.store != nil {
 		saved, isSaved = p.u.store.Connection(p.editingID)

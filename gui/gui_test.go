@@ -1,0 +1,328 @@
+package gui
+
+import (
+	"net"
+	"strconv"
+	"strings"
+		"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+const testSecret = "gui-test-secret-9f8e7d6c5b4a"
+
+type harness struct {
+	t       *testing.T
+	u       *UI
+	queue   chan func() // results of background work, run on the test goroutine
+	store   *store.Store
+	kantata *fakekantata.Server
+	port    int
+}
+
+// newHarness builds the window over a records folder of its own, the real
+// keychain and a stand-in Kantata; open is the browser.
+func newHarness(t *testing.T, open oauth.Opener) *harness {
+	t.Helper()
+	a := test.NewTempApp(t)
+	st := testenv.Store(t)
+	h := &harness{t: t, store: st, kantata: fakekantata.New(t), port: testenv.FreePort(t)}
+	h.u = newTestUI(a, connect.New(st, open), h)
+	t.Cleanup(func() {
+		h.wait()
+		for _, c := range st.Connections() {
+			_ = st.DeleteConnection(c.ID)
+		}
+		for _, c := range st.Clients() {
+			_ = st.DeleteClient(c.ID, true)
+		}
+	})
+	return h
+}
+
+// addClient adds a client through the dialog as a user would, pointing it at
+// the stand-in Kantata in the HTTP view.
+func (h *harness) addClient(name, clientID string) store.Client {
+	h.t.Helper()
+	test.Tap(h.u.panel.addClient)
+	d := h.u.clientDialog
+	test.Type(d.name, name)
+	test.Type(d.clientID, clientID)
+	test.Type(d.secret, testSecret)
+	d.view.SetSelected(viewHTTP)
+	for e, v := range map[*escEntry]string{d.authURL: h.kantata.AuthURL(), d.tokenURL: h.kantata.TokenURL(),
+		d.apiURL: h.kantata.APIBaseURL(), d.port: strconv.Itoa(h.port)} {
+		e.SetText(v)
+	}
+	h.kantata.AddClient(clientID, testSecret, d.callbackURL.Text)
+	d.secret.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Return submits
+	h.wait()
+	c, ok := h.store.ClientByName(name)
+	if !ok {
+		h.t.Fatalf("client %q was not saved", name)
+	}
+	return c
+}
+
+// newTestUI builds the window with background results delivered to the test
+// goroutine, which plays the UI thread: the test driver has none of its own.
+func newTestUI(a fyne.App, svc *connect.Service, h *harness) *UI {
+	h.queue = make(chan func(), 16)
+	u := New(a, svc, nil)
+	u.do = func(f func()) { h.queue <- f }
+	return u
+}
+
+// runUntil plays the UI thread until cond holds or no background work is left.
+func (h *harness) runUntil(cond func() bool) {
+	h.t.Helper()
+	for !cond() && h.u.pending.Load() > 0 {
+		select {
+		case f := <-h.queue:
+			f()
+		case <-time.After(60 * time.Second): // hang guard only
+			h.t.Fatal("background work never finished")
+		}
+	}
+}
+
+// wait plays the UI thread until all background work has finished.
+func (h *harness) wait() { h.runUntil(func() bool { return false }) }
+
+func TestFirstRunShowsEmptyStateAndForm(t *testing.T) {
+	h := newHarness(t, nil)
+	w := h.u.win
+	if !h.u.list.emptyState.Visible() || !strings.Contains(h.u.list.emptyState.Text, "No connections yet") {
+		t.Errorf("empty state not shown: %q", h.u.list.emptyState.Text)
+	}
+	for _, label := range []string{"Name your connection *", "OAuth 2.0 client *", "Create connection",
+		"Save & authorize", "How to retrieve the client ID and client secret", "http://127.0.0.1:38917/callback"} {
+		if !containsText(w.Content(), label) {
+			t.Errorf("window has no %q", label)
+		}
+	}
+	if !h.u.panel.editClient.Disabled() || !h.u.panel.saveAuthorize.Disabled() {
+		t.Error("pencil or Save & authorize enabled with no client selected")
+	}
+	if h.u.panel.delete.Visible() {
+		t.Error("Delete shown for a connection that is not saved")
+	}
+}
+
+func TestClientDialogValidatesInline(t *testing.T) {
+	h := newHarness(t, nil)
+	h.addClient("Production app", "prod-id")
+
+	test.Tap(h.u.panel.addClient)
+	d := h.u.clientDialog
+	if !d.saveButton.Disabled() {
+		t.Fatal("Save enabled on an empty form")
+	}
+	test.Type(d.name, " production APP ")
+	if err := d.name.Validate(); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("duplicate name (other case, spaces) gave %v; want an 'already exists' message", err)
+	}
+	d.name.SetText("Sandbox")
+	test.Type(d.clientID, "has space")
+	if err := d.clientID.Validate(); err == nil || !strings.Contains(err.Error(), "no spaces") {
+		t.Errorf("client ID with a space gave %v", err)
+	}
+	d.clientID.SetText("sandbox-id")
+	if !d.saveButton.Disabled() {
+		t.Error("Save enabled without a secret")
+	}
+	test.Type(d.secret, "x")
+	if d.saveButton.Disabled() {
+		t.Error("Save still disabled on a valid form")
+	}
+	d.view.SetSelected(viewHTTP)
+	d.port.SetText("70000")
+	if err := d.port.Validate(); err == nil || d.saveButton.Disabled() == false {
+		t.Errorf("port 70000 accepted (err %v, save enabled %v)", err, !d.saveButton.Disabled())
+	}
+	if d.callbackURL.Text != "(enter a valid callback port)" {
+		t.Errorf("callback URL for a bad port = %q", d.callbackURL.Text)
+	}
+	d.port.SetText("40001")
+	if d.callbackURL.Text != "http://127.0.0.1:40001/callback" {
+		t.Errorf("callback URL = %q; want it to follow the port", d.callbackURL.Text)
+	}
+	test.Tap(d.resetBtn)
+	if d.port.Text != "38917" || d.authURL.Text != "https://app.mavenlink.com/oauth/authorize" || d.name.Text != "Sandbox" {
+		t.Errorf("Reset to Kantata defaults gave port %q, auth URL %q, name %q", d.port.Text, d.authURL.Text, d.name.Text)
+	}
+
+	// Tab follows the form; Escape cancels and saves nothing.
+	w := h.u.win
+	w.Canvas().Focus(d.name)
+	for _, want := range []fyne.Focusable{d.clientID, d.secret} {
+		test.FocusNext(w.Canvas())
+		if got := w.Canvas().Focused(); got != want {
+			t.Fatalf("Tab moved focus to %T; want the next field", got)
+		}
+	}
+	d.secret.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if topOverlay(w) != nil {
+		t.Fatal("Escape did not close the client dialog")
+	}
+	if _, ok := h.store.ClientByName("Sandbox"); ok {
+		t.Error("a canceled dialog saved the client")
+	}
+}
+
+func TestClientDialogAddKeepsSecretInKeychainAndEditAsksAgain(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-id")
+	if got, err := h.store.ClientSecret(c.ID); err != nil || got != testSecret {
+		t.Fatalf("keychain holds %q, %v; want the typed secret", got, err)
+	}
+	if h.u.panel.client.Selected != "Production app" || h.u.panel.editClient.Disabled() {
+		t.Fatalf("new client not selected in the form (selected %q)", h.u.panel.client.Selected)
+	}
+
+	test.Tap(h.u.panel.editClient)
+	d := h.u.clientDialog
+	if d.secret.Text != "" || d.name.Text != "Production app" || d.clientID.Text != "prod-id" {
+		t.Fatalf("edit dialog: name %q, client ID %q, secret filled %v", d.name.Text, d.clientID.Text, d.secret.Text != "")
+	}
+	if !containsText(topOverlay(h.u.win), secretEditNote) {
+		t.Error("edit dialog does not explain why the secret is asked again")
+	}
+	if !d.saveButton.Disabled() {
+		t.Fatal("Save enabled on edit before the secret was entered again")
+	}
+	d.clientID.SetText("prod-id-2")
+	test.Type(d.secret, "new-secret-value")
+	test.Tap(d.saveButton)
+	h.wait()
+	got, _ := h.store.Client(c.ID)
+	if got.ClientID != "prod-id-2" {
+		t.Errorf("client ID after edit = %q", got.ClientID)
+	}
+	if s, _ := h.store.ClientSecret(c.ID); s != "new-secret-value" {
+		t.Error("edited secret not in the keychain")
+	}
+	if topOverlay(h.u.win) != nil {
+		t.Error("dialog still open after a successful save")
+	}
+}
+
+func TestSaveAndAuthorizeWithBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	h := newHarness(t, b.Opener((*browsertest.Browser).Authorize))
+	h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	p := h.u.panel
+	test.Type(p.name, "Kantata production")
+	if p.saveAuthorize.Disabled() {
+		t.Fatal("Save & authorize disabled on a valid form")
+	}
+	test.Tap(p.saveAuthorize)
+	h.wait()
+
+	if page, err := b.LastResult(); err != nil || !strings.Contains(page, "You're connected") {
+		t.Fatalf("browser page %q, %v; want the success page", page, err)
+	}
+	conn, ok := h.store.ConnectionByName("Kantata production")
+	if !ok || conn.Status != store.StatusAuthorized {
+		t.Fatalf("connection %+v; want it saved and authorized", conn)
+	}
+	if p.status.Text != "Authorized as Jane Doe <jane@example.com>" {
+		t.Errorf("panel status = %q", p.status.Text)
+	}
+	if !showsSubstring(h.u.list.content, "Authorized as Jane Doe") {
+		t.Error("the list does not show who the connection is authorized as")
+	}
+	if p.test.Disabled() || !p.delete.Visible() {
+		t.Error("Test connection or Delete not available for an authorized connection")
+	}
+
+	// Test connection checks again and updates the time of the last test.
+	before := *conn.LastTestedAt
+	time.Sleep(10 * time.Millisecond) // so the new test time differs
+	test.Tap(p.test)
+	h.wait()
+	conn, _ = h.store.Connection(conn.ID)
+	if !conn.LastTestedAt.After(before) {
+		t.Error("Test connection did not record a new test time")
+	}
+	if !showsSubstring(topOverlay(h.u.win), "works") {
+		t.Error("no confirmation after a good test")
+	}
+}
+
+func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
+	h := newHarness(t, func(string) error { return nil }) // the user never answers in the browser
+	h.addClient("Production app", "prod-id")
+	test.Type(h.u.panel.name, "Kantata production")
+	test.Tap(h.u.panel.saveAuthorize)
+	h.runUntil(func() bool { return h.u.signIn != nil })
+	d := h.u.signIn
+	if d == nil {
+		t.Fatal("the sign-in dialog never appeared")
+	}
+	if !strings.HasPrefix(d.url.Text, h.kantata.AuthURL()+"?") || d.copyURL.Disabled() {
+		t.Errorf("sign-in dialog shows %q; want the authorization URL with Copy", d.url.Text)
+	}
+	var copied string
+	h.u.copied = func(s string) { copied = s }
+	test.Tap(d.copyURL)
+	if copied != d.url.Text {
+		t.Error("Copy did not copy the sign-in address")
+	}
+	test.Tap(d.cancel)
+	h.wait()
+
+	conn, _ := h.store.ConnectionByName("Kantata production")
+	if conn.Status != store.StatusNeverAuthorized {
+		t.Errorf("status after cancel = %q; want unchanged", conn.Status)
+	}
+	if topOverlay(h.u.win) != nil {
+		t.Error("a dialog is left open after cancel")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(h.port))
+	if err != nil {
+		t.Fatalf("callback port still held after cancel: %v", err)
+	}
+	l.Close()
+}
+
+func TestDeniedSignInExplainsAndKeepsForm(t *testing.T) {
+	b := browsertest.New(t)
+	h := newHarness(t, b.Opener((*browsertest.Browser).Deny))
+	h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	test.Type(h.u.panel.name, "Kantata production")
+	test.Tap(h.u.panel.saveAuthorize)
+	h.wait()
+
+	top := topOverlay(h.u.win)
+	if top == nil || !showsSubstring(top, "chose not to authorize") || !containsText(top, "Authorization did not complete") {
+		t.Fatalf("no plain-language error after Deny; dialog texts: %q", texts(top))
+	}
+	if h.u.panel.name.Text != "Kantata production" || h.u.panel.client.Selected != "Production app" {
+		t.Error("the form lost what the user typed")
+	}
+	if !strings.HasPrefix(h.u.panel.status.Text, "Failed: ") {
+		t.Errorf("panel status = %q; want the failure", h.u.panel.status.Text)
+	}
+}
+
+func TestStartupProblemIsShownAndAppStillWorks(t *testing.T) {
+	a := test.NewTempApp(t)
+	u := New(a, nil, &store.FileError{Op: "read", Path: "/x/records.json", Err: net.ErrClosed})
+	top := topOverlay(u.win)
+	if top == nil || !containsText(top, "Kantata Connect cannot open its records") {
+		t.Fatal("a start-up problem was not shown")
+	}
+	if !u.panel.saveAuthorize.Disabled() {
+		t.Error("Save & authorize enabled without records")
+	}
+}
