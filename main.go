@@ -1,16 +1,22 @@
 // Command kantata-connect sets up and checks OAuth 2.0 connections to Kantata
-// OX. It is the only file that imports fyne.io/fyne/v2/app: everything else
-// builds and tests without a display.
+// OX. With no command it opens the window; with one it is the command line for
+// support staff. It is the only file that imports fyne.io/fyne/v2/app:
+// everything else builds and tests without a display.
 package main
 
 import (
+	"context"
+	_ "embed"
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/kantata-connect/kantata-connect/assets"
+	"github.com/kantata-connect/kantata-connect/cli"
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/gui"
 	"github.com/kantata-connect/kantata-connect/oauth"
@@ -22,20 +28,63 @@ import (
 const appID = "com.kantataconnect.desktop"
 
 func main() {
-	dir, err := store.DefaultDir()
-	var svc *connect.Service
-	if err == nil {
-		var st *store.Store
-		st, err = store.Open(dir, store.NewSystemKeychain(appID))
-		if err == nil {
-			svc = connect.New(st, oauth.SystemOpener)
-		}
-	}
+	g, rest, err := cli.ParseGlobal(os.Args[1:])
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "kantata-connect: open records:", err)
+		fmt.Fprintln(os.Stderr, "kantata-connect:", err)
+		os.Exit(cli.ExitUsage)
+	}
+	if len(rest) > 0 {
+		// The command line says things in its own words; the store's log
+		// lines would only repeat them.
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+		os.Exit(cli.Run(context.Background(), g, rest, cli.Env{
+			Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+			Keychain: store.NewSystemKeychain(appID),
+			Opener:   oauth.SystemOpener,
+			Version:  version(),
+		}))
 	}
 
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	svc, err := openService(g)
 	gui.New(a, svc, err).ShowAndRun()
+}
+
+// openService opens the records the window works on.
+func openService(g cli.Global) (*connect.Service, error) {
+	dir, err := g.Dir()
+	if err != nil {
+		return nil, fmt.Errorf("find the records folder: %w", err)
+	}
+	st, err := store.Open(dir, store.NewSystemKeychain(appID))
+	if err != nil {
+		return nil, fmt.Errorf("open the records in %s: %w", dir, err)
+	}
+	return connect.New(st, oauth.SystemOpener), nil
+}
+
+// fyneApp is the app's metadata file; the version shown by the command line
+// comes from it, so there is one place to bump.
+//
+//go:embed FyneApp.toml
+var fyneApp string
+
+// version is "VERSION (build N)" from FyneApp.toml.
+func version() string {
+	var v, b string
+	for _, line := range strings.Split(fyneApp, "\n") {
+		key, value, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		value = strings.Trim(strings.TrimSpace(value), `"`)
+		switch strings.TrimSpace(key) {
+		case "Version":
+			v = value
+		case "Build":
+			b = value
+		}
+	}
+	return fmt.Sprintf("%s (build %s)", v, b)
 }

@@ -20,17 +20,17 @@ const Title = "Kantata Connect"
 
 // UI is the main window and everything in it.
 type UI struct {
-	app    fyne.App
-	win    fyne.Window
-	svc    *connect.Service
-	store  *store.Store
-	list   *connectionList
-	panel  *connectionPanel
+	app   fyne.App
+	win   fyne.Window
+	svc   *connect.Service
+	store *store.Store
+	list  *connectionList
+	panel *connectionPanel
 	// pending counts background work whose result has not reached the UI yet.
 	pending atomic.Int64
 	// do runs a function on the UI thread: fyne.Do, or a test's own queue.
-	do func(func())
-	copied func(string)   // clipboard writes, observable in tests
+	do     func(func())
+	copied func(string) // clipboard writes, observable in tests
 
 	// lastDialog is the most recent message dialog, for tests.
 	lastDialog dialog.Dialog

@@ -4,7 +4,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
-		"testing"
+	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
