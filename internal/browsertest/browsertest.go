@@ -60,9 +60,24 @@ func ExecPath() string {
 // A missing browser fails the test (never skips it).
 func New(t testing.TB) *Browser {
 	t.Helper()
+	b, err := Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
+
+// ErrNoChromium says Chromium is not installed, and how to install it.
+var ErrNoChromium = errors.New("chromium not found: install it with apt-get install -y chromium")
+
+// Start starts one headless Chromium with its profile in userDataDir, outside
+// a test (for the authorize-in-chromium command); the caller stops it with
+// Close. It returns ErrNoChromium when the browser is missing.
+func Start(userDataDir string) (*Browser, error) {
 	path := ExecPath()
 	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
-		t.Fatal("chromium not found: install it with apt-get install -y chromium")
+		return nil, fmt.Errorf("%w (looked for %s)", ErrNoChromium, path)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -74,7 +89,7 @@ func New(t testing.TB) *Browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(userDataDir),
 	)
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
@@ -88,14 +103,13 @@ func New(t testing.TB) *Browser {
 	case err := <-started:
 		if err != nil {
 			b.cancel()
-			t.Fatalf("start chromium %s: %v", path, err)
+			return nil, fmt.Errorf("start chromium %s: %w", path, err)
 		}
 	case <-time.After(startTimeout):
 		b.cancel()
-		t.Fatalf("start chromium %s: no answer after %v", path, startTimeout)
+		return nil, fmt.Errorf("start chromium %s: no answer after %v", path, startTimeout)
 	}
-	t.Cleanup(b.Close)
-	return b
+	return b, nil
 }
 
 // Close stops the browser after its running opener actions end (they end

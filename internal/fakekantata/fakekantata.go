@@ -100,6 +100,17 @@ type Server struct {
 // New starts a fake Kantata on 127.0.0.1; t.Cleanup stops it.
 func New(t testing.TB) *Server {
 	t.Helper()
+	s, err := Start()
+	if err != nil {
+		t.Fatalf("fakekantata: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Kantata on 127.0.0.1 outside a test (for the
+// fakekantata-server command); the caller stops it with Close.
+func Start() (*Server, error) {
 	s := &Server{
 		closing:       make(chan struct{}),
 		clients:       map[string]*client{},
@@ -110,7 +121,7 @@ func New(t testing.TB) *Server {
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
-		t.Fatalf("fakekantata: random secret: %v", err)
+		return nil, fmt.Errorf("random secret: %w", err)
 	}
 	cfg := &fosite.Config{
 		// Kantata tokens do not expire; fosite insists on a lifespan, so make
@@ -152,8 +163,7 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("/api/v1/users/me.json", s.handleMe)
 	s.ts = httptest.NewServer(mux) // listens on 127.0.0.1
 	s.URL = s.ts.URL
-	t.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // Close stops the server; slow handlers are released at once. Idempotent.

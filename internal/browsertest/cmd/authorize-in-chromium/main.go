@@ -1,0 +1,61 @@
+// Command authorize-in-chromium stands in for a person at a browser: it opens
+// a sign-in URL in headless Chromium (package browsertest), clicks Authorize
+// and waits for the page the browser ends on, usually the app's callback
+// page. Scripts set it as $BROWSER for the real app binary
+// (scripts/screenshots.sh).
+//
+//	authorize-in-chromium [-log FILE] URL
+//
+// It exits 0 once the page after Authorize has loaded, 1 when anything fails.
+// An app starts it with its output discarded, so -log appends the outcome
+// (the final page's text, or the error) to FILE for the script to read.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+)
+
+func main() {
+	logPath := flag.String("log", "", "append the outcome to this file")
+	flag.Parse()
+	out := io.Writer(os.Stderr)
+	if *logPath != "" {
+		f, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "authorize-in-chromium:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		out = io.MultiWriter(os.Stderr, f)
+	}
+	if flag.NArg() != 1 {
+		fmt.Fprintln(out, "authorize-in-chromium: usage: authorize-in-chromium [-log FILE] URL")
+		os.Exit(2)
+	}
+	text, err := authorize(flag.Arg(0))
+	if err != nil {
+		fmt.Fprintf(out, "authorize-in-chromium: %v\npage: %s\n", err, text)
+		os.Exit(1)
+	}
+	fmt.Fprintf(out, "authorize-in-chromium: authorized; page: %s\n", text)
+}
+
+// authorize runs one browser with a throw-away profile and clicks through url.
+func authorize(url string) (string, error) {
+	profile, err := os.MkdirTemp("", "authorize-in-chromium-")
+	if err != nil {
+		return "", fmt.Errorf("profile folder: %w", err)
+	}
+	defer os.RemoveAll(profile)
+	b, err := browsertest.Start(profile)
+	if err != nil {
+		return "", err
+	}
+	defer b.Close()
+	return b.Authorize(url)
+}

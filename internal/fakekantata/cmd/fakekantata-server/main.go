@@ -1,0 +1,67 @@
+// Command fakekantata-server runs the stand-in Kantata OX (package
+// fakekantata) as a process, for scripts that drive the real app binary, such
+// as scripts/screenshots.sh. It prints its base URL as the first line of
+// standard output and serves on 127.0.0.1 until it is interrupted or killed.
+//
+//	fakekantata-server -client-id ID -client-secret SECRET -redirect-uri http://127.0.0.1:38917/callback
+//
+// It is a test tool: the client secret is a throw-away value the script
+// makes up, so taking it as an argument is fine here.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+)
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+func main() {
+	clientID := flag.String("client-id", "", "register a client with this ID")
+	secret := flag.String("client-secret", "", "the registered client's secret")
+	var redirects listFlag
+	flag.Var(&redirects, "redirect-uri", "a callback URL registered for the client (repeatable)")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fail(fmt.Errorf("unexpected argument %q", flag.Arg(0)))
+	}
+	if *clientID == "" && (*secret != "" || len(redirects) > 0) {
+		fail(fmt.Errorf("-client-secret and -redirect-uri need -client-id"))
+	}
+	if *clientID != "" && (*secret == "" || len(redirects) == 0) {
+		fail(fmt.Errorf("-client-id needs -client-secret and at least one -redirect-uri"))
+	}
+
+	srv, err := fakekantata.Start()
+	if err != nil {
+		fail(err)
+	}
+	defer srv.Close()
+	if *clientID != "" {
+		srv.AddClient(*clientID, *secret, redirects...)
+	}
+	// Scripts read this line to find the server.
+	fmt.Println(srv.URL)
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "fakekantata-server:", err)
+	os.Exit(2)
+}
