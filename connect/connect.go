@@ -113,18 +113,18 @@ func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
 		if oauth.KindOf(err) == oauth.KindCanceled {
 			return a.conn, err
 		}
-		return a.svc.recordFailure(a.conn.ID, store.StatusFailed, false, err)
+		return a.svc.recordFailure(a.conn, store.StatusFailed, false, err)
 	}
 	if err := a.svc.Store.SaveToken(a.conn.ID, store.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}); err != nil {
 		err = fmt.Errorf("keep the token of %q: %w", a.conn.Name, err)
-		return a.svc.recordFailure(a.conn.ID, store.StatusFailed, false, err)
+		return a.svc.recordFailure(a.conn, store.StatusFailed, false, err)
 	}
 	authorizedAt := a.svc.now()
 	id, err := a.svc.checker(a.api).Me(ctx, tok.AccessToken)
 	if kantata.IsRejected(err) {
-		return a.svc.recordFailure(a.conn.ID, store.StatusFailed, true, err)
+		return a.svc.recordFailure(a.conn, store.StatusFailed, true, err)
 	}
-	conn, uerr := a.svc.Store.UpdateConnection(a.conn.ID, func(c *store.Connection) {
+	conn, uerr := a.svc.record(a.conn, func(c *store.Connection) {
 		c.Status = store.StatusAuthorized
 		c.LastAuthorizedAt = &authorizedAt
 		c.LastError, c.LastErrorDetail = "", ""
@@ -138,10 +138,7 @@ func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
 		c.Identity = identity(id)
 		c.LastTestedAt = &authorizedAt
 	})
-	if uerr != nil {
-		return conn, fmt.Errorf("record the sign-in of %q: %w", a.conn.Name, uerr)
-	}
-	return conn, nil
+	return conn, uerr
 }
 
 // Authorize runs a whole sign-in; started, when set, receives it as soon as the
@@ -192,39 +189,45 @@ func (s *Service) Test(ctx context.Context, connectionID string) (store.Connecti
 		if kantata.IsRejected(err) {
 			status = store.StatusNeedsReauth
 		}
-		conn, _ = s.Store.UpdateConnection(conn.ID, func(c *store.Connection) {
+		conn, uerr := s.record(conn, func(c *store.Connection) {
 			c.Status = status
 			c.LastTestedAt = &testedAt
 			c.LastError, c.LastErrorDetail = Explain(err)
 		})
-		return conn, fmt.Errorf("test %q: %w", conn.Name, err)
+		return conn, errors.Join(fmt.Errorf("test %q: %w", conn.Name, err), uerr)
 	}
-	conn, err = s.Store.UpdateConnection(conn.ID, func(c *store.Connection) {
+	conn, err = s.record(conn, func(c *store.Connection) {
 		c.Status = store.StatusAuthorized
 		c.Identity = identity(id)
 		c.LastTestedAt = &testedAt
 		c.LastError, c.LastErrorDetail = "", ""
 	})
-	if err != nil {
-		return conn, fmt.Errorf("record the test of %q: %w", conn.Name, err)
-	}
-	return conn, nil
+	return conn, err
 }
 
 // recordFailure keeps err's plain words with the connection and returns err.
-func (s *Service) recordFailure(id string, status store.Status, tested bool, err error) (store.Connection, error) {
+func (s *Service) recordFailure(conn store.Connection, status store.Status, tested bool, err error) (store.Connection, error) {
 	at := s.now()
-	conn, uerr := s.Store.UpdateConnection(id, func(c *store.Connection) {
+	conn, uerr := s.record(conn, func(c *store.Connection) {
 		c.Status = status
 		if tested {
 			c.LastTestedAt = &at
 		}
 		c.LastError, c.LastErrorDetail = Explain(err)
 	})
-	if uerr != nil {
-		return conn, errors.Join(err, uerr)
+	return conn, errors.Join(err, uerr)
+}
+
+// record applies change to the saved connection. When the records cannot be
+// written (read-only, disk full) the caller still gets the outcome, applied to
+// its own copy, with the reason it was not kept.
+func (s *Service) record(conn store.Connection, change func(*store.Connection)) (store.Connection, error) {
+	saved, err := s.Store.UpdateConnection(conn.ID, change)
+	if err != nil {
+		change(&conn)
+		return conn, fmt.Errorf("record the outcome for %q: %w", conn.Name, err)
 	}
-	return conn, err
+	return saved, nil
 }
 
 func (s *Service) connectionAndClient(connectionID string) (store.Connection, store.Client, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -209,5 +210,37 @@ func assertNoSecret(t *testing.T, err error, secrets ...string) {
 		if strings.Contains(err.Error()+msg+detail, s) {
 			t.Errorf("an error text contains a secret")
 		}
+	}
+}
+
+func TestTestOnReadOnlyRecordsStillReportsWho(t *testing.T) {
+	f := newFixture(t, browsertest.New(t))
+	ctx := context.Background()
+	if _, err := f.svc.Authorize(ctx, f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A newer app rewrote the records: this one may read them but not write.
+	data, err := os.ReadFile(f.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := strings.Replace(string(data), `"schema_version": 1`, `"schema_version": 99`, 1)
+	if newer == string(data) {
+		t.Fatalf("records file has no schema_version 1 to bump:\n%s", data)
+	}
+	if err := os.WriteFile(f.store.Path(), []byte(newer), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Reload(); err != nil || !f.store.ReadOnly() {
+		t.Fatalf("store not read-only after a newer file (err %v)", err)
+	}
+
+	f.kantata.RevokeAll()
+	conn, err := f.svc.Test(ctx, f.conn.ID)
+	if !errors.Is(err, store.ErrReadOnly) || !kantata.IsRejected(err) {
+		t.Fatalf("err = %v; want both the rejection and why it was not kept", err)
+	}
+	if conn.Name != "Production" || conn.Status != store.StatusNeedsReauth || conn.LastError == "" {
+		t.Errorf("got %+v; want the test's outcome although it could not be kept", conn)
 	}
 }
