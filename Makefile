@@ -8,9 +8,11 @@ GO         ?= go
 # What building the window needs (cgo, OpenGL and X11 headers).
 BUILD_DEPS := gcc libgl1-mesa-dev xorg-dev
 # What the tests need besides: a real keychain on a private D-Bus, a virtual
-# display, screenshots, a real browser to click Authorize, keyboard driving.
-TEST_DEPS  := $(BUILD_DEPS) gnome-keyring dbus-x11 xvfb imagemagick chromium xdotool libgl1-mesa-dri
+# display, screenshots, a real browser to click Authorize, keyboard driving,
+# ss (iproute2) to see when a sign-in listens on its callback port.
+TEST_DEPS  := $(BUILD_DEPS) gnome-keyring dbus-x11 xvfb imagemagick chromium xdotool libgl1-mesa-dri iproute2
 SCREENSHOT ?= docs/screenshot.png
+SCREENSHOTS ?= docs/screenshots
 
 .PHONY: run build test vet screenshot screenshots package deps deps-test clean
 
@@ -44,9 +46,17 @@ test: deps-test
 screenshot: build deps-test
 	@scripts/test-env.sh scripts/screenshot.sh ./$(BINARY) $(SCREENSHOT)
 
+# The README's screenshots of each step, taken from the real binary driven by
+# the keyboard against a stand-in Kantata and a headless Chromium.
+screenshots: build deps-test
+	@BINARY=./$(BINARY) scripts/test-env.sh scripts/screenshots.sh $(SCREENSHOTS)
+
 package: deps
 	@mkdir -p dist
-	@scripts/with-progress.sh "Packaging" $(GO) tool fyne package --os linux --release
+	@# fyne package bumps Build in FyneApp.toml; keep the committed file as it is.
+	@cp FyneApp.toml dist/.FyneApp.toml.keep
+	@scripts/with-progress.sh "Packaging" $(GO) tool fyne package --os linux --release; \
+		rc=$$?; mv -f dist/.FyneApp.toml.keep FyneApp.toml; exit $$rc
 	@mv -f "Kantata Connect.tar.xz" dist/ && echo "Wrote dist/Kantata Connect.tar.xz (extract it and run 'sudo make install' inside)"
 
 clean:
