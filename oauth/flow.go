@@ -41,6 +41,13 @@ type Flow struct {
 	openErr  error
 	accepted bool // a callback with the right state was taken
 
+	// Timings, guarded by mu, for support staff's diagnostics: when the
+	// listener was ready, when the callback arrived, how long the token
+	// request took.
+	readyAt     time.Time
+	callbackAt  time.Time
+	exchangeDur time.Duration
+
 	done chan struct{} // closed once the listener is closed and tok/err are set
 	tok  Token
 	err  error
@@ -128,6 +135,7 @@ func Start(ctx context.Context, cfg Config, open Opener) (*Flow, error) {
 	}
 	// One request per connection, so closing the server frees the port at once.
 	f.srv.SetKeepAlivesEnabled(false)
+	f.readyAt = time.Now() // before run starts: no lock needed yet
 	go f.srv.Serve(ln)
 	go f.run()
 
@@ -209,6 +217,9 @@ func (f *Flow) run() {
 	var err error
 	select {
 	case cb := <-f.callbacks:
+		f.mu.Lock()
+		f.callbackAt = time.Now()
+		f.mu.Unlock()
 		tok, err = f.complete(cb)
 		cb.reply <- err
 		// Let the browser get its page before the connections close.
@@ -248,7 +259,25 @@ func (f *Flow) complete(cb *callback) (Token, error) {
 			Message: "Kantata sent the browser back without an authorization code. Click Save & authorize to try again.",
 			Detail:  "callback with the right state but neither code nor error"}
 	}
-	return f.exchange(f.flowCtx, cb.code)
+	start := time.Now()
+	tok, err := f.exchange(f.flowCtx, cb.code)
+	f.mu.Lock()
+	f.exchangeDur = time.Since(start)
+	f.mu.Unlock()
+	return tok, err
+}
+
+// Timings says how long the user's browser took, from the listener being
+// ready (just before the opener runs) to the callback arriving, and how long
+// the token request took. Each is 0 until that step has happened: no
+// callback yet, or a callback that carried an error instead of a code.
+func (f *Flow) Timings() (browserWait, exchange time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.callbackAt.IsZero() {
+		browserWait = f.callbackAt.Sub(f.readyAt)
+	}
+	return browserWait, f.exchangeDur
 }
 
 // serveCallback is the callback handler. Requests that are not the callback with
