@@ -38,8 +38,8 @@ type UI struct {
 	signIn *signInDialog
 	// clientDialog is the client dialog last shown, for tests.
 	clientDialog *clientDialog
-	// escapes are what Escape does in the open dialogs, innermost last.
-	escapes []func()
+	// dialogKeys are what Escape and Return do in the open dialogs, innermost last.
+	dialogKeys []dialogKeys
 }
 
 // New builds the main window over svc. startupErr, when set, is a problem met

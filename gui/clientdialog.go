@@ -46,9 +46,9 @@ type clientDialog struct {
 	httpSettings                       *fyne.Container
 	callbackURL                        *widget.Label
 	saveButton, cancelButton, resetBtn *widget.Button
+	deleteButton                       *widget.Button // only when editing
 	dialog                             *dialog.CustomDialog
 	saving                             bool
-	popEscape                          func()
 }
 
 // showClientDialog opens the client dialog: for a new client when existing is
@@ -161,9 +161,14 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	d.saveButton.Importance = widget.HighImportance
 	d.cancelButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)
 	d.dialog = dialog.NewCustomWithoutButtons(title, container.NewVScroll(content), u.win)
-	d.dialog.SetButtons([]fyne.CanvasObject{d.cancelButton, d.saveButton})
-	d.popEscape = u.pushEscape(cancel)
-	d.dialog.SetOnClosed(d.popEscape)
+	buttons := []fyne.CanvasObject{d.cancelButton, d.saveButton}
+	if existing != nil {
+		d.deleteButton = widget.NewButtonWithIcon("Delete client", theme.DeleteIcon(), d.confirmDelete)
+		d.deleteButton.Importance = widget.DangerImportance
+		buttons = append([]fyne.CanvasObject{d.deleteButton}, buttons...)
+	}
+	d.dialog.SetButtons(buttons)
+	d.dialog.SetOnClosed(u.pushDialogKeys(cancel, d.submit))
 	d.validate()
 	d.dialog.Resize(d.size())
 	u.clientDialog = d
@@ -336,4 +341,38 @@ func validatePort(s string) error {
 		return errors.New("Enter a port number from 1 to 65535.")
 	}
 	return nil
+}
+
+// confirmDelete asks before deleting the edited client, naming the
+// connections that would go with it, and deletes it with their secrets.
+func (d *clientDialog) confirmDelete() {
+	c := *d.existing
+	var users []string
+	for _, conn := range d.u.store.Connections() {
+		if conn.ClientRef == c.ID {
+			users = append(users, "“"+conn.Name+"”")
+		}
+	}
+	msg := fmt.Sprintf("Delete the OAuth 2.0 client “%s”?\n\nIts secret is removed from this computer's keychain.", c.Name)
+	if len(users) > 0 {
+		msg = fmt.Sprintf("“%s” is used by %s.\n\nDeleting the client also deletes those connections and their authorizations "+
+			"from this computer.", c.Name, strings.Join(users, ", "))
+	}
+	confirm := dialog.NewConfirm("Delete OAuth 2.0 client", msg, func(yes bool) {
+		if !yes {
+			return
+		}
+		d.u.background(func() error { return d.u.store.DeleteClient(c.ID, len(users) > 0) }, func(err error) {
+			if err != nil {
+				d.u.showError("Couldn't delete the OAuth 2.0 client", err)
+				return
+			}
+			d.dialog.Hide()
+			d.u.clientDeleted(c)
+		})
+	}, d.u.win)
+	confirm.SetConfirmText("Delete")
+	confirm.SetConfirmImportance(widget.DangerImportance)
+	d.u.lastDialog = confirm
+	confirm.Show()
 }

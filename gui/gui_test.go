@@ -2,6 +2,8 @@ package gui
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -324,5 +326,72 @@ func TestStartupProblemIsShownAndAppStillWorks(t *testing.T) {
 	}
 	if !u.panel.saveAuthorize.Disabled() {
 		t.Error("Save & authorize enabled without records")
+	}
+}
+
+func TestDeleteClientNamesConnectionsAndTakesThemAlong(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-id")
+	test.Type(h.u.panel.name, "Kantata production")
+	test.Tap(h.u.panel.save)
+	h.wait()
+	if _, ok := h.store.ConnectionByName("Kantata production"); !ok {
+		t.Fatal("connection not saved")
+	}
+
+	test.Tap(h.u.panel.editClient)
+	test.Tap(h.u.clientDialog.deleteButton)
+	confirm := topOverlay(h.u.win)
+	if !showsSubstring(confirm, "“Kantata production”") {
+		t.Fatalf("delete confirmation does not name the connection using the client: %q", texts(confirm))
+	}
+	h.u.lastDialog.(interface{ Confirm() }).Confirm()
+	h.wait()
+	if _, ok := h.store.Client(c.ID); ok {
+		t.Error("client still saved")
+	}
+	if _, err := h.store.ClientSecret(c.ID); err == nil {
+		t.Error("client secret still in the keychain")
+	}
+	if len(h.store.Connections()) != 0 || !h.u.list.emptyState.Visible() {
+		t.Error("the connection using the client was not deleted with it")
+	}
+	if h.u.panel.editingID != "" || h.u.panel.name.Text != "" {
+		t.Error("the panel still shows the deleted connection")
+	}
+}
+
+func TestReturnWithNoFieldFocusedSubmitsClientDialog(t *testing.T) {
+	h := newHarness(t, nil)
+	test.Tap(h.u.panel.addClient)
+	d := h.u.clientDialog
+	test.Type(d.name, "Prod")
+	test.Type(d.clientID, "prod-id")
+	test.Type(d.secret, testSecret)
+	h.u.win.Canvas().Unfocus()
+	h.u.typedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.wait()
+	if _, ok := h.store.ClientByName("Prod"); !ok {
+		t.Fatal("Return did not save the client")
+	}
+}
+
+func TestCorruptRecordsAreExplainedAtStart(t *testing.T) {
+	a := test.NewTempApp(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "records.json"), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(dir, testenv.Keychain(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := New(a, connect.New(st, nil), nil)
+	top := topOverlay(u.win)
+	if top == nil || !showsSubstring(top, "records.json.corrupt-") {
+		t.Fatalf("no notice naming the moved-aside copy; dialog texts: %q", texts(top))
+	}
+	if u.panel.addClient.Disabled() {
+		t.Error("the app is not usable after a corrupt records file")
 	}
 }

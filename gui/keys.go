@@ -27,20 +27,35 @@ func (e *escEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
-// pushEscape makes f what Escape does while nothing in the top dialog has
-// focus; the returned func undoes it when the dialog closes.
-func (u *UI) pushEscape(f func()) (pop func()) {
-	u.escapes = append(u.escapes, f)
-	n := len(u.escapes)
+// dialogKeys are what Escape and Return do in a dialog while none of its
+// fields has focus (a field hands them over itself).
+type dialogKeys struct{ escape, submit func() }
+
+// pushDialogKeys makes escape and submit (either may be nil) what Escape and
+// Return do for the top dialog; the returned func undoes it when it closes.
+func (u *UI) pushDialogKeys(escape, submit func()) (pop func()) {
+	u.dialogKeys = append(u.dialogKeys, dialogKeys{escape, submit})
+	n := len(u.dialogKeys)
 	return func() {
-		if len(u.escapes) >= n {
-			u.escapes = u.escapes[:n-1]
+		if len(u.dialogKeys) >= n {
+			u.dialogKeys = u.dialogKeys[:n-1]
 		}
 	}
 }
 
 func (u *UI) typedKey(k *fyne.KeyEvent) {
-	if k.Name == fyne.KeyEscape && len(u.escapes) > 0 {
-		u.escapes[len(u.escapes)-1]()
+	if len(u.dialogKeys) == 0 {
+		return
+	}
+	top := u.dialogKeys[len(u.dialogKeys)-1]
+	switch k.Name {
+	case fyne.KeyEscape:
+		if top.escape != nil {
+			top.escape()
+		}
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if top.submit != nil {
+			top.submit()
+		}
 	}
 }

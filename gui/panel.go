@@ -411,3 +411,13 @@ func plainError(err error) error {
 	msg, _ := connect.Explain(err)
 	return fmt.Errorf("%s", msg)
 }
+
+// clientDeleted updates the window after a client (and maybe connections
+// that used it) was deleted.
+func (u *UI) clientDeleted(store.Client) {
+	u.refresh()
+	if _, ok := u.store.Connection(u.panel.editingID); u.panel.editingID != "" && !ok {
+		u.list.list.UnselectAll()
+		u.panel.startNew()
+	}
+}

@@ -91,7 +91,7 @@ func (u *UI) showSignIn(a *connect.Authorization) *signInDialog {
 	d.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), a.Cancel)
 	d.dialog = dialog.NewCustomWithoutButtons("Signing in to Kantata", sized(content), u.win)
 	d.dialog.SetButtons([]fyne.CanvasObject{d.cancel})
-	pop := u.pushEscape(a.Cancel)
+	pop := u.pushDialogKeys(a.Cancel, nil)
 	d.dialog.SetOnClosed(pop)
 	u.signIn = d
 	d.dialog.Show()
