@@ -1,0 +1,75 @@
+package fakekantata
+
+import (
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// consentInput matches the consent page's hidden inputs.
+var consentInput = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
+
+// IssueToken runs the whole authorization-code flow over plain HTTP, as the
+// user's browser and the app would (consent form posted, the redirect read
+// rather than followed, code exchanged with the secret), and returns a real
+// access token. The client must be registered with AddClient for
+// redirectURI; nothing needs to listen there. It is much faster than a
+// browser, for tests that need an authorized connection, not a sign-in.
+func (s *Server) IssueToken(t testing.TB, clientID, secret, redirectURI string) string {
+	t.Helper()
+	client := &http.Client{
+		Timeout:       20 * time.Second, // hang guard
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	q := url.Values{"client_id": {clientID}, "response_type": {"code"}, "redirect_uri": {redirectURI},
+		"state": {"issue-token-state-0123456789"}}
+	resp, err := client.Get(s.AuthURL() + "?" + q.Encode())
+	if err != nil {
+		t.Fatalf("fakekantata: IssueToken: GET authorize: %v", err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("fakekantata: IssueToken: authorize page: HTTP %d: %s", resp.StatusCode, page)
+	}
+	form := url.Values{}
+	for _, m := range consentInput.FindAllStringSubmatch(string(page), -1) {
+		form.Add(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	form.Set("decision", "authorize")
+	resp, err = client.PostForm(s.AuthURL(), form)
+	if err != nil {
+		t.Fatalf("fakekantata: IssueToken: POST authorize: %v", err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		t.Fatalf("fakekantata: IssueToken: authorize answered HTTP %d without a redirect: %v", resp.StatusCode, err)
+	}
+	code := loc.Query().Get("code")
+	if code == "" {
+		t.Fatalf("fakekantata: IssueToken: redirect %s has no code", loc.Redacted())
+	}
+
+	resp, err = client.PostForm(s.TokenURL(), url.Values{
+		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI},
+		"client_id": {clientID}, "client_secret": {secret},
+	})
+	if err != nil {
+		t.Fatalf("fakekantata: IssueToken: POST token: %v", err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	// The body is not shown on failure: it could hold a token.
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
+		t.Fatalf("fakekantata: IssueToken: token exchange: HTTP %d, decode err %v", resp.StatusCode, err)
+	}
+	return tok.AccessToken
+}
