@@ -88,6 +88,26 @@ type Connection struct {
 	LastErrorDetail  string     `json:"last_error_detail,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
+
+	// Timings of the last sign-in and the last test, for diagnostics.
+	LastSignInTimings *SignInTimings `json:"last_sign_in_timings,omitempty"`
+	LastTestTimings   *TestTimings   `json:"last_test_timings,omitempty"`
+}
+
+// SignInTimings says how long each step of a sign-in took. A zero duration
+// is a step the sign-in did not reach (denied in the browser: no exchange).
+// Durations are kept in nanoseconds, as Go's time.Duration.
+type SignInTimings struct {
+	At            time.Time     `json:"at"`
+	BrowserWait   time.Duration `json:"browser_wait_ns,omitempty"`   // sign-in page opened → callback
+	TokenExchange time.Duration `json:"token_exchange_ns,omitempty"` // the token request
+	IdentityCheck time.Duration `json:"identity_check_ns,omitempty"` // GET users/me after signing in
+}
+
+// TestTimings says how long the last test's identity check took.
+type TestTimings struct {
+	At            time.Time     `json:"at"`
+	IdentityCheck time.Duration `json:"identity_check_ns,omitempty"`
 }
 
 // clone deep-copies the pointer fields so callers can't change the store's copy.
@@ -103,6 +123,14 @@ func (c Connection) clone() Connection {
 	if c.LastTestedAt != nil {
 		t := *c.LastTestedAt
 		c.LastTestedAt = &t
+	}
+	if c.LastSignInTimings != nil {
+		t := *c.LastSignInTimings
+		c.LastSignInTimings = &t
+	}
+	if c.LastTestTimings != nil {
+		t := *c.LastTestTimings
+		c.LastTestTimings = &t
 	}
 	return c
 }

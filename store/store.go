@@ -493,6 +493,12 @@ func (s *Store) SaveConnection(c Connection) (Connection, error) {
 			if c.LastErrorDetail != "" {
 				out.LastErrorDetail = c.LastErrorDetail
 			}
+			if c.LastSignInTimings != nil {
+				out.LastSignInTimings = c.LastSignInTimings
+			}
+			if c.LastTestTimings != nil {
+				out.LastTestTimings = c.LastTestTimings
+			}
 			out.UpdatedAt = now
 			next.Connections[idx] = out
 		}
