@@ -113,18 +113,21 @@ func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
 		if oauth.KindOf(err) == oauth.KindCanceled {
 			return a.conn, err
 		}
-		return a.svc.recordFailure(a.conn, store.StatusFailed, false, err)
+		return a.svc.recordFailure(a.conn, store.StatusFailed, false, err, a.timings(0))
 	}
 	if err := a.svc.Store.SaveToken(a.conn.ID, store.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}); err != nil {
 		err = fmt.Errorf("keep the token of %q: %w", a.conn.Name, err)
-		return a.svc.recordFailure(a.conn, store.StatusFailed, false, err)
+		return a.svc.recordFailure(a.conn, store.StatusFailed, false, err, a.timings(0))
 	}
 	authorizedAt := a.svc.now()
+	checkStart := time.Now()
 	id, err := a.svc.checker(a.api).Me(ctx, tok.AccessToken)
+	recordTimings := a.timings(time.Since(checkStart))
 	if kantata.IsRejected(err) {
-		return a.svc.recordFailure(a.conn, store.StatusFailed, true, err)
+		return a.svc.recordFailure(a.conn, store.StatusFailed, true, err, recordTimings)
 	}
 	conn, uerr := a.svc.record(a.conn, func(c *store.Connection) {
+		recordTimings(c)
 		c.Status = store.StatusAuthorized
 		c.LastAuthorizedAt = &authorizedAt
 		c.LastError, c.LastErrorDetail = "", ""
@@ -139,6 +142,14 @@ func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
 		c.LastTestedAt = &authorizedAt
 	})
 	return conn, uerr
+}
+
+// timings records how long the sign-in's steps took; identityCheck is 0
+// when the sign-in ended before the identity check.
+func (a *Authorization) timings(identityCheck time.Duration) func(*store.Connection) {
+	browserWait, exchange := a.flow.Timings()
+	t := store.SignInTimings{At: a.svc.now(), BrowserWait: browserWait, TokenExchange: exchange, IdentityCheck: identityCheck}
+	return func(c *store.Connection) { c.LastSignInTimings = &t }
 }
 
 // Authorize runs a whole sign-in; started, when set, receives it as soon as the
@@ -183,7 +194,9 @@ func (s *Service) Test(ctx context.Context, connectionID string) (store.Connecti
 		return conn, fmt.Errorf("read the token of %q: %w", conn.Name, err)
 	}
 	testedAt := s.now()
+	checkStart := time.Now()
 	id, err := s.checker(client.APIBaseURL).Me(ctx, tok.AccessToken)
+	timings := store.TestTimings{At: testedAt, IdentityCheck: time.Since(checkStart)}
 	if err != nil {
 		status := store.StatusFailed
 		if kantata.IsRejected(err) {
@@ -192,6 +205,7 @@ func (s *Service) Test(ctx context.Context, connectionID string) (store.Connecti
 		conn, uerr := s.record(conn, func(c *store.Connection) {
 			c.Status = status
 			c.LastTestedAt = &testedAt
+			c.LastTestTimings = &timings
 			c.LastError, c.LastErrorDetail = Explain(err)
 		})
 		return conn, errors.Join(fmt.Errorf("test %q: %w", conn.Name, err), uerr)
@@ -200,15 +214,20 @@ func (s *Service) Test(ctx context.Context, connectionID string) (store.Connecti
 		c.Status = store.StatusAuthorized
 		c.Identity = identity(id)
 		c.LastTestedAt = &testedAt
+		c.LastTestTimings = &timings
 		c.LastError, c.LastErrorDetail = "", ""
 	})
 	return conn, err
 }
 
-// recordFailure keeps err's plain words with the connection and returns err.
-func (s *Service) recordFailure(conn store.Connection, status store.Status, tested bool, err error) (store.Connection, error) {
+// recordFailure keeps err's plain words with the connection and returns err;
+// also are further changes to record with them.
+func (s *Service) recordFailure(conn store.Connection, status store.Status, tested bool, err error, also ...func(*store.Connection)) (store.Connection, error) {
 	at := s.now()
 	conn, uerr := s.record(conn, func(c *store.Connection) {
+		for _, change := range also {
+			change(c)
+		}
 		c.Status = status
 		if tested {
 			c.LastTestedAt = &at
