@@ -28,7 +28,7 @@ const (
 	viewHTTP        = "HTTP"
 	authBodyLabel   = "In the request body (Kantata's way)"
 	authBasicLabel  = "In a basic-auth header"
-	callbackHelp    = "Register this callback URL in Kantata (step 6 of How to retrieve the client ID and client secret):"
+	callbackHelp    = "Register this callback URL in Kantata (step 6 of “How to retrieve the client ID and client secret”):"
 	maxClientIDRune = 200
 )
 
@@ -40,7 +40,7 @@ type clientDialog struct {
 
 	name, clientID, secret             *escEntry
 	authURL, tokenURL, apiURL, port    *escEntry
-	clientAuth                         *widget.RadioGroup
+	clientAuth                         *widget.Select
 	pkce                               *widget.Check
 	view                               *widget.RadioGroup
 	httpSettings                       *fyne.Container
@@ -68,7 +68,8 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	d.secret = entry("Secret token from Kantata")
 	d.secret.Password = true
 	// A plain icon in place of Fyne's reveal button: the secret is never shown as text.
-	d.secret.ActionItem = widget.NewIcon(theme.VisibilityOffIcon())
+	d.secret.ActionItem = container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding(), theme.Padding()),
+		widget.NewIcon(theme.VisibilityOffIcon()))
 	d.authURL = entry("https://app.mavenlink.com/oauth/authorize")
 	d.tokenURL = entry("https://app.mavenlink.com/oauth/token")
 	d.apiURL = entry("https://api.mavenlink.com")
@@ -97,9 +98,8 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	d.apiURL.Validator = validateURL("API base URL")
 	d.port.Validator = validatePort
 
-	d.clientAuth = widget.NewRadioGroup([]string{authBodyLabel, authBasicLabel}, nil)
-	d.clientAuth.Required = true
-	d.pkce = widget.NewCheck("Use PKCE (S256) — recommended", nil)
+	d.clientAuth = widget.NewSelect([]string{authBodyLabel, authBasicLabel}, nil)
+	d.pkce = widget.NewCheck("Authorization code with PKCE (S256)", nil)
 	d.resetBtn = widget.NewButtonWithIcon("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.NewClient(), false) })
 
 	d.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
@@ -118,9 +118,9 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	httpItems := []*widget.FormItem{
 		{Text: "Authorization URL", Widget: d.authURL},
 		{Text: "Token URL", Widget: d.tokenURL},
-		{Text: "API base URL", Widget: d.apiURL, HintText: "Used by Test connection."},
+		{Text: "API base URL", Widget: d.apiURL},
 		{Text: "Send client credentials", Widget: d.clientAuth},
-		{Text: "Grant type", Widget: d.pkce, HintText: "Authorization code."},
+		{Text: "Grant type", Widget: d.pkce},
 		{Text: "Callback port", Widget: d.port, HintText: "Change it only if the port is taken."},
 		{Text: "", Widget: container.NewHBox(layout.NewSpacer(), d.resetBtn)},
 	}
@@ -160,7 +160,9 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	d.saveButton = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), d.submit)
 	d.saveButton.Importance = widget.HighImportance
 	d.cancelButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)
-	d.dialog = dialog.NewCustomWithoutButtons(title, container.NewVScroll(content), u.win)
+	// Room on the right keeps the scroll bar off the fields.
+	padded := container.New(layout.NewCustomPaddedLayout(0, 0, 0, 2*theme.Padding()), content)
+	d.dialog = dialog.NewCustomWithoutButtons(title, container.NewVScroll(padded), u.win)
 	buttons := []fyne.CanvasObject{d.cancelButton, d.saveButton}
 	if existing != nil {
 		d.deleteButton = widget.NewButtonWithIcon("Delete client", theme.DeleteIcon(), d.confirmDelete)
@@ -191,7 +193,9 @@ func (d *clientDialog) size() fyne.Size {
 
 // fill puts c's values in the form; withIdentity also fills name and client ID.
 func (d *clientDialog) fill(c store.Client, withIdentity bool) {
-	if withIdentity {
+	if withIdentity && d.existing != nil {
+		// Only an edit fills these: setting a new client's empty fields
+		// would mark them touched and show "required" before any typing.
 		d.name.SetText(c.Name)
 		d.clientID.SetText(c.ClientID)
 	}

@@ -266,10 +266,10 @@ func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
 	h.addClient("Production app", "prod-id")
 	test.Type(h.u.panel.name, "Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return h.u.signIn != nil })
+	h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.auth != nil })
 	d := h.u.signIn
-	if d == nil {
-		t.Fatal("the sign-in dialog never appeared")
+	if d == nil || d.auth == nil {
+		t.Fatal("the sign-in dialog never showed the sign-in address")
 	}
 	if !strings.HasPrefix(d.url.Text, h.kantata.AuthURL()+"?") || d.copyURL.Disabled() {
 		t.Errorf("sign-in dialog shows %q; want the authorization URL with Copy", d.url.Text)
@@ -295,6 +295,51 @@ func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
 		t.Fatalf("callback port still held after cancel: %v", err)
 	}
 	l.Close()
+}
+
+func TestCancelWhileSignInStartsFreesPort(t *testing.T) {
+	h := newHarness(t, func(string) error { return nil })
+	h.addClient("Production app", "prod-id")
+	test.Type(h.u.panel.name, "Kantata production")
+	test.Tap(h.u.panel.saveAuthorize)
+	h.runUntil(func() bool { return h.u.signIn != nil })
+	d := h.u.signIn
+	if d == nil || d.auth != nil {
+		t.Fatal("want the dialog shown before the sign-in has started")
+	}
+	test.Tap(d.cancel) // before the browser was even asked to open
+	h.wait()
+	if topOverlay(h.u.win) != nil {
+		t.Errorf("a dialog is left open after cancel: %q", texts(topOverlay(h.u.win)))
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(h.port))
+	if err != nil {
+		t.Fatalf("callback port still held after an early cancel: %v", err)
+	}
+	l.Close()
+	if conn, _ := h.store.ConnectionByName("Kantata production"); conn.Status != store.StatusNeverAuthorized {
+		t.Errorf("status after cancel = %q", conn.Status)
+	}
+}
+
+func TestPortInUseSaysWhereToChangeIt(t *testing.T) {
+	h := newHarness(t, func(string) error { return nil })
+	h.addClient("Production app", "prod-id")
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(h.port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	test.Type(h.u.panel.name, "Kantata production")
+	test.Tap(h.u.panel.saveAuthorize)
+	h.wait()
+	top := topOverlay(h.u.win)
+	if !showsSubstring(top, "Port "+strconv.Itoa(h.port)+" is in use") || !showsSubstring(top, "Callback port") {
+		t.Errorf("port-in-use dialog: %q", texts(top))
+	}
+	if h.u.panel.saveAuthorize.Disabled() {
+		t.Error("Save & authorize left disabled after the error")
+	}
 }
 
 func TestDeniedSignInExplainsAndKeepsForm(t *testing.T) {

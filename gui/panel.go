@@ -182,7 +182,8 @@ func (p *connectionPanel) showStatus(c *store.Connection) {
 	if c.LastAuthorizedAt != nil {
 		times = "Last authorized " + formatTime(*c.LastAuthorizedAt)
 	}
-	if c.LastTestedAt != nil {
+	// A sign-in checks the user too; its test time adds nothing then.
+	if c.LastTestedAt != nil && (c.LastAuthorizedAt == nil || !c.LastTestedAt.Equal(*c.LastAuthorizedAt)) {
 		if times != "" {
 			times += " · "
 		}

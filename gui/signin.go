@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -15,31 +16,39 @@ import (
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// signInDialog is shown while the user authorizes in the browser.
+// signInDialog is shown from the click on Save & authorize until the user
+// has authorized in the browser, or canceled.
 type signInDialog struct {
 	dialog  *dialog.CustomDialog
+	heading *widget.Label
 	url     *widget.Label
 	note    *widget.Label
 	copyURL *widget.Button
 	reopen  *widget.Button
 	cancel  *widget.Button
+
+	auth     *connect.Authorization // nil until the browser has been asked to open
+	canceled bool
 }
 
-// authorize runs a sign-in for a saved connection in the background, with a
-// dialog that shows the sign-in address and can cancel it.
+// authorize runs a sign-in for a saved connection in the background. The
+// dialog shows at once; the sign-in address fills in once the callback port is
+// bound and the browser asked to open it.
 func (u *UI) authorize(conn store.Connection) {
 	u.panel.setBusy(true)
+	d := u.showSignIn()
 	var a *connect.Authorization
 	u.background(func() (err error) {
 		a, err = u.svc.StartAuthorize(context.Background(), conn.ID, connect.AuthorizeOptions{})
 		return err
 	}, func(err error) {
 		if err != nil {
+			d.dialog.Hide()
 			u.panel.setBusy(false)
-			u.showError("Couldn't start signing in", err)
+			u.showError("Couldn't start signing in", withPortHint(err))
 			return
 		}
-		d := u.showSignIn(a)
+		d.attach(u, a)
 		var result store.Connection
 		u.background(func() (err error) {
 			result, err = a.Wait(context.Background())
@@ -65,40 +74,97 @@ func (u *UI) authorize(conn store.Connection) {
 	})
 }
 
-func (u *UI) showSignIn(a *connect.Authorization) *signInDialog {
+func (u *UI) showSignIn() *signInDialog {
 	d := &signInDialog{}
-	d.url = widget.NewLabel(a.URL())
+	d.heading = wrappedLabel("Opening your browser…")
+	d.heading.TextStyle = fyne.TextStyle{Bold: true}
+	d.url = widget.NewLabel("")
 	d.url.Wrapping = fyne.TextWrapBreak
 	d.url.Selectable = true
 	d.url.SizeName = theme.SizeNameCaptionText
 	d.note = wrappedLabel("If no browser window opened, copy this address into your browser:")
-	if err := a.OpenError(); err != nil {
-		d.browserFailed(err)
-	}
-	d.copyURL = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { u.copy(a.URL()) })
+	d.copyURL = widget.NewButtonWithIcon("Copy address", theme.ContentCopyIcon(), func() { u.copy(d.url.Text) })
 	d.reopen = widget.NewButtonWithIcon("Open browser again", theme.ComputerIcon(), func() {
-		u.background(a.Reopen, func(err error) {
+		u.background(d.auth.Reopen, func(err error) {
 			if err != nil {
 				d.browserFailed(err)
 			}
 		})
 	})
-	heading := wrappedLabel("Waiting for you to authorize in your browser…")
-	heading.TextStyle = fyne.TextStyle{Bold: true}
+	d.copyURL.Disable()
+	d.reopen.Disable()
+	activity := widget.NewActivity()
+	activity.Start()
 	steps := wrappedLabel("Sign in to Kantata, read the app information and click Authorize. Then come back here.")
-	content := container.NewVBox(heading, widget.NewProgressBarInfinite(), steps, d.note, d.url,
+	content := container.NewVBox(
+		container.NewBorder(nil, nil, activity, nil, d.heading),
+		steps, widget.NewSeparator(), d.note, d.url,
 		container.NewHBox(d.copyURL, d.reopen))
-	d.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), a.Cancel)
+	d.cancel = widget.NewButtonWithIcon("Cancel sign-in", theme.CancelIcon(), func() { d.stop(u) })
 	d.dialog = dialog.NewCustomWithoutButtons("Signing in to Kantata", sized(content), u.win)
-	d.dialog.SetButtons([]fyne.CanvasObject{d.cancel})
-	pop := u.pushDialogKeys(a.Cancel, nil)
-	d.dialog.SetOnClosed(pop)
+	d.dialog.SetButtons([]fyne.CanvasObject{layout.NewSpacer(), d.cancel})
+	pop := u.pushDialogKeys(func() { d.stop(u) }, nil)
+	d.dialog.SetOnClosed(func() {
+		pop()
+		activity.Stop()
+	})
 	u.signIn = d
 	d.dialog.Show()
 	return d
 }
 
+// attach shows the sign-in address once the sign-in has started.
+func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
+	d.auth = a
+	if d.canceled {
+		a.Cancel() // canceled while starting: free the port, report nothing
+		return
+	}
+	d.heading.SetText("Waiting for you to authorize in your browser…")
+	d.url.SetText(a.URL())
+	d.copyURL.Enable()
+	d.reopen.Enable()
+	if err := a.OpenError(); err != nil {
+		d.browserFailed(err)
+	}
+}
+
+// stop cancels the sign-in, or marks it to be canceled once it has started.
+func (d *signInDialog) stop(u *UI) {
+	d.canceled = true
+	if d.auth != nil {
+		d.auth.Cancel()
+	}
+	d.cancel.Disable()
+	d.heading.SetText("Canceling…")
+}
+
 // browserFailed says the browser did not open; the address still works.
 func (d *signInDialog) browserFailed(err error) {
 	d.note.SetText("Your browser could not be opened (" + err.Error() + "). Copy this address into your browser:")
+}
+
+// withPortHint adds where in this window the callback port is changed.
+func withPortHint(err error) error {
+	if oauth.KindOf(err) != oauth.KindPortInUse {
+		return err
+	}
+	return &hintedError{err: err, hint: "To change the port: click the pencil beside the OAuth 2.0 client, choose View: HTTP, and edit Callback port."}
+}
+
+// hintedError adds a sentence for this window to an error's plain words.
+type hintedError struct {
+	err  error
+	hint string
+}
+
+func (e *hintedError) Error() string { return e.err.Error() }
+func (e *hintedError) Unwrap() error { return e.err }
+func (e *hintedError) UserMessage() string {
+	msg, _ := connect.Explain(e.err)
+	return msg + "\n\n" + e.hint
+}
+func (e *hintedError) TechnicalDetail() string {
+	_, detail := connect.Explain(e.err)
+	return detail
 }
