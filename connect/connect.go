@@ -180,7 +180,8 @@ func (e *NotAuthorizedError) TechnicalDetail() string { return e.Error() + " in 
 
 // Test asks Kantata which user the connection's token belongs to and records
 // the answer: authorized as that user, needs re-authorization when Kantata
-// rejects the token, or failed with the reason.
+// rejects the token, or failed with the reason. A canceled test leaves the
+// connection as it was.
 func (s *Service) Test(ctx context.Context, connectionID string) (store.Connection, error) {
 	conn, client, err := s.connectionAndClient(connectionID)
 	if err != nil {
@@ -197,6 +198,10 @@ func (s *Service) Test(ctx context.Context, connectionID string) (store.Connecti
 	checkStart := time.Now()
 	id, err := s.checker(client.APIBaseURL).Me(ctx, tok.AccessToken)
 	timings := store.TestTimings{At: testedAt, IdentityCheck: time.Since(checkStart)}
+	if kantata.KindOf(err) == kantata.KindCanceled {
+		// Nothing was learned about the connection: leave it as it was.
+		return conn, fmt.Errorf("test %q: %w", conn.Name, err)
+	}
 	if err != nil {
 		status := store.StatusFailed
 		if kantata.IsRejected(err) {
