@@ -1,0 +1,390 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// MaxImportTries bounds how often Import asks for one name or one secret, so
+// a decider that keeps answering wrongly (a script, a stuck dialog) ends.
+const MaxImportTries = 5
+
+// ImportDecider makes the choices an import needs from the user. Import calls
+// it from its own goroutine, one question at a time, and all questions come
+// before any change: an error from it (the user canceled) leaves the records
+// and keychain untouched.
+type ImportDecider interface {
+	// Secret asks for a client's secret. skip leaves the client and its
+	// connections out; an empty secret does the same.
+	Secret(req SecretRequest) (secret string, skip bool, err error)
+	// Clash asks what to do about a name that can't be used: give a new
+	// name, or skip. Import never overwrites a saved record.
+	Clash(c NameClash) (newName string, skip bool, err error)
+}
+
+// SecretRequest asks for one client's secret.
+type SecretRequest struct {
+	Index    int          // the client's position in the file, from 0
+	FileName string       // its name in the file
+	Client   ExportClient // its settings; Name is the name it will be saved under
+	Problem  string       // why the last answer was refused ("" the first time), in plain words
+	Attempt  int          // 1 the first time
+}
+
+// NameClash asks for another name.
+type NameClash struct {
+	Kind       string // "client" or "connection"
+	Index      int    // its position in the file's clients or connections, from 0
+	FileName   string // its name in the file
+	Name       string // the name that can't be used: FileName, or the last new name tried
+	Problem    string // why, in plain words: "A client named “X” already exists."
+	Suggestion string // a free name, such as "X (2)"
+	Attempt    int    // 1 the first time
+}
+
+// ErrImportCanceled is what a decider returns when the user cancels.
+var ErrImportCanceled error = &importCanceled{}
+
+type importCanceled struct{}
+
+func (*importCanceled) Error() string           { return "import canceled" }
+func (*importCanceled) UserMessage() string     { return "The import was canceled. Nothing was changed." }
+func (*importCanceled) TechnicalDetail() string { return "import canceled by the user before any change" }
+
+// ImportReport says what an import did. Names are as saved; lines are plain
+// words, in file order.
+type ImportReport struct {
+	ClientsAdded     []string
+	ConnectionsAdded []string
+	Renamed          []string // "client “X” as “X (2)”"
+	Skipped          []string // "client “X”: you chose to skip it"
+}
+
+// String is the report as lines a person reads.
+func (r ImportReport) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Imported %s and %s.\n", count(len(r.ClientsAdded), "client"), count(len(r.ConnectionsAdded), "connection"))
+	for _, n := range r.ClientsAdded {
+		fmt.Fprintf(&b, "  client “%s”\n", n)
+	}
+	for _, n := range r.ConnectionsAdded {
+		fmt.Fprintf(&b, "  connection “%s”\n", n)
+	}
+	if len(r.Renamed) > 0 {
+		b.WriteString("Renamed:\n")
+		for _, s := range r.Renamed {
+			b.WriteString("  " + s + "\n")
+		}
+	}
+	if len(r.Skipped) > 0 {
+		b.WriteString("Skipped:\n")
+		for _, s := range r.Skipped {
+			b.WriteString("  " + s + "\n")
+		}
+	}
+	if len(r.ConnectionsAdded) > 0 {
+		b.WriteString("Imported connections are not authorized yet: authorize each one to sign in with Kantata on this computer.\n")
+	}
+	return b.String()
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+type plannedClient struct {
+	file   ExportClient
+	name   string
+	secret string
+	skip   bool
+	id     string // Client.ID once saved
+}
+
+type plannedConnection struct {
+	file   ExportConnection
+	name   string
+	client *plannedClient
+	skip   bool
+}
+
+// Import adds e's clients and connections to the records, asking d for each
+// client's secret and about every name already in use. It never overwrites:
+// a clash is renamed or skipped. A skipped client's connections are skipped
+// too; a renamed client keeps its connections. Imported connections start
+// never authorized (tokens don't travel).
+//
+// Everything is checked and asked first, then applied. An invalid e, a
+// read-only store or an error from d (user canceled) changes nothing. Should
+// saving fail half-way (disk full, keychain gone), Import stops; the report
+// lists what was added before, and err says why.
+func (s *Service) Import(ctx context.Context, e Export, d ImportDecider) (ImportReport, error) {
+	var rep ImportReport
+	if d == nil {
+		return rep, errors.New("import: no decider")
+	}
+	e, err := e.normalized()
+	if err != nil {
+		return rep, err
+	}
+	if err := s.Store.Reload(); err != nil {
+		return rep, fmt.Errorf("import: %w", err)
+	}
+	if s.Store.ReadOnly() {
+		return rep, fmt.Errorf("import: %w", store.ErrReadOnly)
+	}
+	clients, conns, err := s.planImport(ctx, e, d, &rep)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return ImportReport{}, fmt.Errorf("import: %w", err)
+	}
+	return s.applyImport(clients, conns, rep)
+}
+
+// planImport asks every question and returns what to save. Skips and renames
+// go into rep as they are decided.
+func (s *Service) planImport(ctx context.Context, e Export, d ImportDecider, rep *ImportReport) ([]*plannedClient, []*plannedConnection, error) {
+	var clients []*plannedClient
+	byFileName := map[string]*plannedClient{}
+	fileClients := map[string]bool{}
+	for _, c := range e.Clients {
+		fileClients[fold(c.Name)] = true
+	}
+	clientTaken := func(name string) bool {
+		if _, ok := s.Store.ClientByName(name); ok {
+			return true
+		}
+		for _, p := range clients {
+			if !p.skip && fold(p.name) == fold(name) {
+				return true
+			}
+		}
+		return false
+	}
+
+	for i, c := range e.Clients {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("import: %w", err)
+		}
+		p := &plannedClient{file: c}
+		clients = append(clients, p)
+		byFileName[fold(c.Name)] = p
+		name, ok, err := askName(d, "client", i, c.Name, clientTaken, fileClients)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			p.skip = true
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: its name is already in use and no new name was given", c.Name))
+			continue
+		}
+		p.name = name
+		asked := c
+		asked.Name = name
+		secret, ok, err := askSecret(d, i, c.Name, asked)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			p.skip = true
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: no secret was given", c.Name))
+			continue
+		}
+		p.secret = secret
+		if name != c.Name {
+			rep.Renamed = append(rep.Renamed, fmt.Sprintf("client “%s” as “%s”", c.Name, name))
+		}
+	}
+
+	var conns []*plannedConnection
+	fileConns := map[string]bool{}
+	for _, c := range e.Connections {
+		fileConns[fold(c.Name)] = true
+	}
+	connTaken := func(name string) bool {
+		if _, ok := s.Store.ConnectionByName(name); ok {
+			return true
+		}
+		for _, p := range conns {
+			if !p.skip && fold(p.name) == fold(name) {
+				return true
+			}
+		}
+		return false
+	}
+	for i, c := range e.Connections {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("import: %w", err)
+		}
+		p := &plannedConnection{file: c, client: byFileName[fold(c.Client)]}
+		conns = append(conns, p)
+		if p.client.skip {
+			p.skip = true
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: its client “%s” was skipped", c.Name, c.Client))
+			continue
+		}
+		name, ok, err := askName(d, "connection", i, c.Name, connTaken, fileConns)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			p.skip = true
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: its name is already in use and no new name was given", c.Name))
+			continue
+		}
+		p.name = name
+		if name != c.Name {
+			rep.Renamed = append(rep.Renamed, fmt.Sprintf("connection “%s” as “%s”", c.Name, name))
+		}
+	}
+	return clients, conns, nil
+}
+
+// askName returns fileName when it is free, else asks d until it gets a free,
+// valid name (ok) or a skip, at most MaxImportTries times.
+func askName(d ImportDecider, kind string, index int, fileName string, taken func(string) bool, inFile map[string]bool) (string, bool, error) {
+	name := fileName
+	if !taken(name) {
+		return name, true, nil
+	}
+	problem := clashWords(kind, name)
+	for attempt := 1; attempt <= MaxImportTries; attempt++ {
+		newName, skip, err := d.Clash(NameClash{
+			Kind: kind, Index: index, FileName: fileName, Name: name, Problem: problem,
+			Suggestion: suggestName(fileName, func(n string) bool { return taken(n) || inFile[fold(n)] }),
+			Attempt:    attempt,
+		})
+		if err != nil {
+			return "", false, fmt.Errorf("import: %s “%s”: %w", kind, fileName, err)
+		}
+		if skip {
+			return "", false, nil
+		}
+		n, verr := store.NormalizeName(newName)
+		switch {
+		case verr != nil:
+			name, problem = newName, userWords(verr)
+		case taken(n):
+			name, problem = n, clashWords(kind, n)
+		default:
+			return n, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+func clashWords(kind, name string) string {
+	return fmt.Sprintf("A %s named “%s” already exists.", kind, name)
+}
+
+func askSecret(d ImportDecider, index int, fileName string, c ExportClient) (string, bool, error) {
+	problem := ""
+	for attempt := 1; attempt <= MaxImportTries; attempt++ {
+		secret, skip, err := d.Secret(SecretRequest{Index: index, FileName: fileName, Client: c, Problem: problem, Attempt: attempt})
+		if err != nil {
+			return "", false, fmt.Errorf("import: client “%s”: %w", fileName, err)
+		}
+		if skip || strings.TrimSpace(secret) == "" {
+			return "", false, nil
+		}
+		if err := store.CheckSecret(secret); err != nil {
+			problem = userWords(err)
+			continue
+		}
+		return secret, true, nil
+	}
+	return "", false, nil
+}
+
+func userWords(err error) string {
+	var u userFacing
+	if errors.As(err, &u) {
+		return u.UserMessage()
+	}
+	return err.Error()
+}
+
+var numbered = regexp.MustCompile(`^(.*\S) \((\d{1,6})\)$`)
+
+// suggestName is a free name like "X (2)", "X (3)"; a name that already ends
+// in a number counts on from it. It stays within the name length limit.
+func suggestName(name string, taken func(string) bool) string {
+	base, n := name, 2
+	if m := numbered.FindStringSubmatch(name); m != nil {
+		base = m[1]
+		if k, err := strconv.Atoi(m[2]); err == nil {
+			n = k + 1
+		}
+	}
+	for ; ; n++ {
+		suffix := fmt.Sprintf(" (%d)", n)
+		b := base
+		for utf8.RuneCountInString(b)+len(suffix) > store.MaxNameRunes {
+			_, size := utf8.DecodeLastRuneInString(b)
+			b = b[:len(b)-size]
+		}
+		candidate := strings.TrimSpace(b) + suffix
+		if !taken(candidate) {
+			return candidate
+		}
+	}
+}
+
+// applyImport saves what was planned, clients first.
+func (s *Service) applyImport(clients []*plannedClient, conns []*plannedConnection, rep ImportReport) (ImportReport, error) {
+	for _, p := range clients {
+		if p.skip {
+			continue
+		}
+		c := p.file.storeClient()
+		c.Name = p.name
+		saved, err := s.Store.SaveClient(c, p.secret)
+		if nameTakenMeanwhile(err) {
+			p.skip = true
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: a client named “%s” was saved elsewhere meanwhile", p.file.Name, p.name))
+			continue
+		}
+		if err != nil {
+			return rep, fmt.Errorf("import client %q: %w", p.name, err)
+		}
+		p.id = saved.ID
+		rep.ClientsAdded = append(rep.ClientsAdded, saved.Name)
+	}
+	for _, p := range conns {
+		if p.skip {
+			continue
+		}
+		if p.client.skip {
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: its client “%s” was skipped", p.file.Name, p.file.Client))
+			continue
+		}
+		saved, err := s.Store.SaveConnection(store.Connection{Name: p.name, ClientRef: p.client.id})
+		if nameTakenMeanwhile(err) {
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: a connection named “%s” was saved elsewhere meanwhile", p.file.Name, p.name))
+			continue
+		}
+		if err != nil {
+			return rep, fmt.Errorf("import connection %q: %w", p.name, err)
+		}
+		rep.ConnectionsAdded = append(rep.ConnectionsAdded, saved.Name)
+	}
+	return rep, nil
+}
+
+// nameTakenMeanwhile: another window saved the name between the questions
+// and the save. Skipping it keeps the promise never to overwrite.
+func nameTakenMeanwhile(err error) bool {
+	var v *store.ValidationError
+	return errors.As(err, &v) && v.Field == "name"
+}
