@@ -54,9 +54,11 @@ var ErrImportCanceled error = &importCanceled{}
 
 type importCanceled struct{}
 
-func (*importCanceled) Error() string           { return "import canceled" }
-func (*importCanceled) UserMessage() string     { return "The import was canceled. Nothing was changed." }
-func (*importCanceled) TechnicalDetail() string { return "import canceled by the user before any change" }
+func (*importCanceled) Error() string       { return "import canceled" }
+func (*importCanceled) UserMessage() string { return "The import was canceled. Nothing was changed." }
+func (*importCanceled) TechnicalDetail() string {
+	return "import canceled by the user before any change"
+}
 
 // ImportReport says what an import did. Names are as saved; lines are plain
 // words, in file order.

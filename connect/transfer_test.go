@@ -48,7 +48,7 @@ func (d *importDecider) Clash(c connect.NameClash) (string, bool, error) {
 	return d.clash(c)
 }
 
-func skipAll(connect.NameClash) (string, bool, error)   { return "", true, nil }
+func skipAll(connect.NameClash) (string, bool, error)     { return "", true, nil }
 func suggested(c connect.NameClash) (string, bool, error) { return c.Suggestion, false, nil }
 
 type exportSource struct {
