@@ -44,6 +44,9 @@ type AuthorizeOptions struct {
 	NoBrowser bool
 	// Timeout bounds the wait for the browser; 0 means oauth.DefaultTimeout.
 	Timeout time.Duration
+	// HintAfter is when HintDue fires while still waiting, counted from
+	// StartAuthorize's return; 0 means DefaultHintAfter, negative never.
+	HintAfter time.Duration
 }
 
 // Authorization is a sign-in that waits for the user's browser.
@@ -52,6 +55,7 @@ type Authorization struct {
 	conn store.Connection
 	api  string
 	flow *oauth.Flow
+	hint chan struct{} // see HintDue
 }
 
 // StartAuthorize begins signing in a saved connection: it reads the client's
@@ -85,7 +89,9 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 	if err != nil {
 		return nil, fmt.Errorf("start sign-in for %q: %w", conn.Name, err)
 	}
-	return &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow}, nil
+	a := &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow}
+	a.watchHint(opts.HintAfter)
+	return a, nil
 }
 
 // URL is the Kantata sign-in page; show it so the user can copy it when no
