@@ -31,6 +31,8 @@ type UI struct {
 	// do runs a function on the UI thread: fyne.Do, or a test's own queue.
 	do     func(func())
 	copied func(string) // clipboard writes, observable in tests
+	// version is the app's version and build, for diagnostics reports.
+	version string
 
 	// lastDialog is the most recent message dialog, for tests.
 	lastDialog dialog.Dialog
@@ -42,11 +44,19 @@ type UI struct {
 	dialogKeys []dialogKeys
 }
 
-// New builds the main window over svc. startupErr, when set, is a problem met
-// while opening the records (shown once the window is up); svc.Store may then
-// be nil and every action explains why it cannot run.
-func New(a fyne.App, svc *connect.Service, startupErr error) *UI {
-	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do}
+// Options are what main knows that the window shows.
+type Options struct {
+	// StartupErr is a problem met while opening the records, shown once the
+	// window is up; the service is then nil and nothing can be saved.
+	StartupErr error
+	// Version is the app's version and build, for diagnostics reports.
+	Version string
+}
+
+// New builds the main window over svc.
+func New(a fyne.App, svc *connect.Service, opts Options) *UI {
+	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do, version: opts.Version}
+	startupErr := opts.StartupErr
 	if svc != nil {
 		u.store = svc.Store
 	}

@@ -79,7 +79,7 @@ func (h *harness) addClient(name, clientID string) store.Client {
 // goroutine, which plays the UI thread: the test driver has none of its own.
 func newTestUI(a fyne.App, svc *connect.Service, h *harness) *UI {
 	h.queue = make(chan func(), 16)
-	u := New(a, svc, nil)
+	u := New(a, svc, Options{})
 	u.do = func(f func()) { h.queue <- f }
 	return u
 }
@@ -364,7 +364,7 @@ func TestDeniedSignInExplainsAndKeepsForm(t *testing.T) {
 
 func TestStartupProblemIsShownAndAppStillWorks(t *testing.T) {
 	a := test.NewTempApp(t)
-	u := New(a, nil, &store.FileError{Op: "read", Path: "/x/records.json", Err: net.ErrClosed})
+	u := New(a, nil, Options{StartupErr: &store.FileError{Op: "read", Path: "/x/records.json", Err: net.ErrClosed}})
 	top := topOverlay(u.win)
 	if top == nil || !containsText(top, "Kantata Connect cannot open its records") {
 		t.Fatal("a start-up problem was not shown")
@@ -431,12 +431,94 @@ func TestCorruptRecordsAreExplainedAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := New(a, connect.New(st, nil), nil)
+	u := New(a, connect.New(st, nil), Options{})
 	top := topOverlay(u.win)
 	if top == nil || !showsSubstring(top, "records.json.corrupt-") {
 		t.Fatalf("no notice naming the moved-aside copy; dialog texts: %q", texts(top))
 	}
 	if u.panel.addClient.Disabled() {
 		t.Error("the app is not usable after a corrupt records file")
+	}
+}
+
+// authorizedConnection saves a connection with a real token from the
+// stand-in, as a finished sign-in would leave it.
+func (h *harness) authorizedConnection(name string, c store.Client) store.Connection {
+	h.t.Helper()
+	conn, err := h.store.SaveConnection(store.Connection{Name: name, ClientRef: c.ID})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	tok := h.kantata.IssueToken(h.t, c.ClientID, testSecret, c.RedirectURI())
+	if err := h.store.SaveToken(conn.ID, store.Token{AccessToken: tok}); err != nil {
+		h.t.Fatal(err)
+	}
+	conn, err = h.store.UpdateConnection(conn.ID, func(c *store.Connection) { c.Status = store.StatusAuthorized })
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return conn
+}
+
+func TestTestAllUpdatesEveryRow(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	h.authorizedConnection("Good", c)
+	h.authorizedConnection("Also good", c)
+	if _, err := h.store.SaveConnection(store.Connection{Name: "Never authorized", ClientRef: c.ID}); err != nil {
+		t.Fatal(err)
+	}
+	h.u.refresh()
+
+	test.Tap(h.u.list.testAll.button)
+	if !h.u.list.testAll.button.Disabled() {
+		t.Error("Test all can be clicked again while it runs")
+	}
+	h.wait()
+	for _, name := range []string{"Good", "Also good"} {
+		conn, _ := h.store.ConnectionByName(name)
+		if conn.LastTestedAt == nil || conn.Identity == nil || conn.Identity.FullName != "Jane Doe" {
+			t.Errorf("%s after Test all: %+v; want tested, authorized as Jane Doe", name, conn)
+		}
+	}
+	if got := h.u.list.testAll.summary.Text; !strings.HasPrefix(got, "All 2 tested connections work") {
+		t.Errorf("summary = %q", got)
+	}
+	if !showsSubstring(h.u.list.content, "Authorized as Jane Doe") {
+		t.Error("rows do not show the fresh status")
+	}
+
+	h.kantata.RevokeAll()
+	test.Tap(h.u.list.testAll.button)
+	h.wait()
+	if got := h.u.list.testAll.summary.Text; !strings.HasPrefix(got, "0 of 2 connections work") {
+		t.Errorf("summary after revocation = %q", got)
+	}
+	if !showsSubstring(h.u.list.content, "Needs re-authorization") {
+		t.Error("rows do not show that re-authorization is needed")
+	}
+}
+
+func TestCopyDiagnosticsHasNoSecret(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	conn := h.authorizedConnection("Good", c)
+	h.u.refresh()
+	h.u.panel.edit(conn)
+	var copied string
+	h.u.copied = func(s string) { copied = s }
+	test.Tap(h.u.panel.diagnostics)
+	h.wait()
+	tok, _ := h.store.Token(conn.ID)
+	if !strings.Contains(copied, "Good") || !strings.Contains(copied, c.ClientID) {
+		t.Fatalf("diagnostics report lacks the connection or client ID:\n%s", copied)
+	}
+	for _, secret := range []string{testSecret, tok.AccessToken} {
+		if strings.Contains(copied, secret) || strings.Contains(copied, secret[:12]) {
+			t.Fatal("the diagnostics report contains a secret")
+		}
+	}
+	if !showsSubstring(topOverlay(h.u.win), "no secret") {
+		t.Error("no confirmation that the report was copied")
 	}
 }

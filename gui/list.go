@@ -21,6 +21,7 @@ type connectionList struct {
 	list       *widget.List
 	emptyState *widget.Label
 	newButton  *widget.Button
+	testAll    *testAllBar
 	content    fyne.CanvasObject
 	// selecting guards against the list's OnSelected echoing our own Select.
 	selecting bool
@@ -64,7 +65,8 @@ func newConnectionList(u *UI) *connectionList {
 	})
 	header := container.NewBorder(nil, nil,
 		widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), l.newButton)
-	l.content = container.NewBorder(header, nil, nil, nil, container.NewStack(l.list, container.NewPadded(l.emptyState)))
+	l.testAll = newTestAllBar(u)
+	l.content = container.NewBorder(header, l.testAll.content, nil, nil, container.NewStack(l.list, container.NewPadded(l.emptyState)))
 	return l
 }
 
@@ -78,9 +80,11 @@ func (l *connectionList) refresh() {
 	if len(l.items) == 0 {
 		l.list.Hide()
 		l.emptyState.Show()
+		l.testAll.content.Hide()
 	} else {
 		l.emptyState.Hide()
 		l.list.Show()
+		l.testAll.content.Show()
 	}
 	l.list.Refresh()
 }

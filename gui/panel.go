@@ -39,9 +39,10 @@ type connectionPanel struct {
 	addClient  *widget.Button
 	editClient *widget.Button
 
-	status     *widget.Label
-	statusTime *widget.Label
-	statusBox  *fyne.Container
+	status      *widget.Label
+	statusTime  *widget.Label
+	diagnostics *widget.Button
+	statusBox   *fyne.Container
 
 	saveAuthorize *widget.Button
 	save          *widget.Button
@@ -94,7 +95,9 @@ func newConnectionPanel(u *UI) *connectionPanel {
 	p.status.Wrapping = fyne.TextWrapWord
 	p.statusTime = widget.NewLabel("")
 	p.statusTime.SizeName = theme.SizeNameCaptionText
-	p.statusBox = container.NewVBox(widget.NewSeparator(), p.status, p.statusTime)
+	p.diagnostics = widget.NewButtonWithIcon("Copy diagnostics", theme.ContentCopyIcon(), p.onCopyDiagnostics)
+	p.statusBox = container.NewVBox(widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, container.NewVBox(p.diagnostics), container.NewVBox(p.status, p.statusTime)))
 
 	p.saveAuthorize = widget.NewButtonWithIcon("Save & authorize", theme.LoginIcon(), p.onSaveAndAuthorize)
 	p.saveAuthorize.Importance = widget.HighImportance
@@ -421,4 +424,25 @@ func (u *UI) clientDeleted(store.Client) {
 		u.list.list.UnselectAll()
 		u.panel.startNew()
 	}
+}
+
+// onCopyDiagnostics puts a secret-free report about the connection on the
+// clipboard for the user to paste to support.
+func (p *connectionPanel) onCopyDiagnostics() {
+	id := p.editingID
+	var report string
+	p.diagnostics.Disable()
+	p.u.background(func() (err error) {
+		report, err = p.u.svc.Diagnose(context.Background(), id, connect.DiagnoseOptions{Version: p.u.version})
+		return err
+	}, func(err error) {
+		p.diagnostics.Enable()
+		if err != nil {
+			p.u.showError("Couldn't build the diagnostics report", err)
+			return
+		}
+		p.u.copy(report)
+		p.u.showNotice("Diagnostics copied", "A report about this connection is on the clipboard: paste it into a message to "+
+			"your support contact. It holds settings and outcomes only — no secret, code or token.")
+	})
 }
