@@ -6,6 +6,7 @@ package gui
 
 import (
 	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -33,6 +34,9 @@ type UI struct {
 	copied func(string) // clipboard writes, observable in tests
 	// version is the app's version and build, for diagnostics reports.
 	version string
+	// hintAfter is when a waiting sign-in points at the callback URL; 0 is
+	// connect's default (tests shorten it).
+	hintAfter time.Duration
 
 	// lastDialog is the most recent message dialog, for tests.
 	lastDialog dialog.Dialog

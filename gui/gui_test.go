@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
@@ -295,6 +296,28 @@ func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
 		t.Fatalf("callback port still held after cancel: %v", err)
 	}
 	l.Close()
+}
+
+func TestCallbackHintAppearsWhileWaiting(t *testing.T) {
+	h := newHarness(t, func(string) error { return nil }) // Kantata shows its own error page: no callback comes
+	h.u.hintAfter = 50 * time.Millisecond
+	h.addClient("Production app", "prod-id")
+	test.Type(h.u.panel.name, "Kantata production")
+	test.Tap(h.u.panel.saveAuthorize)
+	h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.hintBox.Visible() })
+	d := h.u.signIn
+	want := "http://127.0.0.1:" + strconv.Itoa(h.port) + "/callback"
+	if !d.hintBox.Visible() || !strings.Contains(d.hint.Text, want) {
+		t.Fatalf("hint %q (shown %v); want one naming %s", d.hint.Text, d.hintBox.Visible(), want)
+	}
+	var copied string
+	h.u.copied = func(s string) { copied = s }
+	test.Tap(d.hintBox.Objects[2].(*fyne.Container).Objects[0].(*widget.Button))
+	if copied != want {
+		t.Errorf("Copy callback URL copied %q", copied)
+	}
+	test.Tap(d.cancel)
+	h.wait()
 }
 
 func TestCancelWhileSignInStartsFreesPort(t *testing.T) {

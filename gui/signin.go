@@ -27,8 +27,11 @@ type signInDialog struct {
 	reopen  *widget.Button
 	cancel  *widget.Button
 
+	hint     *widget.Label
+	hintBox  *fyne.Container
 	auth     *connect.Authorization // nil until the browser has been asked to open
 	canceled bool
+	finished chan struct{} // closed when the sign-in has ended
 }
 
 // authorize runs a sign-in for a saved connection in the background. The
@@ -39,7 +42,7 @@ func (u *UI) authorize(conn store.Connection) {
 	d := u.showSignIn()
 	var a *connect.Authorization
 	u.background(func() (err error) {
-		a, err = u.svc.StartAuthorize(context.Background(), conn.ID, connect.AuthorizeOptions{})
+		a, err = u.svc.StartAuthorize(context.Background(), conn.ID, connect.AuthorizeOptions{HintAfter: u.hintAfter})
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -52,6 +55,7 @@ func (u *UI) authorize(conn store.Connection) {
 		var result store.Connection
 		u.background(func() (err error) {
 			result, err = a.Wait(context.Background())
+			close(d.finished)
 			return err
 		}, func(err error) {
 			d.dialog.Hide()
@@ -75,7 +79,7 @@ func (u *UI) authorize(conn store.Connection) {
 }
 
 func (u *UI) showSignIn() *signInDialog {
-	d := &signInDialog{}
+	d := &signInDialog{finished: make(chan struct{})}
 	d.heading = wrappedLabel("Opening your browser…")
 	d.heading.TextStyle = fyne.TextStyle{Bold: true}
 	d.url = widget.NewLabel("")
@@ -96,10 +100,17 @@ func (u *UI) showSignIn() *signInDialog {
 	activity := widget.NewActivity()
 	activity.Start()
 	steps := wrappedLabel("Sign in to Kantata, read the app information and click Authorize. Then come back here.")
+	d.hint = wrappedLabel("")
+	d.hint.Importance = widget.WarningImportance
+	copyCallback := widget.NewButtonWithIcon("Copy callback URL", theme.ContentCopyIcon(), func() {
+		u.copy(d.auth.RedirectURI())
+	})
+	d.hintBox = container.NewVBox(widget.NewSeparator(), d.hint, container.NewHBox(copyCallback))
+	d.hintBox.Hide()
 	content := container.NewVBox(
 		container.NewBorder(nil, nil, activity, nil, d.heading),
 		steps, widget.NewSeparator(), d.note, d.url,
-		container.NewHBox(d.copyURL, d.reopen))
+		container.NewHBox(d.copyURL, d.reopen), d.hintBox)
 	d.cancel = widget.NewButtonWithIcon("Cancel sign-in", theme.CancelIcon(), func() { d.stop(u) })
 	d.dialog = dialog.NewCustomWithoutButtons("Signing in to Kantata", sized(content), u.win)
 	d.dialog.SetButtons([]fyne.CanvasObject{layout.NewSpacer(), d.cancel})
@@ -127,6 +138,23 @@ func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
 	if err := a.OpenError(); err != nil {
 		d.browserFailed(err)
 	}
+	// The commonest setup mistake, a callback URL in Kantata that differs
+	// from ours, leaves Kantata on its own error page: say so after a while.
+	hinted := false
+	u.background(func() error {
+		select {
+		case <-a.HintDue():
+			hinted = true
+		case <-d.finished:
+		}
+		return nil
+	}, func(error) {
+		if hinted {
+			d.hint.SetText(connect.CallbackHint(a.RedirectURI()))
+			d.hintBox.Show()
+			d.dialog.Resize(d.dialog.MinSize())
+		}
+	})
 }
 
 // stop cancels the sign-in, or marks it to be canceled once it has started.
