@@ -1,0 +1,369 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// DiagnoseOptions tune a diagnostics report.
+type DiagnoseOptions struct {
+	// Version is the app's version and build, e.g. "0.1.0 (build 1)".
+	Version string
+}
+
+// Diagnose builds a plain-text report about one connection for support
+// staff to read or pass on: the app and OS, which keychain answered and how
+// fast, the client's settings, the connection's status, identity and last
+// error, and the timings of its last sign-in and test. It asks Kantata
+// nothing and changes nothing, so it works on read-only records too.
+//
+// The report never holds a secret, a code or a token: it shows only
+// settings and outcomes, and as a last guard every stretch of 8 or more
+// characters that also occurs in the client secret or the tokens is
+// replaced by "[redacted]" before it is returned.
+//
+// It reads the keychain (bounded by the keychain's own timeout), so call it
+// off a UI thread. The error is for an unknown connection or a canceled ctx.
+func (s *Service) Diagnose(ctx context.Context, connectionID string, opts DiagnoseOptions) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("diagnose: %w", err)
+	}
+	conn, ok := s.Store.Connection(connectionID)
+	if !ok {
+		return "", &store.NotFoundError{Kind: "connection", ID: connectionID}
+	}
+	client, haveClient := s.Store.Client(conn.ClientRef)
+
+	var r report
+	var secrets []string
+	r.line("Kantata Connect diagnostics")
+	r.line("Created:  %s", stamp(s.now()))
+	r.line("This report holds no client secret, sign-in code or token.")
+
+	r.section("App")
+	version := opts.Version
+	if version == "" {
+		version = "(development build)"
+	}
+	r.field("Version", version)
+	r.field("Built with", runtime.Version())
+	r.field("OS", runtime.GOOS+"/"+runtime.GOARCH)
+	if runtime.GOOS == "linux" {
+		r.field("Distribution", orUnknown(prettyName()))
+		r.field("Desktop", orNotSet(os.Getenv("XDG_CURRENT_DESKTOP")))
+		r.field("Session type", orNotSet(os.Getenv("XDG_SESSION_TYPE")))
+		if d := os.Getenv("WSL_DISTRO_NAME"); d != "" {
+			r.field("WSL", d)
+		}
+	}
+	records := s.Store.Path()
+	if s.Store.ReadOnly() {
+		records += " (read-only: written by a newer version of the app)"
+	}
+	r.field("Records file", records)
+
+	r.section("Keychain")
+	r.field("Backend", keychainBackend())
+	if haveClient {
+		// Time the read the sign-in itself starts with; the value is kept
+		// only to scrub the report, never shown.
+		start := time.Now()
+		secret, err := s.Store.ClientSecret(client.ID)
+		took := time.Since(start)
+		if err != nil {
+			r.field("Client secret read", fmt.Sprintf("error: %s, after %s", keychainErrorKind(err), millis(took)))
+			r.detail(keychainDetail(err))
+		} else {
+			secrets = append(secrets, secret)
+			r.field("Client secret read", "ok in "+millis(took))
+			if p := secretServiceProvider(ctx); p != "" {
+				r.field("Answered by", p)
+			}
+		}
+	} else {
+		r.field("Client secret read", "not tried: the connection's client is missing")
+	}
+	tok, err := s.Store.Token(conn.ID)
+	switch {
+	case err == nil:
+		secrets = append(secrets, tok.AccessToken, tok.RefreshToken)
+		refresh := "none (Kantata sends none)"
+		if tok.RefreshToken != "" {
+			refresh = "present"
+		}
+		r.field("Access token", "present")
+		r.field("Refresh token", refresh)
+	case errors.Is(err, store.ErrNotFound):
+		r.field("Access token", "none in the keychain")
+	default:
+		r.field("Access token", "error: "+keychainErrorKind(err))
+		r.detail(keychainDetail(err))
+	}
+
+	if haveClient {
+		r.section(fmt.Sprintf("OAuth 2.0 client “%s”", client.Name))
+		r.field("Client ID", client.ClientID)
+		r.field("Authorization URL", client.AuthURL)
+		r.field("Access token URL", client.TokenURL)
+		r.field("API base URL", client.APIBaseURL)
+		r.field("Callback URL", client.RedirectURI())
+		r.field("Client authentication", clientAuthText(client.ClientAuth))
+		pkce := "off"
+		if client.PKCE {
+			pkce = "on (S256)"
+		}
+		r.field("PKCE", pkce)
+	} else {
+		r.section("OAuth 2.0 client")
+		r.field("Missing", fmt.Sprintf("the connection uses client ID %q, which is not in the records", conn.ClientRef))
+	}
+
+	r.section(fmt.Sprintf("Connection “%s”", conn.Name))
+	status := StatusText(conn)
+	if conn.Status == store.StatusFailed {
+		status = "Failed" // the reason follows as the last error
+	}
+	r.field("Status", fmt.Sprintf("%s (%s)", status, conn.Status))
+	if conn.Identity != nil {
+		r.field("Kantata user", fmt.Sprintf("%s (user ID %s)", orUnknown(IdentityText(conn)), orUnknown(conn.Identity.UserID)))
+	} else {
+		r.field("Kantata user", "unknown")
+	}
+	r.field("Last authorized", stampOrNever(conn.LastAuthorizedAt))
+	r.field("Last tested", stampOrNever(conn.LastTestedAt))
+	if conn.LastError != "" {
+		r.field("Last error", conn.LastError)
+		if conn.LastErrorDetail != "" && conn.LastErrorDetail != conn.LastError {
+			r.field("Technical detail", "")
+			r.detail(conn.LastErrorDetail)
+		}
+	} else {
+		r.field("Last error", "none")
+	}
+
+	r.section("Timings")
+	if t := conn.LastSignInTimings; t != nil {
+		r.field("Last sign-in", stamp(t.At))
+		r.field("  Browser wait", stepTime(t.BrowserWait))
+		r.field("  Token exchange", stepTime(t.TokenExchange))
+		r.field("  Identity check", stepTime(t.IdentityCheck))
+	} else {
+		r.field("Last sign-in", "none recorded")
+	}
+	if t := conn.LastTestTimings; t != nil {
+		r.field("Last test", stamp(t.At))
+		r.field("  Identity check", stepTime(t.IdentityCheck))
+	} else {
+		r.field("Last test", "none recorded")
+	}
+
+	return redactSecrets(r.String(), secrets), nil
+}
+
+// report is the text being built: sections of "Label: value" lines.
+type report struct{ strings.Builder }
+
+const labelWidth = 24
+
+func (r *report) line(format string, a ...any) {
+	fmt.Fprintf(r, format+"\n", a...)
+}
+
+func (r *report) section(title string) {
+	r.WriteString("\n" + title + "\n")
+}
+
+func (r *report) field(label, value string) {
+	if value == "" {
+		r.line("  %s:", label)
+		return
+	}
+	r.line("  %-*s %s", labelWidth, label+":", oneLine(value))
+}
+
+// detail is technical text, kept line by line and indented under a field.
+func (r *report) detail(text string) {
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		r.line("      %s", strings.TrimRight(l, "\r"))
+	}
+}
+
+// oneLine keeps a value (a name, a URL) on its line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+func stampOrNever(t *time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	return stamp(*t)
+}
+
+// millis is d in milliseconds, as support staff compare them.
+func millis(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case ms < 10:
+		return fmt.Sprintf("%.1f ms", ms)
+	case d < time.Second:
+		return fmt.Sprintf("%.0f ms", ms)
+	}
+	return fmt.Sprintf("%.0f ms (%.1f s)", ms, d.Seconds())
+}
+
+// stepTime is a step's duration, or why there is none.
+func stepTime(d time.Duration) string {
+	if d <= 0 {
+		return "not reached"
+	}
+	return millis(d)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func orNotSet(s string) string {
+	if s == "" {
+		return "(not set)"
+	}
+	return s
+}
+
+func clientAuthText(method string) string {
+	switch method {
+	case store.ClientAuthBasic:
+		return "basic auth header (client_secret_basic)"
+	case store.ClientAuthBody, "":
+		return "request body (client_secret_post)"
+	}
+	return method
+}
+
+// prettyName is PRETTY_NAME from os-release, the distribution's own name
+// for itself, or "".
+func prettyName() string {
+	for _, p := range []string{"/etc/os-release", "/usr/lib/os-release"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "PRETTY_NAME="); ok {
+				return strings.Trim(strings.TrimSpace(v), `"'`)
+			}
+		}
+		return ""
+	}
+	return ""
+}
+
+// keychainBackend names the keychain go-keyring uses on this OS.
+func keychainBackend() string {
+	switch runtime.GOOS {
+	case "darwin":
+		return "macOS Keychain"
+	case "windows":
+		return "Windows Credential Manager"
+	}
+	return "Secret Service over D-Bus"
+}
+
+// keychainErrorKind is a short name for a keychain failure.
+func keychainErrorKind(err error) string {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "not found"
+	case errors.Is(err, store.ErrNoKeychain):
+		return "no keychain available"
+	case errors.Is(err, store.ErrKeychainLocked):
+		return "locked or access denied"
+	case errors.Is(err, store.ErrKeychainTimeout):
+		return "timed out"
+	}
+	return "other"
+}
+
+func keychainDetail(err error) string {
+	_, detail := Explain(err)
+	return detail
+}
+
+// minSecretRun is the shortest stretch of a secret the report may not show.
+const minSecretRun = 8
+
+// redactSecrets replaces every stretch of text that shares minSecretRun or
+// more characters with a secret (also URL-encoded) by "[redacted]". Nothing
+// in the report should hold one; this guards against a detail that does.
+func redactSecrets(text string, secrets []string) string {
+	grams := map[string]bool{}
+	for _, s := range secrets {
+		for _, v := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			if len(v) < minSecretRun {
+				// Too short to search for by pieces; no real secret is.
+				if len(v) >= 4 {
+					text = strings.ReplaceAll(text, v, "[redacted]")
+				}
+				continue
+			}
+			for i := 0; i+minSecretRun <= len(v); i++ {
+				grams[v[i:i+minSecretRun]] = true
+			}
+		}
+	}
+	if len(grams) == 0 {
+		return text
+	}
+	hide := make([]bool, len(text))
+	found := false
+	for i := 0; i+minSecretRun <= len(text); i++ {
+		if grams[text[i:i+minSecretRun]] {
+			found = true
+			for j := i; j < i+minSecretRun; j++ {
+				hide[j] = true
+			}
+		}
+	}
+	if !found {
+		return text
+	}
+	// Widen each hidden run to whole runes so the text stays valid UTF-8.
+	for i := range hide {
+		if hide[i] && !utf8.RuneStart(text[i]) {
+			for j := i - 1; j >= 0 && !hide[j]; j-- {
+				hide[j] = true
+				if utf8.RuneStart(text[j]) {
+					break
+				}
+			}
+		}
+		if hide[i] && i+1 < len(text) && !hide[i+1] && !utf8.RuneStart(text[i+1]) {
+			hide[i+1] = true
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		switch {
+		case !hide[i]:
+			b.WriteByte(text[i])
+		case i == 0 || !hide[i-1]:
+			b.WriteString("[redacted]")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,318 @@
+package connect_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// diagnosis is a fixture whose client has a fresh random secret and whose
+// stand-in Kantata also issues refresh tokens, and which remembers every
+// secret the test saw, so each report can be searched for them.
+type diagnosis struct {
+	*fixture
+	client  store.Client
+	secrets []string
+}
+
+func newDiagnosis(t *testing.T, b *browsertest.Browser) *diagnosis {
+	t.Helper()
+	f := newFixture(t, b)
+	client, _ := f.store.Client(f.conn.ClientRef)
+	clientSecret := "kc-" + testenv.RandomHex(t) + testenv.RandomHex(t)
+	client, err := f.store.SaveClient(client, clientSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.kantata.AddClient(client.ClientID, clientSecret, client.RedirectURI())
+	f.kantata.SetIssueRefreshToken(true)
+	// The desktop name comes from the environment; set one to look for.
+	t.Setenv("XDG_CURRENT_DESKTOP", "TestDesk:GNOME")
+	return &diagnosis{fixture: f, client: client, secrets: []string{clientSecret}}
+}
+
+// signIn runs a sign-in in the browser and remembers the tokens it left and
+// the code and PKCE verifier the token request carried.
+func (d *diagnosis) signIn(t *testing.T) (store.Connection, error) {
+	t.Helper()
+	conn, err := d.svc.Authorize(context.Background(), d.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
+	if form, _ := d.kantata.LastTokenRequest(); form != nil {
+		d.secrets = append(d.secrets, form.Get("code"), form.Get("code_verifier"))
+	}
+	if tok, terr := d.store.Token(d.conn.ID); terr == nil {
+		d.secrets = append(d.secrets, tok.AccessToken, tok.RefreshToken)
+	}
+	return conn, err
+}
+
+// report builds the report and fails the test if it holds any stretch of 8
+// or more characters of any secret seen so far.
+func (d *diagnosis) report(t *testing.T, svc *connect.Service) string {
+	t.Helper()
+	if svc == nil {
+		svc = d.svc
+	}
+	rep, err := svc.Diagnose(context.Background(), d.conn.ID, connect.DiagnoseOptions{Version: "9.8.7 (build 6)"})
+	if err != nil {
+		t.Fatalf("Diagnose: %v", err)
+	}
+	assertNoSecretPart(t, rep, d.secrets)
+	return rep
+}
+
+// assertNoSecretPart fails if text holds a substring of 8 or more characters
+// of a secret (every longer one contains an 8-character one).
+func assertNoSecretPart(t *testing.T, text string, secrets []string) {
+	t.Helper()
+	const minRun = 8
+	for n, s := range secrets {
+		if s == "" {
+			continue
+		}
+		if len(s) < minRun {
+			t.Fatalf("secret %d is shorter than %d characters: the search would prove little", n, minRun)
+		}
+		for i := 0; i+minRun <= len(s); i++ {
+			if strings.Contains(text, s[i:i+minRun]) {
+				// Masked, so the test log does not carry the secret either.
+				t.Fatalf("the report holds part of secret %d:\n%s", n, strings.ReplaceAll(text, s[i:i+minRun], "[PART OF A SECRET]"))
+			}
+		}
+	}
+}
+
+func mustSay(t *testing.T, what, text string, subs ...string) {
+	t.Helper()
+	for _, s := range subs {
+		if !strings.Contains(text, s) {
+			t.Errorf("%s does not say %q:\n%s", what, s, text)
+		}
+	}
+}
+
+func mustNotSay(t *testing.T, what, text string, subs ...string) {
+	t.Helper()
+	for _, s := range subs {
+		if strings.Contains(text, s) {
+			t.Errorf("%s says %q:\n%s", what, s, text)
+		}
+	}
+}
+
+// TestDiagnoseEveryState builds a report for each state a connection goes
+// through with a real browser, keychain and stand-in Kantata, checks what
+// each says, and searches each for every secret, code and token.
+func TestDiagnoseEveryState(t *testing.T) {
+	b := browsertest.New(t)
+	d := newDiagnosis(t, b)
+
+	// Never authorized.
+	rep := d.report(t, nil)
+	mustSay(t, "never-authorized report", rep,
+		"Version:                 9.8.7 (build 6)",
+		"OS:                      "+runtime.GOOS+"/"+runtime.GOARCH,
+		"Backend:                 Secret Service over D-Bus",
+		"Client secret read:      ok in ",
+		"Access token:            none in the keychain",
+		"OAuth 2.0 client “Test client”",
+		"Client ID:               "+d.client.ClientID,
+		"Authorization URL:       "+d.kantata.AuthURL(),
+		"Access token URL:        "+d.kantata.TokenURL(),
+		"API base URL:            "+d.kantata.APIBaseURL(),
+		"Callback URL:            "+d.client.RedirectURI(),
+		"Client authentication:   request body (client_secret_post)",
+		"PKCE:                    on (S256)",
+		"Connection “Production”",
+		"Status:                  Not authorized yet (never_authorized)",
+		"Kantata user:            unknown",
+		"Last authorized:         never",
+		"Last error:              none",
+		"Last sign-in:            none recorded",
+		"Last test:               none recorded",
+	)
+	if runtime.GOOS == "linux" {
+		mustSay(t, "report", rep, "Desktop:                 TestDesk:GNOME", "Answered by:             gnome-keyring-daemon (process ")
+		if pretty := osReleasePrettyName(t); pretty != "" {
+			mustSay(t, "report", rep, "Distribution:            "+pretty)
+		}
+	}
+
+	// Authorized, through a real sign-in in the browser, then tested.
+	conn, err := d.signIn(t)
+	if err != nil || conn.Status != store.StatusAuthorized {
+		t.Fatalf("sign-in: %v (status %q)", err, conn.Status)
+	}
+	if len(d.secrets) != 5 {
+		t.Fatalf("the test saw %d secrets; want the client secret, code, verifier, access and refresh token", len(d.secrets))
+	}
+	st := conn.LastSignInTimings
+	if st == nil || st.BrowserWait <= 0 || st.TokenExchange <= 0 || st.IdentityCheck <= 0 || st.At.IsZero() {
+		t.Fatalf("sign-in timings = %+v; want every step measured", st)
+	}
+	if conn, err = d.svc.Test(context.Background(), d.conn.ID); err != nil {
+		t.Fatalf("Test: %v", err)
+	}
+	if tt := conn.LastTestTimings; tt == nil || tt.IdentityCheck <= 0 || tt.At.IsZero() {
+		t.Fatalf("test timings = %+v; want the identity check measured", tt)
+	}
+	rep = d.report(t, nil)
+	mustSay(t, "authorized report", rep,
+		"Status:                  Authorized as Jane Doe (authorized)",
+		"Kantata user:            Jane Doe <jane@example.com> (user ID 12345)",
+		"Access token:            present",
+		"Refresh token:           present",
+		"Last sign-in:            ",
+		"    Browser wait:          ",
+		"    Token exchange:        ",
+		" ms",
+	)
+	mustNotSay(t, "authorized report", rep, "not reached", "none recorded", "Last authorized:         never")
+	if n := strings.Count(rep, "Identity check:"); n != 2 {
+		t.Errorf("report shows %d identity check timings; want the sign-in's and the test's", n)
+	}
+
+	// Needs re-authorization: Kantata revoked the token.
+	d.kantata.RevokeAll()
+	if _, err := d.svc.Test(context.Background(), d.conn.ID); err == nil {
+		t.Fatal("Test after revocation succeeded")
+	}
+	rep = d.report(t, nil)
+	mustSay(t, "revoked report", rep,
+		"Status:                  Needs re-authorization (needs_reauthorization)",
+		"Last error:              ",
+		"Technical detail:",
+		"401",
+	)
+	mustNotSay(t, "revoked report", rep, "Last error:              none")
+
+	// Failed: the user clicked Deny in the browser.
+	d.svc.Opener = b.Opener((*browsertest.Browser).Deny)
+	conn, err = d.signIn(t)
+	if err == nil || conn.Status != store.StatusFailed {
+		t.Fatalf("denied sign-in: %v (status %q)", err, conn.Status)
+	}
+	rep = d.report(t, nil)
+	mustSay(t, "denied report", rep,
+		"Status:                  Failed (failed)",
+		"Last error:              You chose not to authorize",
+		"access_denied",
+		"Token exchange:        not reached",
+		"Identity check:        not reached",
+	)
+	if strings.Contains(rep, "Browser wait:          not reached") {
+		t.Errorf("a denied sign-in still waited for the browser; the report says it did not:\n%s", rep)
+	}
+
+	// Read-only records: a newer app rewrote them. The report still works
+	// and says so.
+	data, err := os.ReadFile(d.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := strings.Replace(string(data), `"schema_version": 1`, `"schema_version": 99`, 1)
+	if newer == string(data) {
+		t.Fatalf("records file has no schema_version 1 to bump:\n%s", data)
+	}
+	if err := os.WriteFile(d.store.Path(), []byte(newer), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.store.Reload(); err != nil || !d.store.ReadOnly() {
+		t.Fatalf("store not read-only after a newer file (err %v)", err)
+	}
+	rep = d.report(t, nil)
+	mustSay(t, "read-only report", rep, "(read-only: written by a newer version of the app)", "Status:                  Failed (failed)")
+}
+
+// A detail that, through some bug, carried a secret is scrubbed from the
+// report: the last guard holds even when the records don't.
+func TestDiagnoseScrubsSecretsFromDetails(t *testing.T) {
+	b := browsertest.New(t)
+	d := newDiagnosis(t, b)
+	if _, err := d.signIn(t); err != nil {
+		t.Fatalf("sign-in: %v", err)
+	}
+	clientSecret, tok := d.secrets[0], mustToken(t, d.store, d.conn.ID)
+	_, err := d.store.UpdateConnection(d.conn.ID, func(c *store.Connection) {
+		c.LastError = "token " + tok.AccessToken[:12] + " rejected"
+		c.LastErrorDetail = "POST /oauth/token client_secret=" + clientSecret +
+			"\nAuthorization: Bearer " + tok.AccessToken + "\nrefresh_token=é" + tok.RefreshToken + "é"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := d.report(t, nil) // fails if any part of them is left
+	mustSay(t, "report", rep, "client_secret=[redacted]", "Authorization: Bearer [redacted]", "token [redacted] rejected")
+	if !strings.Contains(rep, "refresh_token=é[redacted]é") {
+		t.Errorf("the redaction did not keep the text around it whole:\n%s", rep)
+	}
+}
+
+// Without a keychain the report still comes, saying what failed.
+func TestDiagnoseWithoutKeychain(t *testing.T) {
+	d := newDiagnosis(t, browsertest.New(t))
+	st, err := store.Open(dirOf(d.store), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := d.report(t, connect.New(st, nil))
+	mustSay(t, "report", rep,
+		"Client secret read:      error: no keychain available, after ",
+		"Access token:            error: no keychain available",
+		"Connection “Production”",
+	)
+	mustNotSay(t, "report", rep, "Answered by:")
+}
+
+func TestDiagnoseUnknownConnection(t *testing.T) {
+	svc := connect.New(testenv.Store(t), nil)
+	_, err := svc.Diagnose(context.Background(), "no-such-id", connect.DiagnoseOptions{})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("err = %v; want not found", err)
+	}
+}
+
+func TestDiagnoseCanceled(t *testing.T) {
+	d := newDiagnosis(t, browsertest.New(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := d.svc.Diagnose(ctx, d.conn.ID, connect.DiagnoseOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v; want canceled", err)
+	}
+}
+
+func mustToken(t *testing.T, st *store.Store, id string) store.Token {
+	t.Helper()
+	tok, err := st.Token(id)
+	if err != nil || len(tok.AccessToken) < 12 || tok.RefreshToken == "" {
+		t.Fatalf("tokens after sign-in: %v (access %d characters, refresh present %v)", err, len(tok.AccessToken), tok.RefreshToken != "")
+	}
+	return tok
+}
+
+func dirOf(st *store.Store) string {
+	return strings.TrimSuffix(st.Path(), "/records.json")
+}
+
+// osReleasePrettyName is what the report should show, read independently.
+func osReleasePrettyName(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "PRETTY_NAME="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return ""
+}

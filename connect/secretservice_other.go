@@ -1,0 +1,9 @@
+//go:build !linux
+
+package connect
+
+import "context"
+
+// secretServiceProvider is Linux only: elsewhere the OS keychain is the one
+// backend there is.
+func secretServiceProvider(context.Context) string { return "" }
