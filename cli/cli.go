@@ -151,6 +151,8 @@ func (r *runner) run(args []string) int {
 		return r.cmdTest(rest)
 	case "delete":
 		return r.cmdDelete(rest)
+	case "diagnose":
+		return r.cmdDiagnose(rest)
 	}
 	return r.usage("", "unknown command %q", cmd)
 }

@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+)
+
+// cmdDiagnose prints a connection's diagnostics report: plain text without a
+// secret, for a ticket or a colleague. A keychain that fails is part of the
+// report, not a failure of the command.
+func (r *runner) cmdDiagnose(args []string) int {
+	fs := r.newFlags("diagnose")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return r.usage("diagnose", "%v", err)
+	}
+	name, err := oneName(pos)
+	if err != nil {
+		return r.usage("diagnose", "diagnose: %v", err)
+	}
+	st, ok := r.openStore()
+	if !ok {
+		return ExitUsage
+	}
+	conn, ok := st.ConnectionByName(name)
+	if !ok {
+		return r.unknownConnection(st, name)
+	}
+	ctx, stop := r.interruptible()
+	defer stop()
+	report, err := r.service(st).Diagnose(ctx, conn.ID, connect.DiagnoseOptions{Version: r.version()})
+	if err != nil {
+		return r.report(err, conn.Name)
+	}
+	fmt.Fprint(r.env.Stdout, report)
+	return ExitOK
+}
