@@ -66,13 +66,17 @@ type ImportReport struct {
 	ClientsAdded     []string
 	ConnectionsAdded []string
 	Renamed          []string // "client “X” as “X (2)”"
-	Skipped          []string // "client “X”: you chose to skip it"
+	Skipped          []string // "client “X”: the name is already in use"
 }
 
 // String is the report as lines a person reads.
 func (r ImportReport) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Imported %s and %s.\n", count(len(r.ClientsAdded), "client"), count(len(r.ConnectionsAdded), "connection"))
+	if len(r.ClientsAdded)+len(r.ConnectionsAdded) == 0 {
+		b.WriteString("Nothing was imported.\n")
+	} else {
+		fmt.Fprintf(&b, "Imported %s and %s.\n", count(len(r.ClientsAdded), "client"), count(len(r.ConnectionsAdded), "connection"))
+	}
 	for _, n := range r.ClientsAdded {
 		fmt.Fprintf(&b, "  client “%s”\n", n)
 	}
@@ -188,19 +192,23 @@ func (s *Service) planImport(ctx context.Context, e Export, d ImportDecider, rep
 		}
 		if !ok {
 			p.skip = true
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: its name is already in use and no new name was given", c.Name))
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: the name is already in use", c.Name))
 			continue
 		}
 		p.name = name
 		asked := c
 		asked.Name = name
-		secret, ok, err := askSecret(d, i, c.Name, asked)
+		secret, refused, err := askSecret(d, i, c.Name, asked)
 		if err != nil {
 			return nil, nil, err
 		}
-		if !ok {
+		if secret == "" {
 			p.skip = true
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: no secret was given", c.Name))
+			reason := "no secret was given"
+			if refused != "" {
+				reason = "its secret could not be used: " + refused
+			}
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: %s", c.Name, reason))
 			continue
 		}
 		p.secret = secret
@@ -242,7 +250,7 @@ func (s *Service) planImport(ctx context.Context, e Export, d ImportDecider, rep
 		}
 		if !ok {
 			p.skip = true
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: its name is already in use and no new name was given", c.Name))
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: the name is already in use", c.Name))
 			continue
 		}
 		p.name = name
@@ -290,23 +298,24 @@ func clashWords(kind, name string) string {
 	return fmt.Sprintf("A %s named “%s” already exists.", kind, name)
 }
 
-func askSecret(d ImportDecider, index int, fileName string, c ExportClient) (string, bool, error) {
-	problem := ""
+// askSecret returns the secret, or "" and why the last one given was
+// refused ("" when none was given).
+func askSecret(d ImportDecider, index int, fileName string, c ExportClient) (secret, refused string, err error) {
 	for attempt := 1; attempt <= MaxImportTries; attempt++ {
-		secret, skip, err := d.Secret(SecretRequest{Index: index, FileName: fileName, Client: c, Problem: problem, Attempt: attempt})
+		s, skip, err := d.Secret(SecretRequest{Index: index, FileName: fileName, Client: c, Problem: refused, Attempt: attempt})
 		if err != nil {
-			return "", false, fmt.Errorf("import: client “%s”: %w", fileName, err)
+			return "", "", fmt.Errorf("import: client “%s”: %w", fileName, err)
 		}
-		if skip || strings.TrimSpace(secret) == "" {
-			return "", false, nil
+		if skip || strings.TrimSpace(s) == "" {
+			return "", refused, nil
 		}
-		if err := store.CheckSecret(secret); err != nil {
-			problem = userWords(err)
+		if err := store.CheckSecret(s); err != nil {
+			refused = userWords(err)
 			continue
 		}
-		return secret, true, nil
+		return s, "", nil
 	}
-	return "", false, nil
+	return "", refused, nil
 }
 
 func userWords(err error) string {

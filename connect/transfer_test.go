@@ -287,6 +287,9 @@ func TestExportEmptyAndShape(t *testing.T) {
 	if err != nil || len(rep.ClientsAdded)+len(rep.ConnectionsAdded)+len(rep.Skipped) != 0 {
 		t.Errorf("importing an empty export: %+v, %v", rep, err)
 	}
+	if rep.String() != "Nothing was imported.\n" {
+		t.Errorf("report of an empty import: %q", rep.String())
+	}
 }
 
 // clashFixture: the target already has a client "Kantata production" (with
@@ -354,7 +357,7 @@ func TestImportClashSkip(t *testing.T) {
 		t.Errorf("secret questions = %+v; a skipped client's secret must not be asked for", d.secretAsked)
 	}
 	wantSkipped := []string{
-		"client “Kantata production”: its name is already in use and no new name was given",
+		"client “Kantata production”: the name is already in use",
 		"connection “Production”: its client “Kantata production” was skipped",
 		"connection “Reporting”: its client “Kantata production” was skipped",
 	}
@@ -390,7 +393,7 @@ func TestImportClashSkip(t *testing.T) {
 	if got := connectionViews(f2.dst); !reflect.DeepEqual(got, want) {
 		t.Errorf("connections = %v, want %v", got, want)
 	}
-	if !slices.Contains(rep.Skipped, "connection “Reporting”: its name is already in use and no new name was given") {
+	if !slices.Contains(rep.Skipped, "connection “Reporting”: the name is already in use") {
 		t.Errorf("report = %+v", rep)
 	}
 }
@@ -466,7 +469,7 @@ func TestImportClashGivesUp(t *testing.T) {
 	if len(d.clashAsked) != connect.MaxImportTries {
 		t.Errorf("asked %d times about one name, want %d", len(d.clashAsked), connect.MaxImportTries)
 	}
-	if !slices.Contains(rep.Skipped, "client “Kantata production”: its name is already in use and no new name was given") {
+	if !slices.Contains(rep.Skipped, "client “Kantata production”: the name is already in use") {
 		t.Errorf("report = %+v", rep)
 	}
 	f.untouched(t)
