@@ -151,6 +151,10 @@ func (r *runner) run(args []string) int {
 		return r.cmdTest(rest)
 	case "delete":
 		return r.cmdDelete(rest)
+	case "export":
+		return r.cmdExport(rest)
+	case "import":
+		return r.cmdImport(rest)
 	case "diagnose":
 		return r.cmdDiagnose(rest)
 	}

@@ -21,6 +21,8 @@ Commands:
   test NAME [--json]                      ask Kantata which user the connection works as
   delete connection NAME                  delete a connection and its tokens
   delete client NAME [--cascade]          delete a client and its secret
+  export FILE [--force]                   save the clients and connections, without secrets, to FILE
+  import FILE [--on-clash skip|rename]    add the clients and connections of an export file
   diagnose NAME                           print a report for support: settings, status, timings, no secrets
   help [COMMAND]                          show help (also -h or --help after any command)
   version                                 show the version
@@ -127,6 +129,66 @@ unreachable or failing, not authorized yet), 2 for a local problem (unknown name
 Deletes a connection with its tokens, or a client with its secret, from the records and the
 keychain. A client still used by connections is not deleted (exit code 2, naming them) unless
 --cascade is given, which deletes those connections too.
+`,
+	"diagnose": `Usage: kantata-connect diagnose NAME
+
+Prints a plain-text report about the connection for a colleague or a support ticket: the app's
+version and build; the OS (on Linux also the distribution and the desktop); which keychain answered
+and how fast; the client's settings (client ID, authorization, access token and API URLs, callback
+URL, client authentication, PKCE); the connection's status, Kantata user and last error with its
+technical detail; and how long the last sign-in (browser wait, token exchange, identity check) and
+the last test took.
+
+The report never holds a client secret, a sign-in code or a token, not even part of one. It asks
+Kantata nothing and changes nothing, so it also works on a read-only records file.
+
+  kantata-connect diagnose Production > report.txt
+
+Exit code 0 when the report is printed (a failing keychain is part of the report), 2 for an unknown
+NAME or another local problem.
+`,
+	"export": `Usage: kantata-connect export FILE [--force]
+
+Saves every OAuth 2.0 client (name, client ID, URLs, client authentication, PKCE, callback port) and
+every connection (name and client) to FILE as JSON, to set them up on another computer with
+kantata-connect import. The file never holds a client secret or a token, nor a connection's status:
+import asks for each secret again, and imported connections must be authorized again.
+
+FILE "-" writes to standard output. An existing FILE is not replaced unless --force is given. The
+file is written whole or not at all, readable only by you (mode 0600).
+
+  --force   replace FILE if it exists
+
+Exit code 0 when written, 2 when FILE exists (without --force) or can't be written.
+`,
+	"import": `Usage: kantata-connect import FILE [--on-clash skip|rename]
+
+Adds the clients and connections of a file made by kantata-connect export (or Export in the window).
+Nothing saved is ever overwritten. The whole file is checked first: a file that is not an export,
+comes from a newer version, or is damaged is refused with the reason, and nothing changes. Imported
+connections are not authorized yet: run kantata-connect authorize NAME for each.
+
+Client secrets (they never travel in the file):
+  - in a terminal, each is asked for at a hidden prompt:
+      Secret for client "NAME" (input hidden, empty to skip):
+  - otherwise standard input gives one line per client, in the order of the file's "clients" list
+    (also for clients skipped for their name). An empty or missing line skips that client.
+      printf '%s\n' "$SECRET_1" "$SECRET_2" | kantata-connect import setup.json
+A skipped client's connections are skipped too.
+
+Names already in use (compared without regard to case):
+  - in a terminal you are asked: A client named "NAME" already exists. Type a new name, or press
+    Return to skip:
+  --on-clash skip     leave out each client or connection whose name is in use (the default when
+                      standard input is not a terminal)
+  --on-clash rename   import it as "NAME (2)", "NAME (3)", ... (the first free name)
+A renamed client keeps its connections.
+
+All questions are asked before anything is saved: Ctrl-C at a prompt imports nothing. A report lists
+what was imported, renamed and skipped, and why.
+
+Exit code 0 when the import ran (see the report for anything skipped), 2 for a refused file, bad
+usage or a local problem (keychain, read-only records), 130 when canceled.
 `,
 	"diagnose": `Usage: kantata-connect diagnose NAME
 
