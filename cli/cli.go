@@ -151,12 +151,12 @@ func (r *runner) run(args []string) int {
 		return r.cmdTest(rest)
 	case "delete":
 		return r.cmdDelete(rest)
+	case "diagnose":
+		return r.cmdDiagnose(rest)
 	case "export":
 		return r.cmdExport(rest)
 	case "import":
 		return r.cmdImport(rest)
-	case "diagnose":
-		return r.cmdDiagnose(rest)
 	}
 	return r.usage("", "unknown command %q", cmd)
 }
