@@ -21,6 +21,7 @@ func (r *runner) cmdAuthorize(args []string) int {
 	fs := r.newFlags("authorize")
 	noBrowser := fs.Bool("no-browser", false, "")
 	timeout := fs.Duration("timeout", oauth.DefaultTimeout, "")
+	hintAfter := fs.Duration("hint-after", connect.DefaultHintAfter, "")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return r.usage("authorize", "%v", err)
@@ -31,6 +32,9 @@ func (r *runner) cmdAuthorize(args []string) int {
 	}
 	if *timeout <= 0 {
 		return r.usage("authorize", "--timeout must be a positive duration such as 90s or 5m")
+	}
+	if *hintAfter <= 0 {
+		return r.usage("authorize", "--hint-after must be a positive duration such as 20s or 1m")
 	}
 	st, ok := r.openStore()
 	if !ok {
@@ -66,7 +70,7 @@ func (r *runner) cmdAuthorize(args []string) int {
 
 	ctx, stop := r.interruptible()
 	defer stop()
-	a, err := svc.StartAuthorize(ctx, conn.ID, connect.AuthorizeOptions{NoBrowser: *noBrowser || open == nil, Timeout: *timeout})
+	a, err := svc.StartAuthorize(ctx, conn.ID, connect.AuthorizeOptions{NoBrowser: *noBrowser || open == nil, Timeout: *timeout, HintAfter: *hintAfter})
 	if err != nil {
 		code := r.report(err, conn.Name)
 		r.hint(st, conn, err)
@@ -85,7 +89,9 @@ func (r *runner) cmdAuthorize(args []string) int {
 	fmt.Fprintf(out, "Waiting for Kantata to send your browser back to %s (up to %s; press Ctrl-C to cancel)...\n",
 		a.RedirectURI(), humanDuration(*timeout))
 
+	stopHint := r.showHint(a)
 	done, err := a.Wait(ctx)
+	stopHint()
 	switch {
 	case err == nil:
 	case canceled(err):
@@ -130,9 +136,16 @@ func (r *runner) hint(st *store.Store, conn store.Connection, err error) {
 func (r *runner) cmdTest(args []string) int {
 	fs := r.newFlags("test")
 	asJSON := fs.Bool("json", false, "")
+	all := fs.Bool("all", false, "")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return r.usage("test", "%v", err)
+	}
+	if *all {
+		if len(pos) > 0 {
+			return r.usage("test", "test --all takes no NAME")
+		}
+		return r.testAll(*asJSON)
 	}
 	name, err := oneName(pos)
 	if err != nil {
@@ -155,22 +168,7 @@ func (r *runner) cmdTest(args []string) int {
 	}
 
 	if *asJSON {
-		res := testJSON{
-			Connection: found.Name,
-			OK:         err == nil,
-			Status:     string(conn.Status),
-			StatusText: terminalWords(connect.StatusText(conn), found.Name),
-		}
-		if err == nil {
-			res.User = toUserJSON(conn.Identity)
-		} else {
-			msg, detail := connect.Explain(err)
-			res.Error = &errorJSON{Message: terminalWords(msg, found.Name), Detail: detail, Kind: errorKind(err)}
-		}
-		if err == nil || kantata.KindOf(err) != "" {
-			res.TestedAt = utc(conn.LastTestedAt) // Kantata was asked
-		}
-		writeJSON(r.env.Stdout, res)
+		writeJSON(r.env.Stdout, toTestJSON(found.Name, conn, err))
 		return exitCode(err)
 	}
 
@@ -187,6 +185,26 @@ func (r *runner) cmdTest(args []string) int {
 	}
 	fmt.Fprintf(r.env.Stdout, "“%s” works: authorized as %s\n", conn.Name, who)
 	return ExitOK
+}
+
+// toTestJSON is one test's outcome for test --json (and test --all --json).
+func toTestJSON(name string, conn store.Connection, err error) testJSON {
+	res := testJSON{
+		Connection: name,
+		OK:         err == nil,
+		Status:     string(conn.Status),
+		StatusText: terminalWords(connect.StatusText(conn), name),
+	}
+	if err == nil {
+		res.User = toUserJSON(conn.Identity)
+	} else {
+		msg, detail := connect.Explain(err)
+		res.Error = &errorJSON{Message: terminalWords(msg, name), Detail: detail, Kind: errorKind(err)}
+	}
+	if err == nil || kantata.KindOf(err) != "" && !canceled(err) {
+		res.TestedAt = utc(conn.LastTestedAt) // Kantata was asked
+	}
+	return res
 }
 
 // errorKind names what failed for test --json; the values are documented.

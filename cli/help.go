@@ -19,11 +19,12 @@ Commands:
   authorize NAME [--no-browser] [--timeout 5m]
                                           sign in with Kantata in the browser
   test NAME [--json]                      ask Kantata which user the connection works as
+  test --all [--json]                     test every authorized connection, a few at a time
   delete connection NAME                  delete a connection and its tokens
   delete client NAME [--cascade]          delete a client and its secret
-  diagnose NAME                           print a report for support: settings, status, timings, no secrets
   export FILE [--force]                   save the clients and connections, without secrets, to FILE
   import FILE [--on-clash skip|rename]    add the clients and connections of an export file
+  diagnose NAME                           print a report for support: settings, status, timings, no secrets
   help [COMMAND]                          show help (also -h or --help after any command)
   version                                 show the version
 
@@ -93,7 +94,7 @@ connections that use the client as needing authorization again.
 Saves a connection that signs in with the named OAuth 2.0 client. Names are unique, compared without
 regard to case. Then sign in with: kantata-connect authorize NAME
 `,
-	"authorize": `Usage: kantata-connect authorize NAME [--no-browser] [--timeout DURATION]
+	"authorize": `Usage: kantata-connect authorize NAME [--no-browser] [--timeout DURATION] [--hint-after DURATION]
 
 Signs the connection in with Kantata: prints the sign-in address, opens it in the browser ($BROWSER
 when set), waits on the callback URL for Kantata to send the browser back, keeps the token in the
@@ -102,16 +103,30 @@ If no browser opens, copy the printed address into any browser on this computer.
 
   --no-browser         only print the address; open it yourself
   --timeout DURATION   how long to wait for the browser, e.g. 90s or 10m (default 5m)
+  --hint-after DURATION
+                       when still waiting after this long, print the callback URL to register
+                       in Kantata (default 20s)
+
+If Kantata shows an error page instead of an Authorize button, the callback URL registered for
+your application in Kantata (Settings > API > registered applications) does not match this app's
+exactly: Kantata then never sends the browser back, and the sign-in times out.
 
 Ctrl-C cancels the wait and frees the callback port. Exit code 0 when authorized, 1 when the
 sign-in was denied, timed out or Kantata refused it, 2 for a local problem, 130 when canceled.
 `,
 	"test": `Usage: kantata-connect test NAME [--json]
+       kantata-connect test --all [--json]
 
 Asks Kantata which user the connection's token belongs to, and records the answer with the
 connection. Prints the user, or why the test failed in plain words followed by "Details:".
 Exit code 0 when it works, 1 when the test failed (rejected or revoked authorization, Kantata
 unreachable or failing, not authorized yet), 2 for a local problem (unknown name, keychain).
+
+  --all    test every connection that has been authorized (never-authorized ones are skipped),
+           up to 4 at a time so a slow server does not hold up the rest. Prints one line per
+           connection (name, works/failed/skipped, the user or the reason), then a summary such
+           as "3 of 4 connections work.". Exit code 0 when every tested connection works (also
+           when none was tested), 1 when any failed, 2 for a local problem, 130 when canceled.
 
   --json   print JSON instead (also when the test fails; not for an unknown NAME):
            {"connection" (name), "ok" (true/false), "status", "status_text",
@@ -121,6 +136,9 @@ unreachable or failing, not authorized yet), 2 for a local problem (unknown name
            "status" is as in list --json. "error.kind" is one of rejected, rate_limited,
            server_error, network, timeout, bad_response, too_large, invalid_input, canceled,
            not_authorized, keychain, read_only, other. No secret is ever included.
+           With --all: {"results": [the object above plus "skipped" (true/false)], in name
+           order, "summary": {"total", "passed", "failed", "skipped"}}, where total is every
+           saved connection and a skipped one has ok false and error kind not_authorized.
 `,
 	"delete": `Usage:
   kantata-connect delete connection NAME
@@ -189,6 +207,23 @@ what was imported, renamed and skipped, and why.
 
 Exit code 0 when the import ran (see the report for anything skipped), 2 for a refused file, bad
 usage or a local problem (keychain, read-only records), 130 when canceled.
+`,
+	"diagnose": `Usage: kantata-connect diagnose NAME
+
+Prints a plain-text report about the connection for a colleague or a support ticket: the app's
+version and build; the OS (on Linux also the distribution and the desktop); which keychain answered
+and how fast; the client's settings (client ID, authorization, access token and API URLs, callback
+URL, client authentication, PKCE); the connection's status, Kantata user and last error with its
+technical detail; and how long the last sign-in (browser wait, token exchange, identity check) and
+the last test took.
+
+The report never holds a client secret, a sign-in code or a token, not even part of one. It asks
+Kantata nothing and changes nothing, so it also works on a read-only records file.
+
+  kantata-connect diagnose Production > report.txt
+
+Exit code 0 when the report is printed (a failing keychain is part of the report), 2 for an unknown
+NAME or another local problem.
 `,
 	"help": `Usage: kantata-connect help [COMMAND]
 
