@@ -22,9 +22,9 @@ Commands:
   test --all [--json]                     test every authorized connection, a few at a time
   delete connection NAME                  delete a connection and its tokens
   delete client NAME [--cascade]          delete a client and its secret
+  diagnose NAME                           print a report for support: settings, status, timings, no secrets
   export FILE [--force]                   save the clients and connections, without secrets, to FILE
   import FILE [--on-clash skip|rename]    add the clients and connections of an export file
-  diagnose NAME                           print a report for support: settings, status, timings, no secrets
   help [COMMAND]                          show help (also -h or --help after any command)
   version                                 show the version
 
@@ -207,23 +207,6 @@ what was imported, renamed and skipped, and why.
 
 Exit code 0 when the import ran (see the report for anything skipped), 2 for a refused file, bad
 usage or a local problem (keychain, read-only records), 130 when canceled.
-`,
-	"diagnose": `Usage: kantata-connect diagnose NAME
-
-Prints a plain-text report about the connection for a colleague or a support ticket: the app's
-version and build; the OS (on Linux also the distribution and the desktop); which keychain answered
-and how fast; the client's settings (client ID, authorization, access token and API URLs, callback
-URL, client authentication, PKCE); the connection's status, Kantata user and last error with its
-technical detail; and how long the last sign-in (browser wait, token exchange, identity check) and
-the last test took.
-
-The report never holds a client secret, a sign-in code or a token, not even part of one. It asks
-Kantata nothing and changes nothing, so it also works on a read-only records file.
-
-  kantata-connect diagnose Production > report.txt
-
-Exit code 0 when the report is printed (a failing keychain is part of the report), 2 for an unknown
-NAME or another local problem.
 `,
 	"help": `Usage: kantata-connect help [COMMAND]
 
