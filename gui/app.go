@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -44,6 +45,11 @@ type UI struct {
 	signIn *signInDialog
 	// clientDialog is the client dialog last shown, for tests.
 	clientDialog *clientDialog
+	// importQuestion, importField and importOK are the import question last
+	// shown, for tests.
+	importQuestion dialog.Dialog
+	importField    *escEntry
+	importOK       *widget.Button
 	// dialogKeys are what Escape and Return do in the open dialogs, innermost last.
 	dialogKeys []dialogKeys
 }
@@ -74,6 +80,7 @@ func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 	u.win.Resize(fyne.NewSize(900, 600))
 	u.win.SetMaster()
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
+	u.win.SetMainMenu(u.mainMenu())
 
 	u.refresh()
 	u.panel.startNew()

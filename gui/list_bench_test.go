@@ -80,8 +80,8 @@ func writeBenchRecords(b *testing.B, n int) string {
 	for i := range conns {
 		conns[i] = store.Connection{
 			ID: fmt.Sprintf("%016x", i+1), Name: fmt.Sprintf("Connection %04d", i+1), ClientRef: client.ID,
-			Status:   store.StatusAuthorized,
-			Identity: &store.Identity{UserID: fmt.Sprint(1000 + i), FullName: "Ada Lovelace", Email: "ada@example.com"},
+			Status:           store.StatusAuthorized,
+			Identity:         &store.Identity{UserID: fmt.Sprint(1000 + i), FullName: "Ada Lovelace", Email: "ada@example.com"},
 			LastAuthorizedAt: &now, LastTestedAt: &now, CreatedAt: now, UpdatedAt: now,
 		}
 	}

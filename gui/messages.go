@@ -31,15 +31,13 @@ func errorView(err error) (fyne.CanvasObject, string) {
 func (u *UI) showError(title string, err error) {
 	view, _ := errorView(err)
 	d := dialog.NewCustom(title, "Close", sized(view), u.win)
-	u.lastDialog = d
-	d.Show()
+	u.showClosable(d)
 }
 
 // showNotice shows a plain message.
 func (u *UI) showNotice(title, message string) {
 	d := dialog.NewCustom(title, "OK", sized(wrappedLabel(message)), u.win)
-	u.lastDialog = d
-	d.Show()
+	u.showClosable(d)
 }
 
 func wrappedLabel(text string) *widget.Label {
@@ -71,4 +69,11 @@ func (l *minWidthLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 		min = min.Max(fyne.NewSize(l.width, m.Height))
 	}
 	return min
+}
+
+// showClosable shows a message dialog that Escape and Return close.
+func (u *UI) showClosable(d *dialog.CustomDialog) {
+	d.SetOnClosed(u.pushDialogKeys(d.Hide, d.Hide))
+	u.lastDialog = d
+	d.Show()
 }

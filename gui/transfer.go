@@ -1,0 +1,192 @@
+package gui
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+)
+
+// exportFileName is what the save dialog suggests.
+const exportFileName = "kantata-connect-setup.json"
+
+// mainMenu offers moving a setup to another computer.
+func (u *UI) mainMenu() *fyne.MainMenu {
+	return fyne.NewMainMenu(fyne.NewMenu("File",
+		fyne.NewMenuItem("Export setup…", u.chooseExportFile),
+		fyne.NewMenuItem("Import setup…", u.chooseImportFile),
+	))
+}
+
+func (u *UI) chooseExportFile() {
+	if u.store == nil {
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			u.showError("Couldn't export the setup", err)
+			return
+		}
+		if w != nil {
+			u.exportTo(w)
+		}
+	}, u.win)
+	d.SetFileName(exportFileName)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	d.Show()
+}
+
+// exportTo writes the clients and connections, never a secret or token.
+func (u *UI) exportTo(w io.WriteCloser) {
+	e := u.svc.Export()
+	u.background(func() error {
+		err := connect.WriteExport(w, e)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.showError("Couldn't export the setup", err)
+			return
+		}
+		u.showNotice("Setup exported", fmt.Sprintf("Exported %s and %s — no secrets and no tokens. On the other "+
+			"computer choose File › Import setup… and enter each client's secret again.",
+			plural(len(e.Clients), "OAuth 2.0 client"), plural(len(e.Connections), "connection")))
+	})
+}
+
+func (u *UI) chooseImportFile() {
+	if u.store == nil {
+		return
+	}
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			u.showError("Couldn't import the setup", err)
+			return
+		}
+		if r != nil {
+			u.importFrom(r)
+		}
+	}, u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	d.Show()
+}
+
+// importFrom reads an export file and adds its clients and connections,
+// asking for each client's secret and about every name already in use. A bad
+// or foreign file changes nothing.
+func (u *UI) importFrom(r io.ReadCloser) {
+	var rep connect.ImportReport
+	u.background(func() error {
+		e, err := connect.ReadExport(r)
+		r.Close()
+		if err != nil {
+			return err
+		}
+		rep, err = u.svc.Import(context.Background(), e, &importDecider{u: u})
+		return err
+	}, func(err error) {
+		u.refresh()
+		if err != nil {
+			u.showError("Couldn't import the setup", err)
+			return
+		}
+		u.showNotice("Setup imported", rep.String())
+	})
+}
+
+// importDecider asks the import's questions with dialogs. Import calls it on
+// its own goroutine, which waits here for the user's answer.
+type importDecider struct{ u *UI }
+
+type importAnswer struct {
+	text string
+	skip bool
+	err  error
+}
+
+func (d *importDecider) Secret(req connect.SecretRequest) (string, bool, error) {
+	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
+		secret := newEscEntry(nil)
+		secret.Password = true
+		secret.ActionItem = widget.NewIcon(theme.VisibilityOffIcon())
+		secret.SetPlaceHolder("Secret token from Kantata")
+		intro := fmt.Sprintf("Enter the client secret of “%s” (client ID %s). Secrets never travel in setup files; "+
+			"it is kept in this computer's keychain.", req.Client.Name, req.Client.ClientID)
+		return d.form("Client secret", intro, req.Problem, secret, "Use this secret", reply)
+	})
+	return a.text, a.skip, a.err
+}
+
+func (d *importDecider) Clash(c connect.NameClash) (string, bool, error) {
+	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
+		name := newEscEntry(nil)
+		name.SetText(c.Suggestion)
+		return d.form("New name", c.Problem+" Type another name for the imported "+c.Kind+", or skip it.", "", name, "Use this name", reply)
+	})
+	return a.text, a.skip, a.err
+}
+
+// ask shows a question dialog on the UI thread and waits for its answer.
+func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObject) importAnswer {
+	answers := make(chan importAnswer, 1)
+	d.u.do(func() {
+		var dlg *dialog.CustomDialog
+		reply := func(a importAnswer) {
+			select {
+			case answers <- a:
+				dlg.Hide()
+			default: // answered already
+			}
+		}
+		dlg = dialog.NewCustomWithoutButtons("Import setup", build(reply), d.u.win)
+		dlg.SetOnClosed(d.u.pushDialogKeys(func() { reply(importAnswer{err: connect.ErrImportCanceled}) }, nil))
+		d.u.importQuestion = dlg
+		dlg.Show()
+		d.u.win.Canvas().Focus(d.u.importField)
+	})
+	return <-answers
+}
+
+// form is a question with one field and the buttons every import question
+// has: cancel the import, skip this item, or go on with the answer.
+func (d *importDecider) form(label, intro, problem string, field *escEntry, ok string, reply func(importAnswer)) fyne.CanvasObject {
+	cancel := func() { reply(importAnswer{err: connect.ErrImportCanceled}) }
+	submit := func() { reply(importAnswer{text: field.Text}) }
+	field.onEscape = cancel
+	field.OnSubmitted = func(string) { submit() }
+	items := []fyne.CanvasObject{wrappedLabel(intro)}
+	if problem != "" {
+		p := wrappedLabel(problem)
+		p.Importance = widget.DangerImportance
+		items = append(items, p)
+	}
+	okButton := widget.NewButtonWithIcon(ok, theme.ConfirmIcon(), submit)
+	okButton.Importance = widget.HighImportance
+	items = append(items,
+		widget.NewForm(widget.NewFormItem(label, field)),
+		container.NewHBox(layout.NewSpacer(),
+			widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), cancel),
+			widget.NewButton("Skip", func() { reply(importAnswer{skip: true}) }),
+			okButton))
+	d.u.importField, d.u.importOK = field, okButton
+	return sized(container.NewVBox(items...))
+}
+
+// plural says "1 connection", "2 connections".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

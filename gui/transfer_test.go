@@ -1,0 +1,118 @@
+package gui
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+type bufferCloser struct{ *bytes.Buffer }
+
+func (bufferCloser) Close() error { return nil }
+
+// answerImport plays the user through an import's questions: secret for
+// secret questions, the suggested free name for name questions.
+func (h *harness) answerImport(secret string) {
+	h.t.Helper()
+	for {
+		h.u.importField = nil
+		h.runUntil(func() bool { return h.u.importField != nil })
+		f := h.u.importField
+		if f == nil {
+			return // no more questions: the import has finished
+		}
+		if f.Password {
+			test.Type(f, secret)
+		}
+		test.Tap(h.u.importOK)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestExportThenImportOnAFreshComputer(t *testing.T) {
+	src := newHarness(t, nil)
+	c := src.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	conn := src.authorizedConnection("Kantata production", c)
+	tok, _ := src.store.Token(conn.ID)
+
+	var file bytes.Buffer
+	src.u.exportTo(bufferCloser{&file})
+	src.wait()
+	for _, secret := range []string{testSecret, tok.AccessToken} {
+		if strings.Contains(file.String(), secret) {
+			t.Fatal("the export file contains a secret or token")
+		}
+	}
+	if !showsSubstring(topOverlay(src.u.win), "no secrets") {
+		t.Error("no confirmation after export")
+	}
+
+	dst := newHarness(t, nil)
+	dst.u.importFrom(io.NopCloser(bytes.NewReader(file.Bytes())))
+	dst.answerImport("re-entered-secret-123")
+	dst.wait()
+	got, ok := dst.store.ClientByName("Production app")
+	if !ok || got.ClientID != c.ClientID || got.AuthURL != c.AuthURL || got.RedirectPort != c.RedirectPort {
+		t.Fatalf("imported client %+v; want the exported settings", got)
+	}
+	if s, err := dst.store.ClientSecret(got.ID); err != nil || s != "re-entered-secret-123" {
+		t.Errorf("imported client's secret: %v", err)
+	}
+	imported, ok := dst.store.ConnectionByName("Kantata production")
+	if !ok || imported.Status != store.StatusNeverAuthorized {
+		t.Errorf("imported connection %+v; want it, not authorized yet", imported)
+	}
+	if !showsSubstring(topOverlay(dst.u.win), "Imported 1 client") {
+		t.Errorf("no import report; dialog: %q", texts(topOverlay(dst.u.win)))
+	}
+}
+
+func TestImportClashRenamesNeverOverwrites(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-id")
+	var file bytes.Buffer
+	h.u.exportTo(bufferCloser{&file})
+	h.wait()
+
+	h.u.importFrom(io.NopCloser(bytes.NewReader(file.Bytes())))
+	h.answerImport("another-secret-456")
+	h.wait()
+	if s, _ := h.store.ClientSecret(c.ID); s != testSecret {
+		t.Error("the saved client's secret was overwritten")
+	}
+	renamed, ok := h.store.ClientByName("Production app (2)")
+	if !ok || renamed.ClientID != "prod-id" {
+		t.Fatalf("clashing client not imported under the suggested name; clients: %+v", h.store.Clients())
+	}
+}
+
+func TestImportForeignFileChangesNothing(t *testing.T) {
+	h := newHarness(t, nil)
+	h.addClient("Production app", "prod-id")
+	before := mustRead(t, h.store.Path())
+
+	h.u.importFrom(io.NopCloser(strings.NewReader(`{"hello":"world"}`)))
+	h.wait()
+	top := topOverlay(h.u.win)
+	if top == nil || !containsText(top, "Couldn't import the setup") {
+		t.Fatalf("no error for a foreign file; dialog: %q", texts(top))
+	}
+	if after := mustRead(t, h.store.Path()); !bytes.Equal(before, after) {
+		t.Error("a foreign file changed the records")
+	}
+}
