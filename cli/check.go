@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/kantata"
@@ -87,7 +86,7 @@ func (r *runner) cmdAuthorize(args []string) int {
 		fmt.Fprintln(out, "Your browser is open: sign in to Kantata there and click Authorize.")
 	}
 	fmt.Fprintf(out, "Waiting for Kantata to send your browser back to %s (up to %s; press Ctrl-C to cancel)...\n",
-		a.RedirectURI(), humanDuration(*timeout))
+		a.RedirectURI(), oauth.HumanDuration(*timeout))
 
 	stopHint := r.showHint(a)
 	done, err := a.Wait(ctx)
@@ -224,26 +223,4 @@ func errorKind(err error) string {
 		return string(kantata.KindCanceled)
 	}
 	return "other"
-}
-
-// humanDuration says 5 minutes, 1 minute 30 seconds, 2 seconds.
-func humanDuration(d time.Duration) string {
-	if d < time.Second {
-		return d.String()
-	}
-	d = d.Round(time.Second)
-	m, s := int(d/time.Minute), int((d%time.Minute)/time.Second)
-	unit := func(n int, one string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return fmt.Sprintf("%d %ss", n, one)
-	}
-	switch {
-	case m == 0:
-		return unit(s, "second")
-	case s == 0:
-		return unit(m, "minute")
-	}
-	return unit(m, "minute") + " " + unit(s, "second")
 }

@@ -116,7 +116,7 @@ func timeoutError(d time.Duration, redirectURI string) *Error {
 		Kind: KindTimeout,
 		Message: fmt.Sprintf("No answer came from your browser within %s. Click Save & authorize to try again, "+
 			"sign in to Kantata and click Authorize. If Kantata showed an error page, the callback URL registered "+
-			"in Kantata may not match %s.", humanDuration(d), redirectURI),
+			"in Kantata may not match %s.", HumanDuration(d), redirectURI),
 		Detail: fmt.Sprintf("no callback on %s within %v", redirectURI, d),
 	}
 }
@@ -175,8 +175,9 @@ func clean(s string, max int) string {
 	return s
 }
 
-// humanDuration says 5 minutes, 1 minute 30 seconds, 2 seconds.
-func humanDuration(d time.Duration) string {
+// HumanDuration says 5 minutes, 1 minute 30 seconds, 2 seconds: how the
+// sign-in's time limits read in messages, here and in the command line.
+func HumanDuration(d time.Duration) string {
 	if d < time.Second {
 		return d.String()
 	}

@@ -96,7 +96,7 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || isTimeout(err) {
 		return &Error{Kind: KindExchangeTimeout,
 			Message: fmt.Sprintf("Kantata did not answer within %s while finishing the sign-in. Check your internet "+
-				"connection, then click Save & authorize again.", humanDuration(f.cfg.ExchangeTimeout)),
+				"connection, then click Save & authorize again.", HumanDuration(f.cfg.ExchangeTimeout)),
 			Detail: scrub(fmt.Sprintf("POST %s: no answer within %v: %v", tokenURL, f.cfg.ExchangeTimeout, err)),
 			Err:    err}
 	}

@@ -20,8 +20,8 @@ func TestHumanDuration(t *testing.T) {
 		200 * time.Millisecond:                "200ms",
 		2*time.Minute + 1500*time.Millisecond: "2 minutes 2 seconds",
 	} {
-		if got := humanDuration(d); got != want {
-			t.Errorf("humanDuration(%v) = %q, want %q", d, got, want)
+		if got := HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
