@@ -2,14 +2,8 @@ package kantata_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
-	"io"
-	"net/http"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,62 +21,12 @@ const (
 	fakeRedirect = "http://127.0.0.1:38917/callback"
 )
 
-var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-
-// issueToken runs the authorization-code flow over plain HTTP (the consent
-// form posted directly, the redirect read rather than followed) and returns
-// the access token.
+// issueToken gets a real access token from the stand-in (a code flow over
+// plain HTTP), so a revoked one really fails.
 func issueToken(t *testing.T, s *fakekantata.Server) string {
 	t.Helper()
 	s.AddClient(fakeClientID, fakeSecret, fakeRedirect)
-	client := &http.Client{
-		Timeout:       20 * time.Second, // hang guard
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	q := url.Values{"client_id": {fakeClientID}, "response_type": {"code"}, "redirect_uri": {fakeRedirect}, "state": {"state-0123456789abcdef"}}
-	resp, err := client.Get(s.AuthURL() + "?" + q.Encode())
-	if err != nil {
-		t.Fatalf("GET authorize: %v", err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("authorize page: HTTP %d: %s", resp.StatusCode, page)
-	}
-	form := url.Values{}
-	for _, m := range hiddenInput.FindAllStringSubmatch(string(page), -1) {
-		form.Add(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	form.Set("decision", "authorize")
-	resp, err = client.PostForm(s.AuthURL(), form)
-	if err != nil {
-		t.Fatalf("POST authorize: %v", err)
-	}
-	resp.Body.Close()
-	loc, err := resp.Location()
-	if err != nil {
-		t.Fatalf("authorize answered HTTP %d without a redirect: %v", resp.StatusCode, err)
-	}
-	code := loc.Query().Get("code")
-	if code == "" {
-		t.Fatalf("redirect %s has no code", loc.Redacted())
-	}
-
-	resp, err = client.PostForm(s.TokenURL(), url.Values{
-		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {fakeRedirect},
-		"client_id": {fakeClientID}, "client_secret": {fakeSecret},
-	})
-	if err != nil {
-		t.Fatalf("POST token: %v", err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
-		t.Fatalf("token exchange: HTTP %d, decode err %v", resp.StatusCode, err)
-	}
-	return tok.AccessToken
+	return s.IssueToken(t, fakeClientID, fakeSecret, fakeRedirect)
 }
 
 func checker(s *fakekantata.Server) kantata.Checker {
