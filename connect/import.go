@@ -75,7 +75,7 @@ func (r ImportReport) String() string {
 	if len(r.ClientsAdded)+len(r.ConnectionsAdded) == 0 {
 		b.WriteString("Nothing was imported.\n")
 	} else {
-		fmt.Fprintf(&b, "Imported %s and %s.\n", count(len(r.ClientsAdded), "client"), count(len(r.ConnectionsAdded), "connection"))
+		fmt.Fprintf(&b, "Imported %s and %s.\n", Plural(len(r.ClientsAdded), "client"), Plural(len(r.ConnectionsAdded), "connection"))
 	}
 	for _, n := range r.ClientsAdded {
 		fmt.Fprintf(&b, "  client “%s”\n", n)
@@ -101,7 +101,8 @@ func (r ImportReport) String() string {
 	return b.String()
 }
 
-func count(n int, noun string) string {
+// Plural says "1 connection", "2 connections".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

@@ -61,7 +61,7 @@ func (u *UI) exportTo(w io.WriteCloser) {
 		}
 		u.showNotice("Setup exported", fmt.Sprintf("Exported %s and %s — no secrets and no tokens. On the other "+
 			"computer choose File › Import setup… and enter each client's secret again.",
-			plural(len(e.Clients), "OAuth 2.0 client"), plural(len(e.Connections), "connection")))
+			connect.Plural(len(e.Clients), "OAuth 2.0 client"), connect.Plural(len(e.Connections), "connection")))
 	})
 }
 
@@ -181,12 +181,4 @@ func (d *importDecider) form(label, intro, problem string, field *escEntry, ok s
 			okButton))
 	d.u.importField, d.u.importOK = field, okButton
 	return sized(container.NewVBox(items...))
-}
-
-// plural says "1 connection", "2 connections".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
