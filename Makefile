@@ -14,7 +14,7 @@ TEST_DEPS  := $(BUILD_DEPS) gnome-keyring dbus-x11 xvfb imagemagick chromium xdo
 SCREENSHOT ?= docs/screenshot.png
 SCREENSHOTS ?= docs/screenshots
 
-.PHONY: run build test vet screenshot screenshots package deps deps-test clean
+.PHONY: run build test vet screenshot screenshots bench fuzz package deps deps-test clean
 
 deps:
 	@scripts/install-deps.sh $(BUILD_DEPS)
@@ -50,6 +50,23 @@ screenshot: build deps-test
 # the keyboard against a stand-in Kantata and a headless Chromium.
 screenshots: build deps-test
 	@BINARY=./$(BINARY) scripts/test-env.sh scripts/screenshots.sh $(SCREENSHOTS)
+
+# The app against a browser-based baseline (Chromium --app showing
+# bench/form.html): one Markdown table, medians of 5 launches of each, plus the
+# Go benchmarks. About 12 minutes; run it on an otherwise idle machine.
+# BENCH_FLAGS passes options, e.g. BENCH_FLAGS="-runs 7 -o bench.md".
+bench: build deps-test
+	@scripts/test-env.sh $(GO) run ./bench -binary ./$(BINARY) $(BENCH_FLAGS)
+
+# Each fuzz target for FUZZTIME; a crasher is saved under the package's
+# testdata/fuzz and from then on runs as a regression test in make test.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := ./oauth:FuzzCallback ./kantata:FuzzParseMe ./store:FuzzLoadRecords
+fuzz: deps
+	@set -eo pipefail; for t in $(FUZZ_TARGETS); do \
+		echo "Fuzzing $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" 2>&1 | { grep -v ' WARN ' || true; }; \
+	done
 
 package: deps
 	@mkdir -p dist
