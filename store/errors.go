@@ -3,7 +3,10 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // userError is a sentinel that also speaks to the user.
@@ -100,7 +103,24 @@ type FileError struct {
 func (e *FileError) Error() string { return fmt.Sprintf("%s %s: %v", e.Op, e.Path, e.Err) }
 func (e *FileError) Unwrap() error { return e.Err }
 func (e *FileError) UserMessage() string {
-	return "Kantata Connect couldn't save or read its list of connections in " + e.Path + ". Check that the disk isn't full and that you may write there."
+	path := e.Path
+	if strings.HasPrefix(filepath.Base(path), recordsName+".tmp-") {
+		path = filepath.Join(filepath.Dir(path), recordsName) // the temp file's name means nothing to the user
+	}
+	switch {
+	case unwritable(e.Err):
+		return "Kantata Connect can't save changes in " + path + ": it is read-only, or you may not write there. " +
+			"Your saved connections are unchanged. Make the folder writable, then try again."
+	case errors.Is(e.Err, syscall.ENOSPC), errors.Is(e.Err, syscall.EDQUOT), errors.Is(e.Err, syscall.EFBIG):
+		return "Kantata Connect couldn't save its list of connections in " + path + ": the disk is full. " +
+			"Your saved connections are unchanged. Free some space, then try again."
+	}
+	return "Kantata Connect couldn't save or read its list of connections in " + path + ". Check that the disk isn't full and that you may write there."
+}
+
+// unwritable: the disk or folder refuses writes, as opposed to failing them.
+func unwritable(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }
 func (e *FileError) TechnicalDetail() string { return e.Error() }
 
@@ -113,6 +133,10 @@ type LockError struct {
 func (e *LockError) Error() string { return fmt.Sprintf("lock %s: %v", e.Path, e.Err) }
 func (e *LockError) Unwrap() error { return e.Err }
 func (e *LockError) UserMessage() string {
+	if !errors.Is(e.Err, errLockTimeout) {
+		return "Kantata Connect couldn't open " + e.Path + ", which keeps two windows from saving at once. " +
+			"Check that the disk isn't full and that you may write in that folder."
+	}
 	return "Another Kantata Connect window is busy saving. Wait a moment and try again."
 }
 func (e *LockError) TechnicalDetail() string { return e.Error() }

@@ -15,6 +15,17 @@ import (
 // non-blocking lock so the wait can be bounded by lockTimeout.
 func (s *Store) withFileLock(fn func() error) error {
 	f, err := os.OpenFile(s.lockPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil && unwritable(err) {
+		// A read-only folder must still show the saved records: a lock
+		// works through a read-only handle too, and where there is no
+		// lock file to open nobody can write the records to race with.
+		var rerr error
+		if f, rerr = os.Open(s.lockPath); errors.Is(rerr, fs.ErrNotExist) {
+			return fn()
+		} else if rerr == nil {
+			err = nil
+		}
+	}
 	if err != nil {
 		return &LockError{Path: s.lockPath, Err: err}
 	}
