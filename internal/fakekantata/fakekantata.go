@@ -327,6 +327,10 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
+// abort drops the connection without an answer, as a server going down
+// does; returning from the handler instead would send an empty 200.
+func abort() { panic(http.ErrAbortHandler) }
+
 // sleep waits the slow delay; false if the client left or the server closed.
 func (s *Server) sleep(r *http.Request) bool {
 	s.mu.Lock()
@@ -551,7 +555,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	case TokenSlow:
 		if !s.sleep(r) {
-			return
+			abort()
 		}
 	}
 
@@ -633,7 +637,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 		return
 	case MeSlow:
 		if !s.sleep(r) {
-			return
+			abort()
 		}
 	case MeBadJSON:
 		_, _ = w.Write([]byte(`{"data":{"type":"user","attributes":{"name":"Jane Doe"}}}`))
