@@ -261,6 +261,10 @@ func (s *Service) record(conn store.Connection, change func(*store.Connection)) 
 }
 
 func (s *Service) connectionAndClient(connectionID string) (store.Connection, store.Client, error) {
+	// Another instance may have changed or deleted the connection since this
+	// one loaded it: a reload is one stat when nothing changed. If it fails
+	// the records in memory still serve; a write would report the cause.
+	_ = s.Store.Reload()
 	conn, ok := s.Store.Connection(connectionID)
 	if !ok {
 		return conn, store.Client{}, &store.NotFoundError{Kind: "connection", ID: connectionID}
