@@ -28,25 +28,26 @@ fi
 # Unlock a fresh login keyring with a throw-away password.
 echo -n "kantata-connect-test" | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
 
-# Xvfb on the first free display from :90 up.
-display=""
-for n in $(seq 90 140); do
-	if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then
-		display=":$n"
-		break
-	fi
-done
-if [ -z "$display" ]; then
-	echo "test-env: no free X display between :90 and :140" >&2
-	exit 1
-fi
-Xvfb "$display" -screen 0 1280x1024x24 -nolisten tcp >/dev/null 2>&1 &
+# Xvfb on a free display it picks itself (-displayfd): checking for a free
+# number and starting the server in two steps races with other test runs,
+# and the loser would use the winner's display until the winner exits.
+displayfile=$(mktemp "${TMPDIR:-/tmp}/kantata-connect-display.XXXXXX")
+Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$displayfile" >/dev/null 2>&1 &
 xvfb_pid=$!
-trap 'kill "$xvfb_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do
-	[ -e "/tmp/.X11-unix/X${display#:}" ] && break
+trap 'kill "$xvfb_pid" 2>/dev/null || true; rm -f "$displayfile"' EXIT
+for _ in $(seq 1 100); do
+	[ -s "$displayfile" ] && break
+	if ! kill -0 "$xvfb_pid" 2>/dev/null; then
+		echo "test-env: Xvfb did not start" >&2
+		exit 1
+	fi
 	sleep 0.1
 done
+display=":$(tr -d '[:space:]' <"$displayfile")"
+if [ "$display" = ":" ]; then
+	echo "test-env: Xvfb reported no display within 10 seconds" >&2
+	exit 1
+fi
 export DISPLAY="$display"
 export KANTATA_CONNECT_TEST_ENV=1
 
