@@ -7,10 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-
-	"golang.org/x/term"
 )
 
 // newFlags is a flag set for one command. Every command also takes the
@@ -96,55 +93,29 @@ var errNoSecret = errors.New("no client secret was given. Pipe it on standard in
 // input is a terminal, else the first line of standard input. Surrounding
 // spaces and the line end are dropped: no real secret has them, pastes do.
 func (r *runner) readSecret(ctx context.Context) (string, error) {
-	var read func() (string, error)
-	restore := func() {}
+	var s string
+	var err error
 	if r.stdinIsTerminal() {
 		fmt.Fprint(r.env.Stderr, "Client secret (input hidden): ")
-		defer fmt.Fprintln(r.env.Stderr) // the hidden input's Enter is not echoed
-		read = r.env.ReadPassword
-		if read == nil {
-			fd := int(os.Stdin.Fd())
-			if st, err := term.GetState(fd); err == nil {
-				// Ctrl-C leaves ReadPassword blocked with echo off: put
-				// the terminal back before the program ends.
-				restore = func() { _ = term.Restore(fd, st) }
-			}
-			read = func() (string, error) {
-				b, err := term.ReadPassword(fd)
-				return string(b), err
-			}
-		}
+		s, err = r.readHidden(ctx)
+		fmt.Fprintln(r.env.Stderr) // the hidden input's Enter is not echoed
 	} else {
-		read = func() (string, error) {
+		s, err = readCtx(ctx, func() (string, error) {
 			line, err := bufio.NewReader(io.LimitReader(r.env.Stdin, maxSecretInput)).ReadString('\n')
 			if errors.Is(err, io.EOF) {
 				err = nil
 			}
 			return line, err
-		}
+		})
 	}
-
-	type result struct {
-		s   string
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		s, err := read()
-		done <- result{s, err}
-	}()
-	select {
-	case res := <-done:
-		if res.err != nil {
-			return "", fmt.Errorf("read the client secret: %w", res.err)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
 		}
-		s := strings.TrimSpace(res.s)
-		if s == "" {
-			return "", errNoSecret
-		}
-		return s, nil
-	case <-ctx.Done():
-		restore()
-		return "", ctx.Err()
+		return "", fmt.Errorf("read the client secret: %w", err)
 	}
+	if s = strings.TrimSpace(s); s == "" {
+		return "", errNoSecret
+	}
+	return s, nil
 }

@@ -330,8 +330,11 @@ func (r *runner) readHidden(ctx context.Context) (string, error) {
 		}
 	}
 	s, err := readCtx(ctx, read)
-	if err != nil && ctx.Err() != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
 		restore()
+	case err != nil:
+		err = fmt.Errorf("read from the terminal: %w", err)
 	}
 	return s, err
 }
@@ -375,10 +378,7 @@ func readCtx(ctx context.Context, read func() (string, error)) (string, error) {
 	}()
 	select {
 	case res := <-done:
-		if res.err != nil {
-			return "", fmt.Errorf("read from the terminal: %w", res.err)
-		}
-		return res.s, nil
+		return res.s, res.err
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
