@@ -35,13 +35,9 @@ func (r *runner) cmdAuthorize(args []string) int {
 	if *hintAfter <= 0 {
 		return r.usage("authorize", "--hint-after must be a positive duration such as 20s or 1m")
 	}
-	st, ok := r.openStore()
-	if !ok {
-		return ExitUsage
-	}
-	conn, ok := st.ConnectionByName(name)
-	if !ok {
-		return r.unknownConnection(st, name)
+	st, conn, code := r.openConnection(name)
+	if code != ExitOK {
+		return code
 	}
 	if st.ReadOnly() {
 		// The sign-in's outcome could not be kept with the connection.
@@ -150,13 +146,9 @@ func (r *runner) cmdTest(args []string) int {
 	if err != nil {
 		return r.usage("test", "test: %v", err)
 	}
-	st, ok := r.openStore()
-	if !ok {
-		return ExitUsage
-	}
-	found, ok := st.ConnectionByName(name)
-	if !ok {
-		return r.unknownConnection(st, name)
+	st, found, code := r.openConnection(name)
+	if code != ExitOK {
+		return code
 	}
 
 	ctx, stop := r.interruptible()

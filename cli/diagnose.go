@@ -19,13 +19,9 @@ func (r *runner) cmdDiagnose(args []string) int {
 	if err != nil {
 		return r.usage("diagnose", "diagnose: %v", err)
 	}
-	st, ok := r.openStore()
-	if !ok {
-		return ExitUsage
-	}
-	conn, ok := st.ConnectionByName(name)
-	if !ok {
-		return r.unknownConnection(st, name)
+	st, conn, code := r.openConnection(name)
+	if code != ExitOK {
+		return code
 	}
 	ctx, stop := r.interruptible()
 	defer stop()

@@ -300,6 +300,20 @@ func (r *runner) cmdDelete(args []string) int {
 	return ExitOK
 }
 
+// openConnection opens the records and finds the connection called name; a
+// code other than ExitOK is what the command exits with (the reason is said).
+func (r *runner) openConnection(name string) (*store.Store, store.Connection, int) {
+	st, ok := r.openStore()
+	if !ok {
+		return nil, store.Connection{}, ExitUsage
+	}
+	conn, ok := st.ConnectionByName(name)
+	if !ok {
+		return st, conn, r.unknownConnection(st, name)
+	}
+	return st, conn, ExitOK
+}
+
 func (r *runner) unknownConnection(st *store.Store, name string) int {
 	var names []string
 	for _, c := range st.Connections() {
