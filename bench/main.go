@@ -137,7 +137,7 @@ func run(o options) error {
 	// not a cold disk.
 	for _, s := range sides {
 		log.Printf("warm-up launch of %s", s.name)
-		if _, err := measure(s, 0, o, false); err != nil {
+		if _, err := measureRetrying(s, 0, o, false); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
@@ -149,7 +149,7 @@ func run(o options) error {
 		for _, n := range sizes {
 			for _, s := range sides {
 				log.Printf("run %d/%d: %s, %d connections", r+1, o.runs, s.name, n)
-				l, err := measure(s, n, o, true)
+				l, err := measureRetrying(s, n, o, true)
 				if err != nil {
 					return fmt.Errorf("%s with %d connections: %w", s.name, n, err)
 				}
@@ -187,6 +187,20 @@ func run(o options) error {
 	return nil
 }
 
+// measureRetrying is measure, started again (up to twice) when the program
+// died before showing its window: on a busy machine the X server now and
+// then refuses a connection ("Failed to open display"), which says nothing
+// about either side. Each retry is logged.
+func measureRetrying(s side, conns int, o options, full bool) (launch, error) {
+	for attempt := 1; ; attempt++ {
+		l, err := measure(s, conns, o, full)
+		if !errors.Is(err, errDiedBeforeWindow) || attempt == 3 {
+			return l, err
+		}
+		log.Printf("  %s died before its window showed; starting it again: %v", s.name, err)
+	}
+}
+
 // measure starts one side, waits for its painted window, lets it idle, reads
 // its memory and CPU, scrolls the large list, and stops it.
 func measure(s side, conns int, o options, full bool) (l launch, err error) {
@@ -214,11 +228,13 @@ func measure(s side, conns int, o options, full bool) (l launch, err error) {
 		return l, err
 	}
 	pid := cmd.Process.Pid
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
 	defer func() {
 		if serr := stopAll(pid, tag, 5*time.Second); serr != nil && err == nil {
 			err = serr
 		}
-		_ = cmd.Wait()
+		<-exited
 		if !windowGone(title, 10*time.Second) && err == nil {
 			err = errors.New("the window stayed after its processes ended")
 		}
@@ -228,7 +244,7 @@ func measure(s side, conns int, o options, full bool) (l launch, err error) {
 		}
 	}()
 
-	win, err := findWindow(title, 60*time.Second)
+	win, err := findWindow(title, 60*time.Second, exited)
 	if err != nil {
 		return l, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -54,13 +55,14 @@ func render(o options, m machineInfo, loadStart string, res map[string]map[int][
 		pa := pick(ours, n, func(l launch) float64 { return float64(l.procs) })
 		pc := pick(base, n, func(l launch) float64 { return float64(l.procs) })
 		w("| Memory (PSS, whole process tree) after %s idle, %s | %.1f MiB (%.0f process) | %.1f MiB (%.0f processes) | %.2f | ≤ 0.25 of baseline | %s |\n",
-			o.idle, label(n), a, pa, c, pc, a/c, met(a/c <= 0.25))
+			secs(o.idle), label(n), a, pa, c, pc, a/c, met(a/c <= 0.25))
 	}
 	for _, n := range sizes {
 		a := pick(ours, n, func(l launch) float64 { return l.idleCPU })
 		c := pick(base, n, func(l launch) float64 { return l.idleCPU })
+		// Compared as shown: /proc counts CPU in 10 ms ticks.
 		w("| CPU while idle for %s, %s | %.2f %% of a core | %.2f %% of a core | %s | < 1 %% of a core | %s |\n",
-			o.idle, label(n), a, c, ratio(a, c), met(a < 1))
+			secs(o.idle), label(n), a, c, ratio(a, c), met(math.Round(a*100) < 100))
 	}
 	{
 		a := pick(ours, big, func(l launch) float64 { return ms(l.scrollStep) })
@@ -69,7 +71,8 @@ func render(o options, m machineInfo, loadStart string, res map[string]map[int][
 			thousands(big), o.scrollSteps, a, c, ratio(a, c), frameBudget, met(a < frameBudget))
 		a = pick(ours, big, func(l launch) float64 { return ms(l.scrollSettl) })
 		c = pick(base, big, func(l launch) float64 { return ms(l.scrollSettl) })
-		w("| Same scroll: last step to a still picture | %.0f ms | %.0f ms | %s | | |\n", a, c, ratio(a, c))
+		w("| Same scroll: last step to a still picture (a backlog of frames would show here) | %.0f ms | %.0f ms | %s | < 100 ms | %s |\n",
+			a, c, ratio(a, c), met(a < 100))
 	}
 	if gb != nil {
 		goRow := func(key, what, goal string, limitMs float64) {
@@ -79,7 +82,11 @@ func render(o options, m machineInfo, loadStart string, res map[string]map[int][
 				return
 			}
 			a := median(v) / 1e6
-			w("| %s | %s | — | | %s | %s |\n", what, fmtMs(a), goal, met(limitMs <= 0 || a < limitMs))
+			verdict := ""
+			if limitMs > 0 {
+				verdict = met(a < limitMs)
+			}
+			w("| %s | %s | — | | %s | %s |\n", what, fmtMs(a), goal, verdict)
 		}
 		goRow("BenchmarkConnectionList1000/open_and_build", "Open the records and build the window, 1,000 connections (`BenchmarkConnectionList1000`)", "", 0)
 		goRow("BenchmarkConnectionList1000/refresh", "Refresh the 1,000-row list (`BenchmarkConnectionList1000`)", fmt.Sprintf("< %.1f ms", frameBudget), frameBudget)
@@ -102,6 +109,8 @@ func render(o options, m machineInfo, loadStart string, res map[string]map[int][
 		m.summary(), m.date, loadStart, loadavg())
 	return b.String()
 }
+
+func secs(d time.Duration) string { return fmt.Sprintf("%g s", d.Seconds()) }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 

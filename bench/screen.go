@@ -16,11 +16,19 @@ import (
 // debug prints every capture (KC_BENCH_DEBUG=1).
 var debug = os.Getenv("KC_BENCH_DEBUG") != ""
 
+// errDiedBeforeWindow: the program exited before its window appeared.
+var errDiedBeforeWindow = errors.New("the program exited before its window appeared")
+
 // findWindow returns the id of the visible top-level window titled title,
-// polling until timeout.
-func findWindow(title string, timeout time.Duration) (string, error) {
+// polling until timeout or until exited is closed.
+func findWindow(title string, timeout time.Duration, exited <-chan struct{}) (string, error) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return "", errDiedBeforeWindow
+		default:
+		}
 		out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$").Output()
 		if f := strings.Fields(string(out)); len(f) > 0 {
 			return f[0], nil

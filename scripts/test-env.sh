@@ -31,8 +31,10 @@ echo -n "kantata-connect-test" | gnome-keyring-daemon --unlock --components=secr
 # Xvfb on a free display it picks itself (-displayfd): checking for a free
 # number and starting the server in two steps races with other test runs,
 # and the loser would use the winner's display until the winner exits.
+# -noreset: by default the server resets when its last client leaves, and
+# a program connecting during the reset fails with "cannot open display".
 displayfile=$(mktemp "${TMPDIR:-/tmp}/kantata-connect-display.XXXXXX")
-Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$displayfile" >/dev/null 2>&1 &
+Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp -noreset 3>"$displayfile" >/dev/null 2>&1 &
 xvfb_pid=$!
 trap 'kill "$xvfb_pid" 2>/dev/null || true; rm -f "$displayfile"' EXIT
 for _ in $(seq 1 100); do
