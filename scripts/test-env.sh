@@ -25,8 +25,17 @@ if [ "${KC_TEST_ENV_INNER:-}" != 1 ]; then
 	exit $?
 fi
 
-# Unlock a fresh login keyring with a throw-away password.
+# Unlock a fresh login keyring with a throw-away password. The daemon
+# outlives the D-Bus session, so ask the bus for its process to stop it at exit.
 echo -n "kantata-connect-test" | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+# It may take its bus name a moment after --daemonize returns.
+keyring_pid=""
+for _ in $(seq 1 50); do
+	keyring_pid=$(dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | awk '{print $2}' || true)
+	[ -n "$keyring_pid" ] && break
+	sleep 0.1
+done
 
 # Xvfb on a free display it picks itself (-displayfd): checking for a free
 # number and starting the server in two steps races with other test runs,
@@ -36,7 +45,7 @@ echo -n "kantata-connect-test" | gnome-keyring-daemon --unlock --components=secr
 displayfile=$(mktemp "${TMPDIR:-/tmp}/kantata-connect-display.XXXXXX")
 Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp -noreset 3>"$displayfile" >/dev/null 2>&1 &
 xvfb_pid=$!
-trap 'kill "$xvfb_pid" 2>/dev/null || true; rm -f "$displayfile"' EXIT
+trap 'kill "$xvfb_pid" ${keyring_pid:+"$keyring_pid"} 2>/dev/null || true; rm -f "$displayfile"' EXIT
 for _ in $(seq 1 100); do
 	[ -s "$displayfile" ] && break
 	if ! kill -0 "$xvfb_pid" 2>/dev/null; then
