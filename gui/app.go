@@ -81,6 +81,7 @@ func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 	u.win.SetMaster()
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
 	u.win.SetMainMenu(u.mainMenu())
+	a.Lifecycle().SetOnEnteredForeground(u.reloadRecords)
 
 	u.refresh()
 	u.panel.startNew()
@@ -123,3 +124,26 @@ func (u *UI) background(work func() error, done func(error)) {
 
 // copy puts text on the clipboard.
 func (u *UI) copy(text string) { u.copied(text) }
+
+// reloadRecords picks up what another window or the command line changed
+// while this window was in the background. What the user is typing stays.
+func (u *UI) reloadRecords() {
+	if u.store == nil {
+		return
+	}
+	u.background(u.store.Reload, func(err error) {
+		if err != nil {
+			return // the next save reports it, with what to do
+		}
+		u.refresh()
+		if u.panel.editingID == "" {
+			return
+		}
+		if conn, ok := u.store.Connection(u.panel.editingID); ok {
+			u.panel.showStatus(&conn)
+		} else {
+			u.list.list.UnselectAll()
+			u.panel.startNew() // deleted elsewhere
+		}
+	})
+}

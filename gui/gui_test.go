@@ -545,3 +545,21 @@ func TestCopyDiagnosticsHasNoSecret(t *testing.T) {
 		t.Error("no confirmation that the report was copied")
 	}
 }
+
+func TestChangesFromAnotherInstanceShowOnReturn(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-id")
+	// Another instance (the command line, say) works on the same folder.
+	other, err := store.Open(filepath.Dir(h.store.Path()), testenv.Keychain(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.SaveConnection(store.Connection{Name: "Added elsewhere", ClientRef: c.ID}); err != nil {
+		t.Fatal(err)
+	}
+	h.u.reloadRecords() // what returning to the window runs
+	h.wait()
+	if !showsSubstring(h.u.list.content, "Added elsewhere") {
+		t.Error("a connection added by another instance does not show after returning to the window")
+	}
+}
