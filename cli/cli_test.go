@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/kantata-connect/kantata-connect/cli"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -68,7 +69,7 @@ func TestGlobalDirFlagWinsOverEnvironment(t *testing.T) {
 	// folder is not in the flag's folder.
 	h := newHarness(t)
 	t.Setenv(store.EnvConfigDir, fromEnv)
-	env := h.env("secret-"+randomHex(t)+"\n", &watched{}, &watched{})
+	env := h.env("secret-"+testenv.RandomHex(t)+"\n", &watched{}, &watched{})
 	if code := cli.Run(context.Background(), cli.Global{}, []string{"client", "add", "Env", "--client-id", "x"}, env); code != 0 {
 		t.Fatalf("client add through %s: exit %d: %s", store.EnvConfigDir, code, env.Stderr)
 	}
@@ -203,7 +204,7 @@ func TestFirstRunListSaysWhatToDo(t *testing.T) {
 
 func TestClientAddReadsSecretFromStdin(t *testing.T) {
 	h := newHarness(t)
-	secret := "s3cr3t-" + randomHex(t)
+	secret := "s3cr3t-" + testenv.RandomHex(t)
 	h.secret(secret)
 	res := h.run("  "+secret+"  \r\nsecond line ignored\n", "client", "add", "Acme app", "--client-id", "abc123",
 		"--client-auth", "basic", "--no-pkce", "--redirect-port", "40001")
@@ -251,7 +252,7 @@ func TestClientAddReadsSecretFromStdin(t *testing.T) {
 
 func TestSecretPromptedWithoutEchoInTerminal(t *testing.T) {
 	h := newHarness(t)
-	secret := "typed-" + randomHex(t)
+	secret := "typed-" + testenv.RandomHex(t)
 	h.secret(secret)
 	prompts := 0
 	env := h.env("", &watched{}, &watched{})
@@ -303,7 +304,7 @@ func TestClientEditNeedsTheSecretAgain(t *testing.T) {
 		t.Errorf("an edit without the secret changed the client: port %d", c.RedirectPort)
 	}
 
-	newSecret := "new-" + randomHex(t)
+	newSecret := "new-" + testenv.RandomHex(t)
 	h.secret(newSecret)
 	res = h.run(newSecret+"\n", "client", "edit", "acme", "--name", "Acme renamed", "--redirect-port", "40002", "--no-pkce")
 	if res.code != 0 || !strings.Contains(res.out, "Updated client “Acme renamed”") || !strings.Contains(res.out, "http://127.0.0.1:40002/callback") {

@@ -18,6 +18,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -43,7 +44,7 @@ func TestDrillSecondInstance(t *testing.T) {
 	ctx := context.Background()
 	k := fakekantata.New(t)
 	dir := t.TempDir()
-	service := "com.kantataconnect.test.cli.drill." + randomHex(t)
+	service := "com.kantataconnect.test.cli.drill." + testenv.RandomHex(t)
 	kc := store.NewSystemKeychain(service)
 	if err := kc.Set("probe", "x"); err != nil {
 		t.Fatalf("no usable keychain: run the tests with make test (gnome-keyring, dbus-x11): %v", err)
@@ -57,9 +58,9 @@ func TestDrillSecondInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := store.NewClient()
-	c.Name, c.ClientID = "Acme", "client-"+randomHex(t)
+	c.Name, c.ClientID = "Acme", "client-"+testenv.RandomHex(t)
 	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
-	c.RedirectPort = freePort(t)
+	c.RedirectPort = testenv.FreePort(t)
 	k.AddClient(c.ClientID, "drill-secret", c.RedirectURI())
 	if c, err = st.SaveClient(c, "drill-secret"); err != nil {
 		t.Fatal(err)

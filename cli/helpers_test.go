@@ -3,10 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/cli"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -59,7 +57,7 @@ func newHarness(t *testing.T) *harness {
 // testKeychain is the real system keychain under a service name of its own.
 func testKeychain(t *testing.T) store.Keychain {
 	t.Helper()
-	kc := store.NewSystemKeychain("com.kantataconnect.test.cli." + randomHex(t))
+	kc := store.NewSystemKeychain("com.kantataconnect.test.cli." + testenv.RandomHex(t))
 	if err := kc.Set("probe", "x"); err != nil {
 		t.Fatalf("no usable keychain: run the tests with make test or scripts/test-env.sh "+
 			"(install gnome-keyring dbus-x11: apt-get install -y gnome-keyring dbus-x11): %v", err)
@@ -225,7 +223,7 @@ func (w *watched) waitFor(t *testing.T, s string) string {
 // there with a fresh secret and a free callback port, through the CLI.
 func (h *harness) addClient(name string) (clientID, secret string, port int) {
 	h.t.Helper()
-	clientID, secret, port = "client-"+randomHex(h.t), "s3cr3t-"+randomHex(h.t)+randomHex(h.t), freePort(h.t)
+	clientID, secret, port = "client-"+testenv.RandomHex(h.t), "s3cr3t-"+testenv.RandomHex(h.t)+testenv.RandomHex(h.t), testenv.FreePort(h.t)
 	h.secret(secret)
 	h.kantata.AddClient(clientID, secret, oauth.RedirectURI(port))
 	res := h.run(secret+"\n", "client", "add", name, "--client-id", clientID,
@@ -245,25 +243,6 @@ func (h *harness) store() *store.Store {
 		h.t.Fatal(err)
 	}
 	return st
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func randomHex(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }
 
 func mustContain(t *testing.T, what, text string, subs ...string) {

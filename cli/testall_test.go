@@ -12,6 +12,7 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -21,7 +22,7 @@ import (
 // connection a real token from k, as a sign-in would have.
 func (h *harness) addAt(k *fakekantata.Server, name, apiURL string, authorized bool) {
 	h.t.Helper()
-	clientID, secret, port := "client-"+randomHex(h.t), "s3cr3t-"+randomHex(h.t)+randomHex(h.t), freePort(h.t)
+	clientID, secret, port := "client-"+testenv.RandomHex(h.t), "s3cr3t-"+testenv.RandomHex(h.t)+testenv.RandomHex(h.t), testenv.FreePort(h.t)
 	h.secret(secret)
 	k.AddClient(clientID, secret, oauth.RedirectURI(port))
 	if apiURL == "" {
@@ -80,7 +81,7 @@ func TestTestAll(t *testing.T) {
 	revoked := fakekantata.New(t)
 	h.addAt(h.kantata, "Good", "", true)
 	h.addAt(revoked, "Revoked", "", true)
-	h.addAt(h.kantata, "Unreachable", fmt.Sprintf("http://127.0.0.1:%d", freePort(t)), true)
+	h.addAt(h.kantata, "Unreachable", fmt.Sprintf("http://127.0.0.1:%d", testenv.FreePort(t)), true)
 	h.addAt(h.kantata, "New", "", false)
 	revoked.RevokeAll()
 

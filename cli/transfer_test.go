@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -179,13 +180,13 @@ func TestImportNameClashesWithoutATerminal(t *testing.T) {
 	}
 	b := newHarness(t)
 	// B already has "Acme app" and a connection "Sandbox test".
-	if res := b.run("theirs-"+randomHex(t)+"\n", "client", "add", "acme APP", "--client-id", "theirs"); res.code != 0 {
+	if res := b.run("theirs-"+testenv.RandomHex(t)+"\n", "client", "add", "acme APP", "--client-id", "theirs"); res.code != 0 {
 		t.Fatal(res)
 	}
 	if res := b.run("", "connection", "add", "Sandbox test", "--client", "acme APP"); res.code != 0 {
 		t.Fatal(res)
 	}
-	sandboxSecret := "sandbox-line-" + randomHex(t)
+	sandboxSecret := "sandbox-line-" + testenv.RandomHex(t)
 	b.secret(sandboxSecret)
 
 	// Default: skip. The first line still belongs to the first client.
@@ -207,7 +208,7 @@ func TestImportNameClashesWithoutATerminal(t *testing.T) {
 	}
 
 	// rename: "Acme app (2)", and its connections follow it.
-	acmeSecret := "acme-line-" + randomHex(t)
+	acmeSecret := "acme-line-" + testenv.RandomHex(t)
 	b.secret(acmeSecret)
 	res = b.run(acmeSecret+"\n"+sandboxSecret+"\n", "import", file, "--on-clash", "rename")
 	if res.code != 0 {
@@ -239,7 +240,7 @@ func TestImportInATerminal(t *testing.T) {
 		t.Fatalf("export: %v", res)
 	}
 	b := newHarness(t)
-	if res := b.run("x-"+randomHex(t)+"\n", "client", "add", "Acme app", "--client-id", "theirs"); res.code != 0 {
+	if res := b.run("x-"+testenv.RandomHex(t)+"\n", "client", "add", "Acme app", "--client-id", "theirs"); res.code != 0 {
 		t.Fatal(res)
 	}
 	if res := b.run("", "connection", "add", "Reporting", "--client", "Acme app"); res.code != 0 {
@@ -329,7 +330,7 @@ func TestImportRefusesBadFilesAndChangesNothing(t *testing.T) {
 	}
 	valid, _ := os.ReadFile(good)
 	b := newHarness(t)
-	if res := b.run("x-"+randomHex(t)+"\n", "client", "add", "Existing", "--client-id", "id"); res.code != 0 {
+	if res := b.run("x-"+testenv.RandomHex(t)+"\n", "client", "add", "Existing", "--client-id", "id"); res.code != 0 {
 		t.Fatal(res)
 	}
 	before := readRecords(t, b)

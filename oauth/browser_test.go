@@ -13,6 +13,7 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/oauth"
 )
 
@@ -31,7 +32,7 @@ type e2e struct {
 
 func newE2E(t *testing.T, b *browsertest.Browser) *e2e {
 	s := fakekantata.New(t)
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	s.AddClient("e2e-client", e2eSecret, oauth.RedirectURI(port))
 	return &e2e{t: t, b: b, s: s, cfg: oauth.Config{
 		AuthURL:      s.AuthURL(),
@@ -250,7 +251,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("redirect URI not registered", func(t *testing.T) {
 		t.Parallel()
 		e := newE2E(t, b)
-		e.s.AddClient("e2e-client", e2eSecret, oauth.RedirectURI(freePort(t))) // another port
+		e.s.AddClient("e2e-client", e2eSecret, oauth.RedirectURI(testenv.FreePort(t))) // another port
 		e.cfg.Timeout = 3 * time.Second
 		_, err, text := e.run(authorize)
 		oe := wantKind(t, err, oauth.KindTimeout)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"golang.org/x/oauth2"
@@ -85,7 +86,7 @@ func testConfig(t testing.TB, tokenURL string) oauth.Config {
 		TokenURL:     tokenURL,
 		ClientID:     testClientID,
 		ClientSecret: testSecret,
-		RedirectPort: freePort(t),
+		RedirectPort: testenv.FreePort(t),
 	}
 }
 
@@ -114,7 +115,7 @@ func TestRedirectURI(t *testing.T) {
 
 func TestAuthorizationURL(t *testing.T) {
 	t.Parallel()
-	cfg := oauth.Config{ClientID: testClientID, ClientSecret: testSecret, RedirectPort: freePort(t)}
+	cfg := oauth.Config{ClientID: testClientID, ClientSecret: testSecret, RedirectPort: testenv.FreePort(t)}
 	f := start(t, cfg, nil)
 	u, err := url.Parse(f.URL())
 	if err != nil {
@@ -149,7 +150,7 @@ func TestAuthorizationURL(t *testing.T) {
 
 	// A fresh state every time.
 	cfg2 := cfg
-	cfg2.RedirectPort = freePort(t)
+	cfg2.RedirectPort = testenv.FreePort(t)
 	cfg2.Scopes = []string{"read", "write"}
 	cfg2.DisablePKCE = true
 	f2 := start(t, cfg2, nil)
@@ -346,7 +347,7 @@ func TestTokenEndpointFailures(t *testing.T) {
 
 func TestTokenEndpointUnreachable(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(t, fmt.Sprintf("http://127.0.0.1:%d/oauth/token", freePort(t)))
+	cfg := testConfig(t, fmt.Sprintf("http://127.0.0.1:%d/oauth/token", testenv.FreePort(t)))
 	f := start(t, cfg, nil)
 	callback(t, f, url.Values{"state": {stateOf(t, f)}, "code": {testCode}})
 	_, err := wait(t, f)

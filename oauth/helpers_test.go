@@ -20,18 +20,6 @@ const (
 	hangGuard = 60 * time.Second
 )
 
-// freePort finds a port nobody listens on, so tests can run in parallel.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	return port
-}
-
 // stateOf reads the state parameter of a flow's authorization URL.
 func stateOf(t testing.TB, f *oauth.Flow) string {
 	t.Helper()
