@@ -22,7 +22,7 @@ import (
 // the connections as the store lists them (sorted, as the window shows them).
 func writeRecords(dir string, n int) ([]store.Connection, store.Client, error) {
 	now := time.Now().UTC()
-	client := store.NewClient()
+	client := store.Client{ClientSettings: store.DefaultClientSettings()}
 	client.ID, client.Name, client.ClientID = "c0ffee0000000001", "Kantata production", "bench-client-id"
 	client.CreatedAt, client.UpdatedAt = now, now
 	conns := make([]store.Connection, n)

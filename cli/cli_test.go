@@ -159,9 +159,9 @@ func TestUsageErrorsExit2AndChangeNothing(t *testing.T) {
 		{[]string{"client", "add", "X", "--client-id", "Y", "--client-secret", value}, "never taken from the command line"},
 		{[]string{"client", "add", "X", "--client-id", "Y", "--secret=" + value}, "never taken from the command line"},
 		{[]string{"client", "add", "X", "--client-id", "Y", value}, "expected one NAME"},
-		{[]string{"client", "add", "X", "--client-id", "Y", "--client-auth", "digest"}, "--client-auth must be body"},
-		{[]string{"client", "add", "X", "--client-id", "Y", "--redirect-port", "70000"}, "--redirect-port must be"},
-		{[]string{"client", "add", "X", "--client-id", "Y", "--auth-url", "ftp://x"}, "--auth-url must be a full web address"},
+		{[]string{"client", "add", "X", "--client-id", "Y", "--client-auth", "digest"}, "--client-auth: Choose how the client secret is sent"},
+		{[]string{"client", "add", "X", "--client-id", "Y", "--redirect-port", "70000"}, "--redirect-port: The callback port must be a number"},
+		{[]string{"client", "add", "X", "--client-id", "Y", "--auth-url", "ftp://x"}, "--auth-url: The authorization URL is not usable"},
 		{[]string{"client", "add", "X", "--client-id", "Y", "--pkce"}, "flag provided but not defined"},
 		{[]string{"client", "edit", "X", "--pkce", "--no-pkce"}, "not both"},
 		{[]string{"connection", "add", "C"}, "needs --client"},
@@ -290,6 +290,51 @@ type failingReader struct{ t *testing.T }
 func (f failingReader) Read([]byte) (int, error) {
 	f.t.Error("standard input was read although it is a terminal")
 	return 0, io.EOF
+}
+
+// Every rule the store applies is checked before the secret is read: with
+// nothing on standard input, a bad setting is reported, not the missing
+// secret, and the message names the flag.
+func TestClientRulesCheckedBeforeTheSecret(t *testing.T) {
+	h := newHarness(t)
+	h.addClient("Existing")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"client ID with a space", []string{"client", "add", "X", "--client-id", "abc def"}, "--client-id: The client ID can't contain spaces"},
+		{"client ID too long", []string{"client", "add", "X", "--client-id", strings.Repeat("a", store.MaxClientIDRunes+1)}, "--client-id: A client ID can be at most"},
+		{"auth URL with user info", []string{"client", "add", "X", "--client-id", "Y", "--auth-url", "https://u:p@app.mavenlink.com/oauth/authorize"}, "--auth-url: The authorization URL is not usable: it must not hold a user name or password"},
+		{"API URL over plain http", []string{"client", "add", "X", "--client-id", "Y", "--api-url", "http://api.example.com"}, "--api-url: The API base URL is not usable"},
+		{"name taken", []string{"client", "add", "existing", "--client-id", "Y"}, "A client named “existing” already exists"},
+		{"name with a line break", []string{"client", "add", "A\nB", "--client-id", "Y"}, "Names can't contain line breaks"},
+		{"edit to a taken name", []string{"client", "edit", "Existing", "--name", " EXISTING "}, ""},
+		{"edit with a bad client ID", []string{"client", "edit", "Existing", "--client-id", "a\tb"}, "--client-id: The client ID can't contain spaces"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := make([]string, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = strings.NewReplacer(`\n`, "\n", `\t`, "\t").Replace(a)
+			}
+			res := h.run("", args...)
+			if tc.want == "" { // renaming to its own name in another case is fine, but needs the secret
+				if res.code != 2 || !strings.Contains(res.errOut, "no client secret was given") {
+					t.Errorf("%v", res)
+				}
+				return
+			}
+			if res.code != 2 || !strings.Contains(res.errOut, tc.want) {
+				t.Errorf("%v\nwant exit 2 saying %q", res, tc.want)
+			}
+			if strings.Contains(res.errOut, "secret") {
+				t.Errorf("asked about the secret before refusing the settings: %v", res)
+			}
+		})
+	}
+	if n := len(h.store().Clients()); n != 1 {
+		t.Errorf("%d clients saved, want only the first", n)
+	}
 }
 
 func TestClientEditNeedsTheSecretAgain(t *testing.T) {

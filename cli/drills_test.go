@@ -57,18 +57,18 @@ func TestDrillSecondInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := store.NewClient()
+	c := store.Client{ClientSettings: store.DefaultClientSettings()}
 	c.Name, c.ClientID = "Acme", "client-"+testenv.RandomHex(t)
 	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
 	c.RedirectPort = testenv.FreePort(t)
 	k.AddClient(c.ClientID, "drill-secret", c.RedirectURI())
-	if c, err = st.SaveClient(c, "drill-secret"); err != nil {
+	if c, err = st.SaveClient(c.ID, c.ClientSettings, "drill-secret"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.DeleteClient(c.ID, true) })
 	var old store.Connection
 	for _, name := range []string{"Old", "Prod", "Stage"} {
-		conn, err := st.SaveConnection(store.Connection{Name: name, ClientRef: c.ID})
+		conn, err := st.SaveConnection("", name, c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,101 +4,76 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// clientFlags are the settings client add and client edit take.
+// clientFlags are the settings client add and client edit take, as given.
 type clientFlags struct {
-	clientID, authURL, tokenURL, apiURL, clientAuth, newName string
-	port                                                     int
-	noPKCE, pkce                                             bool
-	set                                                      map[string]bool
+	settings     store.ClientSettings
+	noPKCE, pkce bool
+	set          map[string]bool
+}
+
+// settingFlags names the flag that sets each client setting, so the rule
+// set's verdict on a field is reported against what the user typed.
+var settingFlags = map[store.Field]string{
+	store.FieldClientID:     "client-id",
+	store.FieldAuthURL:      "auth-url",
+	store.FieldTokenURL:     "token-url",
+	store.FieldAPIBaseURL:   "api-url",
+	store.FieldRedirectPort: "redirect-port",
+	store.FieldClientAuth:   "client-auth",
 }
 
 func (r *runner) clientFlagSet(sub string, f *clientFlags) *flag.FlagSet {
 	fs := r.newFlags("client " + sub)
-	fs.StringVar(&f.clientID, "client-id", "", "")
-	fs.StringVar(&f.authURL, "auth-url", "", "")
-	fs.StringVar(&f.tokenURL, "token-url", "", "")
-	fs.StringVar(&f.apiURL, "api-url", "", "")
-	fs.IntVar(&f.port, "redirect-port", 0, "")
-	fs.StringVar(&f.clientAuth, "client-auth", "", "")
-	fs.BoolVar(&f.noPKCE, "no-pkce", false, "")
+	c := &f.settings
+	fs.StringVar(&c.ClientID, "client-id", "", "the client ID Kantata shows for your application")
+	fs.StringVar(&c.AuthURL, "auth-url", "", "the authorization URL (default Kantata's)")
+	fs.StringVar(&c.TokenURL, "token-url", "", "the access token URL (default Kantata's)")
+	fs.StringVar(&c.APIBaseURL, "api-url", "", "the API base URL (default Kantata's)")
+	fs.IntVar(&c.RedirectPort, "redirect-port", 0, "the callback port on 127.0.0.1 (default 38917)")
+	fs.StringVar(&c.ClientAuth, "client-auth", "", "how the secret is sent: body or basic")
+	fs.BoolVar(&f.noPKCE, "no-pkce", false, "sign in without PKCE")
 	if sub == "edit" {
-		fs.BoolVar(&f.pkce, "pkce", false, "")
-		fs.StringVar(&f.newName, "name", "", "")
+		fs.BoolVar(&f.pkce, "pkce", false, "sign in with PKCE again")
+		fs.StringVar(&c.Name, "name", "", "a new name for the client")
 	}
 	return fs
 }
 
 // apply copies the flags that were given onto c.
-func (f *clientFlags) apply(c *store.Client) {
-	if f.set["client-id"] {
-		c.ClientID = f.clientID
-	}
-	if f.set["auth-url"] {
-		c.AuthURL = f.authURL
-	}
-	if f.set["token-url"] {
-		c.TokenURL = f.tokenURL
-	}
-	if f.set["api-url"] {
-		c.APIBaseURL = f.apiURL
-	}
-	if f.set["redirect-port"] {
-		c.RedirectPort = f.port
-	}
-	if f.set["client-auth"] {
-		c.ClientAuth = strings.ToLower(strings.TrimSpace(f.clientAuth))
-	}
-	if f.set["no-pkce"] {
-		c.PKCE = !f.noPKCE
-	}
-	if f.set["pkce"] {
-		c.PKCE = f.pkce
-	}
-	if f.set["name"] {
-		c.Name = f.newName
+func (f *clientFlags) apply(c *store.ClientSettings) {
+	given := f.settings
+	for flagName, set := range map[string]func(){
+		"client-id":     func() { c.ClientID = given.ClientID },
+		"auth-url":      func() { c.AuthURL = given.AuthURL },
+		"token-url":     func() { c.TokenURL = given.TokenURL },
+		"api-url":       func() { c.APIBaseURL = given.APIBaseURL },
+		"redirect-port": func() { c.RedirectPort = given.RedirectPort },
+		"client-auth":   func() { c.ClientAuth = given.ClientAuth },
+		"no-pkce":       func() { c.PKCE = !f.noPKCE },
+		"pkce":          func() { c.PKCE = f.pkce },
+		"name":          func() { c.Name = given.Name },
+	} {
+		if f.set[flagName] {
+			set()
+		}
 	}
 }
 
-// check catches what the store would refuse, before the secret is asked for,
-// so nobody types a secret twice for a typo in a flag.
-func (f *clientFlags) check() error {
-	if f.set["client-id"] && strings.TrimSpace(f.clientID) == "" {
-		return errors.New("--client-id is empty")
-	}
-	for _, u := range []struct{ flag, value string }{
-		{"auth-url", f.authURL}, {"token-url", f.tokenURL}, {"api-url", f.apiURL},
-	} {
-		if !f.set[u.flag] {
-			continue
-		}
-		p, err := url.Parse(strings.TrimSpace(u.value))
-		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-			return fmt.Errorf("--%s must be a full web address starting with https:// (or http://)", u.flag)
+// refuse reports a setting the rule set refused, naming the flag that gave
+// it; a name's problem speaks for itself.
+func (r *runner) refuse(err error) int {
+	var v *store.ValidationError
+	if errors.As(err, &v) {
+		if flagName, ok := settingFlags[v.Field]; ok {
+			return r.usage("client", "--%s: %s", flagName, v.Message)
 		}
 	}
-	if f.set["redirect-port"] && (f.port < 1 || f.port > 65535) {
-		return errors.New("--redirect-port must be a number from 1 to 65535")
-	}
-	if f.set["client-auth"] {
-		switch strings.ToLower(strings.TrimSpace(f.clientAuth)) {
-		case store.ClientAuthBody, store.ClientAuthBasic:
-		default:
-			return errors.New("--client-auth must be body (the secret in the request body) or basic (an HTTP basic authentication header)")
-		}
-	}
-	if f.set["pkce"] && f.set["no-pkce"] {
-		return errors.New("give --pkce or --no-pkce, not both")
-	}
-	if f.set["name"] && strings.TrimSpace(f.newName) == "" {
-		return errors.New("--name is empty")
-	}
-	return nil
+	return r.report(err, "")
 }
 
 func (r *runner) cmdClient(args []string) int {
@@ -123,32 +98,30 @@ func (r *runner) cmdClient(args []string) int {
 	if sub == "add" && !f.set["client-id"] {
 		return r.usage("client", "client add needs --client-id ID (the client ID Kantata shows for your application)")
 	}
-	if err := f.check(); err != nil {
-		return r.usage("client", "%v", err)
+	if f.set["pkce"] && f.set["no-pkce"] {
+		return r.usage("client", "give --pkce or --no-pkce, not both")
 	}
 	st, ok := r.openStore()
 	if !ok {
 		return ExitUsage
 	}
 
-	var c store.Client
-	if sub == "add" {
-		c = store.NewClient()
-		c.Name = name
-		if err := st.CheckClientName(name, ""); err != nil {
-			return r.report(err, "")
-		}
-	} else {
-		if c, ok = st.ClientByName(name); !ok {
+	var id string
+	c := store.DefaultClientSettings()
+	c.Name = name
+	if sub == "edit" {
+		saved, ok := st.ClientByName(name)
+		if !ok {
 			return r.unknownClient(st, name)
 		}
-		if f.set["name"] {
-			if err := st.CheckClientName(f.newName, c.ID); err != nil {
-				return r.report(err, "")
-			}
-		}
+		id, c = saved.ID, saved.ClientSettings
 	}
 	f.apply(&c)
+	// Every rule is checked before the secret is asked for, so nobody types
+	// a secret for a typo in a flag.
+	if _, err := st.CheckClient(id, c); err != nil {
+		return r.refuse(err)
+	}
 	if st.ReadOnly() {
 		return r.report(fmt.Errorf("save client %q: %w", c.Name, store.ErrReadOnly), "")
 	}
@@ -173,7 +146,7 @@ func (r *runner) cmdClient(args []string) int {
 		}
 		return r.report(err, "")
 	}
-	saved, err := st.SaveClient(c, secret)
+	saved, err := st.SaveClient(id, c, secret)
 	if err != nil {
 		return r.report(err, "")
 	}
@@ -206,7 +179,7 @@ func (r *runner) cmdConnection(args []string) int {
 		return r.usage("connection", "say what to do: connection add NAME --client CLIENT_NAME")
 	}
 	fs := r.newFlags("connection add")
-	clientName := fs.String("client", "", "")
+	clientName := fs.String("client", "", "the name of the OAuth 2.0 client the connection uses")
 	pos, err := parseArgs(fs, args[1:])
 	if err != nil {
 		return r.usage("connection", "%v", err)
@@ -226,7 +199,7 @@ func (r *runner) cmdConnection(args []string) int {
 	if !ok {
 		return r.unknownClient(st, *clientName)
 	}
-	conn, err := st.SaveConnection(store.Connection{Name: name, ClientRef: client.ID})
+	conn, err := st.SaveConnection("", name, client.ID)
 	if err != nil {
 		return r.report(err, "")
 	}
@@ -243,7 +216,7 @@ func (r *runner) cmdDelete(args []string) int {
 	fs := r.newFlags("delete " + kind)
 	var cascade bool
 	if kind == "client" {
-		fs.BoolVar(&cascade, "cascade", false, "")
+		fs.BoolVar(&cascade, "cascade", false, "also delete the connections that use the client")
 	}
 	pos, err := parseArgs(fs, args[1:])
 	if err != nil {

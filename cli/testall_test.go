@@ -47,7 +47,7 @@ func (h *harness) addAt(k *fakekantata.Server, name, apiURL string, authorized b
 		h.t.Fatal(err)
 	}
 	at := time.Now()
-	if _, err := st.UpdateConnection(conn.ID, func(c *store.Connection) {
+	if _, err := st.RecordOutcome(conn.ID, func(c *store.Connection) {
 		c.Status, c.LastAuthorizedAt = store.StatusAuthorized, &at
 	}); err != nil {
 		h.t.Fatal(err)

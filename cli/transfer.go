@@ -11,10 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/kantata-connect/kantata-connect/setupfile"
 	"golang.org/x/term"
-
-	"github.com/kantata-connect/kantata-connect/connect"
 )
 
 // onePath checks that exactly one FILE was given.
@@ -46,9 +46,9 @@ func (r *runner) cmdExport(args []string) int {
 	if !ok {
 		return ExitUsage
 	}
-	e := connect.New(st, nil).Export()
+	e := setupfile.FromStore(st, time.Now())
 	var buf bytes.Buffer
-	if err := connect.WriteExport(&buf, e); err != nil {
+	if err := setupfile.WriteExport(&buf, e); err != nil {
 		return r.report(err, "")
 	}
 
@@ -196,7 +196,7 @@ func (r *runner) cmdImport(args []string) int {
 		fmt.Fprintf(r.env.Stderr, "Importing %s and %s from %s. Secrets don't travel: enter each client's secret again.\n",
 			countOf(len(e.Clients), "client"), countOf(len(e.Connections), "connection"), path)
 	}
-	rep, err := connect.New(st, nil).Import(ctx, e, d)
+	rep, err := setupfile.Import(ctx, st, e, d)
 	if err != nil && canceled(err) {
 		fmt.Fprintln(r.env.Stderr, "Canceled; nothing was imported.")
 		return ExitInterrupted
@@ -216,21 +216,21 @@ func (r *runner) cmdImport(args []string) int {
 }
 
 // readExportFile opens and checks the file to import.
-func (r *runner) readExportFile(path string) (connect.Export, bool) {
+func (r *runner) readExportFile(path string) (setupfile.Export, bool) {
 	f, err := os.Open(path)
 	if err != nil {
 		fmt.Fprintf(r.env.Stderr, "Couldn't open “%s”: %s.\n", path, plainFileError(err))
-		return connect.Export{}, false
+		return setupfile.Export{}, false
 	}
 	defer f.Close()
 	if info, err := f.Stat(); err == nil && info.IsDir() {
 		fmt.Fprintf(r.env.Stderr, "“%s” is a folder. Give the path of the exported file.\n", path)
-		return connect.Export{}, false
+		return setupfile.Export{}, false
 	}
-	e, err := connect.ReadExport(f)
+	e, err := setupfile.ReadExport(f)
 	if err != nil {
 		r.report(fmt.Errorf("%s: %w", path, err), "")
-		return connect.Export{}, false
+		return setupfile.Export{}, false
 	}
 	return e, true
 }
@@ -261,7 +261,7 @@ type cliDecider struct {
 	eof      bool
 }
 
-func (d *cliDecider) Secret(req connect.SecretRequest) (string, bool, error) {
+func (d *cliDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
 	if !d.terminal {
 		if req.Attempt > 1 {
 			return "", true, nil // a line can't be asked for again; the report says why
@@ -298,7 +298,7 @@ func (d *cliDecider) Secret(req connect.SecretRequest) (string, bool, error) {
 	return s, s == "", nil
 }
 
-func (d *cliDecider) Clash(c connect.NameClash) (string, bool, error) {
+func (d *cliDecider) Clash(c setupfile.NameClash) (string, bool, error) {
 	switch d.policy {
 	case clashSkip:
 		return "", true, nil

@@ -252,10 +252,10 @@ func (s *Service) recordFailure(conn store.Connection, status store.Status, test
 // written (read-only, disk full) the caller still gets the outcome, applied to
 // its own copy, with the reason it was not kept.
 func (s *Service) record(conn store.Connection, change func(*store.Connection)) (store.Connection, error) {
-	saved, err := s.Store.UpdateConnection(conn.ID, change)
+	saved, err := s.Store.RecordOutcome(conn.ID, change)
 	if err != nil {
 		change(&conn)
-		return conn, fmt.Errorf("record the outcome for %q: %w", conn.Name, err)
+		return conn, err
 	}
 	return saved, nil
 }

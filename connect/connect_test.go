@@ -35,16 +35,16 @@ func newFixture(t *testing.T, b *browsertest.Browser) *fixture {
 	k := fakekantata.New(t)
 	st := testenv.Store(t)
 	port := testenv.FreePort(t)
-	c := store.NewClient()
+	c := store.Client{ClientSettings: store.DefaultClientSettings()}
 	c.Name, c.ClientID = "Test client", "client-"+testenv.RandomHex(t)
 	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
 	c.RedirectPort = port
 	k.AddClient(c.ClientID, secret, c.RedirectURI())
-	c, err := st.SaveClient(c, secret)
+	c, err := st.SaveClient(c.ID, c.ClientSettings, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := st.SaveConnection(store.Connection{Name: "Production", ClientRef: c.ID})
+	conn, err := st.SaveConnection("", "Production", c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func newDiagnosis(t *testing.T, b *browsertest.Browser) *diagnosis {
 	f := newFixture(t, b)
 	client, _ := f.store.Client(f.conn.ClientRef)
 	clientSecret := "kc-" + testenv.RandomHex(t) + testenv.RandomHex(t)
-	client, err := f.store.SaveClient(client, clientSecret)
+	client, err := f.store.SaveClient(client.ID, client.ClientSettings, clientSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestDiagnoseScrubsSecretsFromDetails(t *testing.T) {
 		t.Fatalf("sign-in: %v", err)
 	}
 	clientSecret, tok := d.secrets[0], mustToken(t, d.store, d.conn.ID)
-	_, err := d.store.UpdateConnection(d.conn.ID, func(c *store.Connection) {
+	_, err := d.store.RecordOutcome(d.conn.ID, func(c *store.Connection) {
 		c.LastError = "token " + tok.AccessToken[:12] + " rejected"
 		c.LastErrorDetail = "POST /oauth/token client_secret=" + clientSecret +
 			"\nAuthorization: Bearer " + tok.AccessToken + "\nrefresh_token=é" + tok.RefreshToken + "é"

@@ -65,19 +65,19 @@ func keychainDrillChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := store.NewClient()
+	c := store.Client{ClientSettings: store.DefaultClientSettings()}
 	c.Name, c.ClientID = "Drill client", "client-"+testenv.RandomHex(t)
 	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
 	c.RedirectPort = testenv.FreePort(t)
 	k.AddClient(c.ClientID, secret, c.RedirectURI())
-	if c, err = st.SaveClient(c, secret); err != nil {
+	if c, err = st.SaveClient(c.ID, c.ClientSettings, secret); err != nil {
 		t.Fatalf("save the client with the keyring up: %v", err)
 	}
-	prod, err := st.SaveConnection(store.Connection{Name: "Prod", ClientRef: c.ID})
+	prod, err := st.SaveConnection("", "Prod", c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stage, err := st.SaveConnection(store.Connection{Name: "Stage", ClientRef: c.ID})
+	stage, err := st.SaveConnection("", "Stage", c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func keychainDrillChild(t *testing.T) {
 	check("signing in Stage", err)
 	edited := c
 	edited.ClientID = "changed"
-	_, err = st.SaveClient(edited, "another-secret")
+	_, err = st.SaveClient(edited.ID, edited.ClientSettings, "another-secret")
 	check("editing the client", err)
 	check("deleting Prod", st.DeleteConnection(prod.ID))
 	if n := len(st.Connections()); n != 2 {
@@ -141,7 +141,7 @@ func keychainDrillChild(t *testing.T) {
 	if err != nil || connect.StatusText(conn) != "Authorized as Jane Doe" {
 		t.Errorf("test after the keyring came back: %q, %v", connect.StatusText(conn), err)
 	}
-	if _, err := st.SaveClient(edited, secret); err != nil {
+	if _, err := st.SaveClient(edited.ID, edited.ClientSettings, secret); err != nil {
 		t.Errorf("editing the client after the keyring came back: %v", err)
 	}
 }

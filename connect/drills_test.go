@@ -32,20 +32,20 @@ func TestDrillKantataDiesDuringTokenExchange(t *testing.T) {
 	// relay that forwards to whichever stand-in is up.
 	relay := newRelay(t, first.URL)
 	st := testenv.Store(t)
-	c := store.NewClient()
+	c := store.Client{ClientSettings: store.DefaultClientSettings()}
 	c.Name, c.ClientID = "Drill client", "client-"+testenv.RandomHex(t)
 	c.AuthURL, c.TokenURL, c.APIBaseURL = relay.URL+"/oauth/authorize", relay.URL+"/oauth/token", relay.URL
 	c.RedirectPort = testenv.FreePort(t)
 	first.AddClient(c.ClientID, secret, c.RedirectURI())
-	c, err := st.SaveClient(c, secret)
+	c, err := st.SaveClient(c.ID, c.ClientSettings, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prod, err := st.SaveConnection(store.Connection{Name: "Prod", ClientRef: c.ID})
+	prod, err := st.SaveConnection("", "Prod", c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stage, err := st.SaveConnection(store.Connection{Name: "Stage", ClientRef: c.ID})
+	stage, err := st.SaveConnection("", "Stage", c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

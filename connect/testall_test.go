@@ -27,7 +27,7 @@ const hangGuard = 90 * time.Second
 // real token from k, as a sign-in would have.
 func addConnection(t *testing.T, st *store.Store, k *fakekantata.Server, name, apiURL string, authorized bool) store.Connection {
 	t.Helper()
-	c := store.NewClient()
+	c := store.Client{ClientSettings: store.DefaultClientSettings()}
 	c.Name, c.ClientID = name+" client", "client-"+testenv.RandomHex(t)
 	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
 	if apiURL != "" {
@@ -35,12 +35,12 @@ func addConnection(t *testing.T, st *store.Store, k *fakekantata.Server, name, a
 	}
 	c.RedirectPort = testenv.FreePort(t)
 	k.AddClient(c.ClientID, secret, c.RedirectURI())
-	c, err := st.SaveClient(c, secret)
+	c, err := st.SaveClient(c.ID, c.ClientSettings, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.DeleteClient(c.ID, true) })
-	conn, err := st.SaveConnection(store.Connection{Name: name, ClientRef: c.ID})
+	conn, err := st.SaveConnection("", name, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func addConnection(t *testing.T, st *store.Store, k *fakekantata.Server, name, a
 		t.Fatal(err)
 	}
 	at := time.Now()
-	conn, err = st.UpdateConnection(conn.ID, func(c *store.Connection) {
+	conn, err = st.RecordOutcome(conn.ID, func(c *store.Connection) {
 		c.Status, c.LastAuthorizedAt = store.StatusAuthorized, &at
 	})
 	if err != nil {

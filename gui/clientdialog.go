@@ -1,21 +1,19 @@
 package gui
 
 import (
-	"errors"
 	"fmt"
-	"net/url"
+	"image/color"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -24,12 +22,11 @@ const (
 	secretHint     = "Kept in your system keychain, never shown."
 	secretEditNote = "When editing the client at any point, you must enter the secret value again; " +
 		"it is stored only when the client is saved and never displayed as text."
-	viewSimple      = "Simple"
-	viewHTTP        = "HTTP"
-	authBodyLabel   = "In the request body (Kantata's way)"
-	authBasicLabel  = "In a basic-auth header"
-	callbackHelp    = "Register this callback URL in Kantata (step 6 of “How to retrieve the client ID and client secret”):"
-	maxClientIDRune = 200
+	viewSimple     = "Simple"
+	viewHTTP       = "HTTP"
+	authBodyLabel  = "In the request body (Kantata's way)"
+	authBasicLabel = "In a basic-auth header"
+	callbackHelp   = "Register this callback URL in Kantata (step 6 of “How to retrieve the client ID and client secret”):"
 )
 
 // clientDialog adds or edits an OAuth 2.0 client ("iClient").
@@ -67,9 +64,11 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	d.clientID = entry("Kantata OX application ID")
 	d.secret = entry("Secret token from Kantata")
 	d.secret.Password = true
-	// A plain icon in place of Fyne's reveal button: the secret is never shown as text.
-	d.secret.ActionItem = container.New(layout.NewCustomPaddedLayout(0, 0, theme.Padding(), theme.Padding()),
-		widget.NewIcon(theme.VisibilityOffIcon()))
+	// An empty space in place of Fyne's reveal button: the secret is never
+	// shown as text, so there is nothing to reveal.
+	noReveal := canvas.NewRectangle(color.Transparent)
+	noReveal.SetMinSize(fyne.NewSize(theme.InnerPadding(), 0))
+	d.secret.ActionItem = noReveal
 	d.authURL = entry("https://app.mavenlink.com/oauth/authorize")
 	d.tokenURL = entry("https://app.mavenlink.com/oauth/token")
 	d.apiURL = entry("https://api.mavenlink.com")
@@ -86,21 +85,23 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		}
 		return plainError(u.store.CheckClientName(s, except))
 	}
-	d.clientID.Validator = validateClientID
-	d.secret.Validator = func(s string) error {
-		if s == "" {
-			return errors.New("Enter the client secret (the Secret token from Kantata).")
-		}
-		return nil
+	d.secret.Validator = func(s string) error { return plainError(store.CheckSecret(s)) }
+	// The store's rule set judges the settings; each entry shows what it
+	// says about its own field.
+	for field, e := range map[store.Field]*escEntry{
+		store.FieldClientID: d.clientID, store.FieldAuthURL: d.authURL, store.FieldTokenURL: d.tokenURL,
+		store.FieldAPIBaseURL: d.apiURL,
+	} {
+		e.Validator = func(string) error { return d.problem(field) }
 	}
-	d.authURL.Validator = validateURL("authorization URL")
-	d.tokenURL.Validator = validateURL("token URL")
-	d.apiURL.Validator = validateURL("API base URL")
-	d.port.Validator = validatePort
+	d.port.Validator = func(s string) error {
+		_, err := store.ParsePort(s)
+		return plainError(err)
+	}
 
 	d.clientAuth = widget.NewSelect([]string{authBodyLabel, authBasicLabel}, nil)
 	d.pkce = widget.NewCheck("Authorization code with PKCE (S256)", nil)
-	d.resetBtn = widget.NewButtonWithIcon("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.NewClient(), false) })
+	d.resetBtn = widget.NewButtonWithIcon("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.DefaultClientSettings(), false) })
 
 	d.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	d.callbackURL.Selectable = true
@@ -152,9 +153,9 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	title := "Add OAuth 2.0 client"
 	if existing != nil {
 		title = "Edit OAuth 2.0 client"
-		d.fill(*existing, true)
+		d.fill(existing.ClientSettings, true)
 	} else {
-		d.fill(store.NewClient(), true)
+		d.fill(store.DefaultClientSettings(), true)
 	}
 
 	d.saveButton = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), d.submit)
@@ -192,7 +193,7 @@ func (d *clientDialog) size() fyne.Size {
 }
 
 // fill puts c's values in the form; withIdentity also fills name and client ID.
-func (d *clientDialog) fill(c store.Client, withIdentity bool) {
+func (d *clientDialog) fill(c store.ClientSettings, withIdentity bool) {
 	if withIdentity && d.existing != nil {
 		// Only an edit fills these: setting a new client's empty fields
 		// would mark them touched and show "required" before any typing.
@@ -212,33 +213,39 @@ func (d *clientDialog) fill(c store.Client, withIdentity bool) {
 	d.updateCallbackURL()
 }
 
-// client is the form as a record; it keeps the ID and times of an edited one.
-func (d *clientDialog) client() store.Client {
-	c := store.NewClient()
-	if d.existing != nil {
-		c = *d.existing
+// settings is the form as the client's settings, as typed: the store's
+// rules normalize them.
+func (d *clientDialog) settings() store.ClientSettings {
+	c := store.ClientSettings{
+		Name: d.name.Text, ClientID: d.clientID.Text,
+		AuthURL: d.authURL.Text, TokenURL: d.tokenURL.Text, APIBaseURL: d.apiURL.Text,
+		ClientAuth: store.ClientAuthBody, PKCE: d.pkce.Checked,
 	}
-	c.Name = strings.TrimSpace(d.name.Text)
-	c.ClientID = strings.TrimSpace(d.clientID.Text)
-	c.AuthURL = strings.TrimSpace(d.authURL.Text)
-	c.TokenURL = strings.TrimSpace(d.tokenURL.Text)
-	c.APIBaseURL = strings.TrimSpace(d.apiURL.Text)
-	c.RedirectPort, _ = strconv.Atoi(strings.TrimSpace(d.port.Text))
-	c.ClientAuth = store.ClientAuthBody
+	c.RedirectPort, _ = store.ParsePort(d.port.Text) // its own validator reports a bad one
 	if d.clientAuth.Selected == authBasicLabel {
 		c.ClientAuth = store.ClientAuthBasic
 	}
-	c.PKCE = d.pkce.Checked
 	return c
 }
 
+// problem is what the store's rules say about field in the form, or nil.
+func (d *clientDialog) problem(field store.Field) error {
+	_, problems := store.CheckClient(d.settings())
+	for _, p := range problems {
+		if p.Field == field {
+			return plainError(p)
+		}
+	}
+	return nil
+}
+
 func (d *clientDialog) updateCallbackURL() {
-	port, err := strconv.Atoi(strings.TrimSpace(d.port.Text))
-	if err != nil || validatePort(d.port.Text) != nil {
+	port, err := store.ParsePort(d.port.Text)
+	if err != nil {
 		d.callbackURL.SetText("(enter a valid callback port)")
 		return
 	}
-	d.callbackURL.SetText(oauth.RedirectURI(port))
+	d.callbackURL.SetText(store.ClientSettings{RedirectPort: port}.RedirectURI())
 }
 
 // entries lists the fields in tab order: the simple view's three, then the HTTP view's.
@@ -286,13 +293,17 @@ func (d *clientDialog) submit() {
 		}
 		return
 	}
-	c, secret := d.client(), d.secret.Text
+	id := ""
+	if d.existing != nil {
+		id = d.existing.ID
+	}
+	c, secret := d.settings(), d.secret.Text
 	d.saving = true
 	d.saveButton.SetText("Saving…")
 	d.validate()
 	var saved store.Client
 	d.u.background(func() (err error) {
-		saved, err = d.u.store.SaveClient(c, secret)
+		saved, err = d.u.store.SaveClient(id, c, secret)
 		return err
 	}, func(err error) {
 		d.saving = false
@@ -314,37 +325,6 @@ func (d *clientDialog) close() {
 		return // the keychain is being written: closing now would hide the outcome
 	}
 	d.dialog.Hide()
-}
-
-func validateClientID(s string) error {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return errors.New("Enter the client ID (the Kantata OX application ID).")
-	case len([]rune(s)) > maxClientIDRune:
-		return fmt.Errorf("A client ID can be at most %d characters.", maxClientIDRune)
-	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return errors.New("A client ID has no spaces: copy it again from Kantata.")
-	}
-	return nil
-}
-
-func validateURL(what string) func(string) error {
-	return func(s string) error {
-		u, err := url.Parse(strings.TrimSpace(s))
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return fmt.Errorf("Enter the %s as a full web address starting with https://", what)
-		}
-		return nil
-	}
-}
-
-func validatePort(s string) error {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 1 || n > 65535 {
-		return errors.New("Enter a port number from 1 to 65535.")
-	}
-	return nil
 }
 
 // confirmDelete asks before deleting the edited client, naming the

@@ -136,7 +136,7 @@ func TestClientDialogValidatesInline(t *testing.T) {
 	}
 	d.name.SetText("Sandbox")
 	test.Type(d.clientID, "has space")
-	if err := d.clientID.Validate(); err == nil || !strings.Contains(err.Error(), "no spaces") {
+	if err := d.clientID.Validate(); err == nil || !strings.Contains(err.Error(), "can't contain spaces") {
 		t.Errorf("client ID with a space gave %v", err)
 	}
 	d.clientID.SetText("sandbox-id")
@@ -468,7 +468,7 @@ func TestCorruptRecordsAreExplainedAtStart(t *testing.T) {
 // stand-in, as a finished sign-in would leave it.
 func (h *harness) authorizedConnection(name string, c store.Client) store.Connection {
 	h.t.Helper()
-	conn, err := h.store.SaveConnection(store.Connection{Name: name, ClientRef: c.ID})
+	conn, err := h.store.SaveConnection("", name, c.ID)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -476,7 +476,7 @@ func (h *harness) authorizedConnection(name string, c store.Client) store.Connec
 	if err := h.store.SaveToken(conn.ID, store.Token{AccessToken: tok}); err != nil {
 		h.t.Fatal(err)
 	}
-	conn, err = h.store.UpdateConnection(conn.ID, func(c *store.Connection) { c.Status = store.StatusAuthorized })
+	conn, err = h.store.RecordOutcome(conn.ID, func(c *store.Connection) { c.Status = store.StatusAuthorized })
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -488,7 +488,7 @@ func TestTestAllUpdatesEveryRow(t *testing.T) {
 	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
 	h.authorizedConnection("Good", c)
 	h.authorizedConnection("Also good", c)
-	if _, err := h.store.SaveConnection(store.Connection{Name: "Never authorized", ClientRef: c.ID}); err != nil {
+	if _, err := h.store.SaveConnection("", "Never authorized", c.ID); err != nil {
 		t.Fatal(err)
 	}
 	h.u.refresh()
@@ -554,12 +554,103 @@ func TestChangesFromAnotherInstanceShowOnReturn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.SaveConnection(store.Connection{Name: "Added elsewhere", ClientRef: c.ID}); err != nil {
+	if _, err := other.SaveConnection("", "Added elsewhere", c.ID); err != nil {
 		t.Fatal(err)
 	}
 	h.u.reloadRecords() // what returning to the window runs
 	h.wait()
 	if !showsSubstring(h.u.list.content, "Added elsewhere") {
 		t.Error("a connection added by another instance does not show after returning to the window")
+	}
+}
+
+// The window saves a connection's name and client only: what a sign-in or
+// test learned is not the form's to write back.
+func TestSavingAConnectionKeepsWhatSignInsLearned(t *testing.T) {
+	open := func(h *harness, conn store.Connection) {
+		h.t.Helper()
+		h.u.refresh()
+		for i, c := range h.u.list.items {
+			if c.ID == conn.ID {
+				h.u.list.list.Select(i) // as a click on its row
+			}
+		}
+		if h.u.panel.editingID != conn.ID {
+			h.t.Fatal("the connection did not open in the form")
+		}
+	}
+
+	t.Run("changing the client asks for a new sign-in", func(t *testing.T) {
+		h := newHarness(t, nil)
+		prod := h.addClient("Production app", "prod-id")
+		h.addClient("Sandbox app", "sandbox-id")
+		conn := h.authorizedConnection("Production", prod)
+		open(h, conn)
+		if !strings.Contains(h.u.panel.status.Text, "Authorized") {
+			t.Fatalf("status before the change: %q", h.u.panel.status.Text)
+		}
+
+		h.u.panel.client.SetSelected("Sandbox app")
+		test.Tap(h.u.panel.save)
+		h.wait()
+
+		saved, _ := h.store.Connection(conn.ID)
+		if saved.Status != store.StatusNeedsReauth {
+			t.Errorf("saved status %s after moving to another client, want %s", saved.Status, store.StatusNeedsReauth)
+		}
+		if h.u.panel.status.Text != "Needs re-authorization" {
+			t.Errorf("the form says %q after moving to another client", h.u.panel.status.Text)
+		}
+	})
+
+	t.Run("a rename keeps another instance's newer outcome", func(t *testing.T) {
+		h := newHarness(t, nil)
+		prod := h.addClient("Production app", "prod-id")
+		conn := h.authorizedConnection("Production", prod)
+		open(h, conn)
+
+		// Meanwhile the command line tests it, and Kantata refuses the token.
+		other, err := store.Open(filepath.Dir(h.store.Path()), testenv.Keychain(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.RecordOutcome(conn.ID, func(c *store.Connection) {
+			c.Status, c.LastError = store.StatusNeedsReauth, "Kantata no longer accepts this connection's authorization."
+		}); err != nil {
+			t.Fatal(err)
+		}
+
+		h.u.panel.name.SetText("Production EU")
+		test.Tap(h.u.panel.save)
+		h.wait()
+
+		saved, _ := h.store.Connection(conn.ID)
+		if saved.Name != "Production EU" || saved.Status != store.StatusNeedsReauth || saved.LastError == "" {
+			t.Errorf("after the rename: %q, %s, %q; want the new name with the other instance's outcome", saved.Name, saved.Status, saved.LastError)
+		}
+	})
+}
+
+// The secret is never displayed as text, so its field offers no control to
+// reveal it: no eye (open or struck through), nothing beside it to tap.
+func TestSecretFieldHasNoRevealControl(t *testing.T) {
+	h := newHarness(t, nil)
+	test.Tap(h.u.panel.addClient)
+	d := h.u.clientDialog
+	test.Type(d.secret, "s3cret")
+	for _, obj := range test.LaidOutObjects(d.secret) {
+		if icon, ok := obj.(*widget.Icon); ok && icon.Resource != nil && strings.Contains(icon.Resource.Name(), "visibility") {
+			t.Errorf("the secret field shows the %s icon", icon.Resource.Name())
+		}
+	}
+	if d.secret.ActionItem != nil {
+		for _, obj := range test.LaidOutObjects(d.secret.ActionItem) {
+			if _, ok := obj.(fyne.Tappable); ok {
+				t.Errorf("beside the secret is a control to tap: %T", obj)
+			}
+		}
+	}
+	if !d.secret.Password {
+		t.Error("the secret is typed in plain sight")
 	}
 }

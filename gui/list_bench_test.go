@@ -73,7 +73,7 @@ func BenchmarkConnectionList1000(b *testing.B) {
 func writeBenchRecords(b *testing.B, n int) string {
 	b.Helper()
 	now := time.Now().UTC()
-	client := store.NewClient()
+	client := store.Client{ClientSettings: store.DefaultClientSettings()}
 	client.ID, client.Name, client.ClientID = "c0ffee0000000001", "Kantata production", "bench-client"
 	client.CreatedAt, client.UpdatedAt = now, now
 	conns := make([]store.Connection, n)

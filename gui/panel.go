@@ -302,17 +302,11 @@ func (p *connectionPanel) saveConnection(then func(store.Connection)) {
 	if !ok || p.name.Validate() != nil {
 		return
 	}
-	conn := store.Connection{ID: p.editingID, Name: p.name.Text, ClientRef: client.ID}
-	if p.editingID != "" {
-		if prev, ok := p.u.store.Connection(p.editingID); ok {
-			conn = prev
-			conn.Name, conn.ClientRef = p.name.Text, client.ID
-		}
-	}
+	id, name := p.editingID, p.name.Text
 	var saved store.Connection
 	p.setBusy(true)
 	p.u.background(func() (err error) {
-		saved, err = p.u.store.SaveConnection(conn)
+		saved, err = p.u.store.SaveConnection(id, name, client.ID)
 		return err
 	}, func(err error) {
 		p.setBusy(false)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -12,8 +13,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/setupfile"
 )
 
 // exportFileName is what the save dialog suggests.
@@ -47,9 +47,9 @@ func (u *UI) chooseExportFile() {
 
 // exportTo writes the clients and connections, never a secret or token.
 func (u *UI) exportTo(w io.WriteCloser) {
-	e := u.svc.Export()
+	e := setupfile.FromStore(u.store, time.Now())
 	u.background(func() error {
-		err := connect.WriteExport(w, e)
+		err := setupfile.WriteExport(w, e)
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
@@ -61,7 +61,7 @@ func (u *UI) exportTo(w io.WriteCloser) {
 		}
 		u.showNotice("Setup exported", fmt.Sprintf("Exported %s and %s — no secrets and no tokens. On the other "+
 			"computer choose File › Import setup… and enter each client's secret again.",
-			connect.Plural(len(e.Clients), "OAuth 2.0 client"), connect.Plural(len(e.Connections), "connection")))
+			setupfile.Plural(len(e.Clients), "OAuth 2.0 client"), setupfile.Plural(len(e.Connections), "connection")))
 	})
 }
 
@@ -86,14 +86,14 @@ func (u *UI) chooseImportFile() {
 // asking for each client's secret and about every name already in use. A bad
 // or foreign file changes nothing.
 func (u *UI) importFrom(r io.ReadCloser) {
-	var rep connect.ImportReport
+	var rep setupfile.ImportReport
 	u.background(func() error {
-		e, err := connect.ReadExport(r)
+		e, err := setupfile.ReadExport(r)
 		r.Close()
 		if err != nil {
 			return err
 		}
-		rep, err = u.svc.Import(context.Background(), e, &importDecider{u: u})
+		rep, err = setupfile.Import(context.Background(), u.store, e, &importDecider{u: u})
 		return err
 	}, func(err error) {
 		u.refresh()
@@ -115,7 +115,7 @@ type importAnswer struct {
 	err  error
 }
 
-func (d *importDecider) Secret(req connect.SecretRequest) (string, bool, error) {
+func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
 	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
 		secret := newEscEntry(nil)
 		secret.Password = true
@@ -128,7 +128,7 @@ func (d *importDecider) Secret(req connect.SecretRequest) (string, bool, error) 
 	return a.text, a.skip, a.err
 }
 
-func (d *importDecider) Clash(c connect.NameClash) (string, bool, error) {
+func (d *importDecider) Clash(c setupfile.NameClash) (string, bool, error) {
 	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
 		name := newEscEntry(nil)
 		name.SetText(c.Suggestion)
@@ -150,7 +150,7 @@ func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObje
 			}
 		}
 		dlg = dialog.NewCustomWithoutButtons("Import setup", build(reply), d.u.win)
-		dlg.SetOnClosed(d.u.pushDialogKeys(func() { reply(importAnswer{err: connect.ErrImportCanceled}) }, nil))
+		dlg.SetOnClosed(d.u.pushDialogKeys(func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }, nil))
 		d.u.importQuestion = dlg
 		dlg.Show()
 		d.u.win.Canvas().Focus(d.u.importField)
@@ -161,7 +161,7 @@ func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObje
 // form is a question with one field and the buttons every import question
 // has: cancel the import, skip this item, or go on with the answer.
 func (d *importDecider) form(label, intro, problem string, field *escEntry, ok string, reply func(importAnswer)) fyne.CanvasObject {
-	cancel := func() { reply(importAnswer{err: connect.ErrImportCanceled}) }
+	cancel := func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }
 	submit := func() { reply(importAnswer{text: field.Text}) }
 	field.onEscape = cancel
 	field.OnSubmitted = func(string) { submit() }

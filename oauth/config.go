@@ -8,6 +8,7 @@
 package oauth
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -98,11 +99,11 @@ func (c Config) validate() error {
 		return bad("The OAuth 2.0 client has no client ID. Enter the client ID Kantata gave you (Settings > API > registered applications).",
 			"config: client ID is empty")
 	}
-	if err := checkEndpoint(c.AuthURL); err != nil {
+	if err := CheckEndpoint(c.AuthURL); err != nil {
 		return bad(fmt.Sprintf("The authorization URL %q is not usable: %v. Leave it empty to use Kantata's (%s).", c.AuthURL, err, kantata.DefaultAuthURL),
 			fmt.Sprintf("config: authorization URL %q: %v", c.AuthURL, err))
 	}
-	if err := checkEndpoint(c.TokenURL); err != nil {
+	if err := CheckEndpoint(c.TokenURL); err != nil {
 		return bad(fmt.Sprintf("The access token URL %q is not usable: %v. Leave it empty to use Kantata's (%s).", c.TokenURL, err, kantata.DefaultTokenURL),
 			fmt.Sprintf("config: token URL %q: %v", c.TokenURL, err))
 	}
@@ -121,29 +122,35 @@ func (c Config) validate() error {
 	return nil
 }
 
-// checkEndpoint accepts absolute https URLs, and plain http only on loopback
-// (a local stand-in server): the token request carries the client secret.
-func checkEndpoint(raw string) error {
+// CheckEndpoint is the rule every endpoint of a client follows: an absolute
+// https URL, or plain http only on a loopback address (a stand-in server on
+// this computer), with no user name or password in it. The token request
+// carries the client secret and API calls the token, so nothing else is safe.
+// The error says what is wrong in words that fit after "the URL is not usable: ".
+func CheckEndpoint(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("it is not a URL")
+	if err != nil || (u.Scheme != "" && u.Opaque != "") {
+		return errors.New("it is not a web address")
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return errors.New("it must start with https://")
 	}
 	if u.Host == "" {
-		return fmt.Errorf("it has no host name")
+		return errors.New("it has no host name")
 	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		host := u.Hostname()
-		if host == "localhost" {
-			return nil
-		}
-		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-			return nil
-		}
-		return fmt.Errorf("it must start with https://")
-	default:
-		return fmt.Errorf("it must start with https://")
+	if u.User != nil {
+		return errors.New("it must not hold a user name or password")
 	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return errors.New("it must start with https:// (plain http:// is only for a test server on this computer)")
+	}
+	return nil
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -21,7 +21,7 @@ func BenchmarkLoadSave1000(b *testing.B) {
 			LastAuthorizedAt: &now, LastTestedAt: &now, CreatedAt: now, UpdatedAt: now,
 		})
 	}
-	if err := s.commit(r); err != nil {
+	if err := s.update(func(next *records) (func(), error) { *next = r; return nil, nil }); err != nil {
 		b.Fatal(err)
 	}
 	dir := s.dir
@@ -34,7 +34,7 @@ func BenchmarkLoadSave1000(b *testing.B) {
 		if n := len(s.Connections()); n != 1000 {
 			b.Fatalf("%d connections", n)
 		}
-		if _, err := s.UpdateConnection(fmt.Sprintf("%016x", i%1000), func(c *Connection) { c.LastError = fmt.Sprint(i) }); err != nil {
+		if _, err := s.RecordOutcome(fmt.Sprintf("%016x", i%1000), func(c *Connection) { c.LastError = fmt.Sprint(i) }); err != nil {
 			b.Fatal(err)
 		}
 	}

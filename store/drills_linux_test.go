@@ -108,7 +108,7 @@ func (d drillSetup) checkUsableAgain(t *testing.T) {
 		t.Fatalf("open after the fault: %v", err)
 	}
 	before := len(s.Connections())
-	c, err := s.SaveConnection(Connection{Name: "After the fault", ClientRef: d.client.ID})
+	c, err := s.SaveConnection("", "After the fault", d.client.ID)
 	if err != nil {
 		t.Fatalf("the first change after the fault failed: %v", err)
 	}
@@ -218,14 +218,14 @@ func readOnlyChild(t *testing.T) {
 
 	s, kc, cl, prod := childStore(t)
 	want := []string{"write", dir}
-	_, err := s.SaveClient(cl, "drill-client-secret-2")
+	_, err := s.SaveClient(cl.ID, cl.ClientSettings, "drill-client-secret-2")
 	wantPlainMessage(t, "editing the client", err, want...)
 	if sec, err := kc.Get(ClientSecretKey(cl.ID)); err != nil || sec != drillSecret {
 		t.Errorf("the refused edit left the client secret changed (err %v)", err)
 	}
-	_, err = s.SaveConnection(Connection{Name: "New", ClientRef: cl.ID})
+	_, err = s.SaveConnection("", "New", cl.ID)
 	wantPlainMessage(t, "adding a connection", err, want...)
-	_, err = s.UpdateConnection(prod.ID, func(c *Connection) { c.Status = StatusFailed })
+	_, err = s.RecordOutcome(prod.ID, func(c *Connection) { c.Status = StatusFailed })
 	wantPlainMessage(t, "recording a test result", err, want...)
 	// Reading goes on: the secret and the token are there to sign in and test.
 	if _, err := s.ClientSecret(cl.ID); err != nil {
@@ -292,7 +292,7 @@ func halfWayChild(t *testing.T) {
 	}
 
 	want := []string{"disk", s.dir}
-	_, err := s.SaveClient(cl, "drill-client-secret-2")
+	_, err := s.SaveClient(cl.ID, cl.ClientSettings, "drill-client-secret-2")
 	wantPlainMessage(t, "editing the client", err, want...)
 	if !errors.Is(err, syscall.EFBIG) {
 		t.Errorf("the edit failed, but not in the write: %v", err)
@@ -300,7 +300,7 @@ func halfWayChild(t *testing.T) {
 	if sec, err := kc.Get(ClientSecretKey(cl.ID)); err != nil || sec != drillSecret {
 		t.Errorf("the failed edit left the client secret changed (err %v)", err)
 	}
-	_, err = s.UpdateConnection(prod.ID, func(c *Connection) { c.LastError = "x" })
+	_, err = s.RecordOutcome(prod.ID, func(c *Connection) { c.LastError = "x" })
 	wantPlainMessage(t, "recording a test result", err, want...)
 	if len(s.Connections()) < 2 {
 		t.Error("the failed writes emptied the list")
@@ -318,7 +318,7 @@ func halfWayChild(t *testing.T) {
 	if now := readFile(t, s.Path()); !bytes.Equal(now, saved) {
 		t.Fatal("the records file changed during the fault")
 	}
-	if _, err := s.UpdateConnection(prod.ID, func(c *Connection) { c.LastError = "" }); err != nil {
+	if _, err := s.RecordOutcome(prod.ID, func(c *Connection) { c.LastError = "" }); err != nil {
 		t.Errorf("saving after the limit was lifted: %v", err)
 	}
 	// The file written after the fault is whole: it loads as it is, with

@@ -34,13 +34,15 @@ var (
 
 // ValidationError says which field is wrong and how to fix it.
 type ValidationError struct {
-	Field   string // "name", "client_id", "auth_url", "token_url", "api_base_url", "redirect_port", "client_auth", "client", "status", "access_token"
+	Field   Field  // which setting: FieldName, FieldClientID, …
 	Message string // plain words, shown next to the field
 }
 
-func (e *ValidationError) Error() string           { return "invalid " + e.Field + ": " + e.Message }
-func (e *ValidationError) UserMessage() string     { return e.Message }
-func (e *ValidationError) TechnicalDetail() string { return "validation failed for field " + e.Field }
+func (e *ValidationError) Error() string       { return "invalid " + string(e.Field) + ": " + e.Message }
+func (e *ValidationError) UserMessage() string { return e.Message }
+func (e *ValidationError) TechnicalDetail() string {
+	return "validation failed for field " + string(e.Field)
+}
 
 // ReadOnlyError is returned by every write while the records file comes from
 // a newer schema version than this build understands.

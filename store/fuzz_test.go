@@ -77,7 +77,7 @@ func FuzzLoadRecords(f *testing.F) {
 		}
 
 		if s.ReadOnly() {
-			_, err := s.SaveClient(Client{Name: "Fuzz", ClientID: "f"}, "fuzz-secret")
+			_, err := s.SaveClient("", ClientSettings{Name: "Fuzz", ClientID: "f"}, "fuzz-secret")
 			if !errors.Is(err, ErrReadOnly) {
 				t.Fatalf("a change to read-only records gave %v, want ErrReadOnly", err)
 			}
@@ -93,7 +93,7 @@ func FuzzLoadRecords(f *testing.F) {
 		// Whatever was loaded survives a change and a reopen.
 		before := snapshot(t, s)
 		name := "Fuzz client " + randomHex(t)
-		added, err := s.SaveClient(Client{Name: name, ClientID: "fuzz"}, "fuzz-secret")
+		added, err := s.SaveClient("", ClientSettings{Name: name, ClientID: "fuzz"}, "fuzz-secret")
 		if err != nil {
 			t.Fatalf("adding a client after loading failed: %v", err)
 		}

@@ -118,10 +118,10 @@ func openTemp(t testing.TB, kc Keychain) *Store {
 // addClient saves a Kantata-default client named name.
 func addClient(t testing.TB, s *Store, name, secret string) Client {
 	t.Helper()
-	c := NewClient()
+	c := Client{ClientSettings: DefaultClientSettings()}
 	c.Name = name
 	c.ClientID = "id-" + name
-	saved, err := s.SaveClient(c, secret)
+	saved, err := s.SaveClient(c.ID, c.ClientSettings, secret)
 	if err != nil {
 		t.Fatalf("SaveClient(%q): %v", name, err)
 	}
@@ -130,7 +130,7 @@ func addClient(t testing.TB, s *Store, name, secret string) Client {
 
 func addConnection(t testing.TB, s *Store, name, clientRef string) Connection {
 	t.Helper()
-	c, err := s.SaveConnection(Connection{Name: name, ClientRef: clientRef})
+	c, err := s.SaveConnection("", name, clientRef)
 	if err != nil {
 		t.Fatalf("SaveConnection(%q): %v", name, err)
 	}

@@ -219,9 +219,9 @@ func TestGoKeyringMockErrorMapping(t *testing.T) {
 		// not saved.
 		keyring.MockInitWithError(dbus.Error{Name: "org.freedesktop.DBus.Error.ServiceUnknown"})
 		s := openTemp(t, kc)
-		c := NewClient()
+		c := Client{ClientSettings: DefaultClientSettings()}
 		c.Name, c.ClientID = "Acme", "acme-id"
-		if _, err := s.SaveClient(c, "s3cret"); !errors.Is(err, ErrNoKeychain) {
+		if _, err := s.SaveClient(c.ID, c.ClientSettings, "s3cret"); !errors.Is(err, ErrNoKeychain) {
 			t.Fatalf("SaveClient with no keychain: err = %v, want ErrNoKeychain", err)
 		}
 		if len(s.Clients()) != 0 {

@@ -75,11 +75,11 @@ func runWorker(t *testing.T, dir, worker, clientRef string) {
 		t.Fatal(err)
 	}
 	for i := range perWorker {
-		c, err := s.SaveConnection(Connection{Name: fmt.Sprintf("%s-%02d", worker, i), ClientRef: clientRef})
+		c, err := s.SaveConnection("", fmt.Sprintf("%s-%02d", worker, i), clientRef)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.UpdateConnection(c.ID, func(c *Connection) { c.Status = StatusAuthorized }); err != nil {
+		if _, err := s.RecordOutcome(c.ID, func(c *Connection) { c.Status = StatusAuthorized }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,11 +1,11 @@
 package store
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/kantata-connect/kantata-connect/kantata"
+	"github.com/kantata-connect/kantata-connect/oauth"
 )
 
 // Status says where a connection stands with Kantata.
@@ -29,29 +29,30 @@ func (s Status) Valid() bool {
 
 // Client authentication methods: how the client secret reaches the token endpoint.
 const (
-	ClientAuthBody  = "body"  // client_secret_post
-	ClientAuthBasic = "basic" // client_secret_basic
+	ClientAuthBody  = string(oauth.ClientAuthBody)  // client_secret_post
+	ClientAuthBasic = string(oauth.ClientAuthBasic) // client_secret_basic
 )
 
-// Client is an OAuth 2.0 client registration (an "iClient"). Its secret lives
-// only in the keychain, under ClientSecretKey(ID).
-type Client struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	ClientID     string    `json:"client_id"`
-	AuthURL      string    `json:"auth_url"`
-	TokenURL     string    `json:"token_url"`
-	APIBaseURL   string    `json:"api_base_url"`
-	ClientAuth   string    `json:"client_auth"`
-	PKCE         bool      `json:"pkce"`
-	RedirectPort int       `json:"redirect_port"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+// ClientSettings is what defines an OAuth 2.0 client (an "iClient"): every
+// setting but its secret. It is the one shape of a client's settings: the
+// records file, setup files and the command line's JSON embed it, and the
+// rules in validate.go check it.
+type ClientSettings struct {
+	Name         string `json:"name"`
+	ClientID     string `json:"client_id"`
+	AuthURL      string `json:"auth_url"`
+	TokenURL     string `json:"token_url"`
+	APIBaseURL   string `json:"api_base_url"`
+	ClientAuth   string `json:"client_auth"`
+	PKCE         bool   `json:"pkce"`
+	RedirectPort int    `json:"redirect_port"`
 }
 
-// NewClient returns a client with Kantata's settings filled in.
-func NewClient() Client {
-	return Client{
+// DefaultClientSettings are Kantata's: its endpoints, the secret in the
+// request body, PKCE, and the default callback port. Only Name and ClientID
+// are left to fill in.
+func DefaultClientSettings() ClientSettings {
+	return ClientSettings{
 		AuthURL:      kantata.DefaultAuthURL,
 		TokenURL:     kantata.DefaultTokenURL,
 		APIBaseURL:   kantata.DefaultAPIBaseURL,
@@ -61,10 +62,24 @@ func NewClient() Client {
 	}
 }
 
-// RedirectURI is the loopback callback URL users register in Kantata. It uses
-// the IP literal, not "localhost", as RFC 8252 advises.
-func (c Client) RedirectURI() string {
-	return fmt.Sprintf("http://127.0.0.1:%d/callback", c.RedirectPort)
+// RedirectURI is the loopback callback URL users register in Kantata.
+func (c ClientSettings) RedirectURI() string { return oauth.RedirectURI(c.RedirectPort) }
+
+// signInChanged reports whether b differs from a in anything that makes a
+// token suspect: every setting but the name. The API base URL counts too,
+// since a token must not be sent to a host it was not issued for.
+func signInChanged(a, b ClientSettings) bool {
+	a.Name, b.Name = "", ""
+	return a != b
+}
+
+// Client is a saved OAuth 2.0 client. Its secret lives only in the
+// keychain, under ClientSecretKey(ID).
+type Client struct {
+	ID string `json:"id"`
+	ClientSettings
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Identity is the Kantata user a connection is authorized as.

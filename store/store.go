@@ -227,13 +227,12 @@ func (s *Store) Client(id string) (Client, bool) {
 	return Client{}, false
 }
 
-// ClientByName finds a client by name, trimmed and case-insensitively.
+// ClientByName finds a client by name (see SameName).
 func (s *Store) ClientByName(name string) (Client, bool) {
-	name = strings.TrimSpace(name)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, c := range s.data.Clients {
-		if strings.EqualFold(c.Name, name) {
+		if SameName(c.Name, name) {
 			return c, true
 		}
 	}
@@ -250,13 +249,12 @@ func (s *Store) Connection(id string) (Connection, bool) {
 	return Connection{}, false
 }
 
-// ConnectionByName finds a connection by name, trimmed and case-insensitively.
+// ConnectionByName finds a connection by name (see SameName).
 func (s *Store) ConnectionByName(name string) (Connection, bool) {
-	name = strings.TrimSpace(name)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, c := range s.data.Connections {
-		if strings.EqualFold(c.Name, name) {
+		if SameName(c.Name, name) {
 			return c.clone(), true
 		}
 	}
@@ -280,98 +278,93 @@ func (s *Store) CheckConnectionName(name, exceptID string) error {
 	return err
 }
 
-// SaveClient adds c (when c.ID is "") or updates it, and stores secret in the
-// keychain. The secret is required every time: it is never shown, so an
-// edit re-enters it. Empty endpoint fields and a zero port take Kantata's
-// defaults. If the secret can't be stored, nothing is saved. Changing the
-// client ID, secret or endpoints marks its authorized or failed connections
-// as needing re-authorization.
-func (s *Store) SaveClient(c Client, secret string) (Client, error) {
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
+// CheckClient applies the rules SaveClient applies to settings c for the
+// client id ("" for a new one), against the loaded records: a caller checks
+// everything it can before asking for the secret. It returns c normalized.
+func (s *Store) CheckClient(id string, c ClientSettings) (ClientSettings, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return checkClientSettings(&s.data, c, id)
+}
+
+// SaveClient adds a client with settings c (id "") or updates client id, and
+// stores secret in the keychain. The secret is required every time: it is
+// never shown, so an edit re-enters it. Empty endpoints and a zero port take
+// Kantata's defaults. If the secret can't be stored, nothing is saved.
+// Changing any setting but the name, or the secret, leaves the client's
+// authorized and failed connections needing re-authorization.
+func (s *Store) SaveClient(id string, c ClientSettings, secret string) (Client, error) {
 	var saved Client
-	err := s.withFileLock(func() error {
-		next, err := s.beginChange()
+	err := s.update(func(next *records) (func(), error) {
+		c, err := checkClientSettings(next, c, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := normalizeClient(&next, &c); err != nil {
-			return err
-		}
-		if strings.TrimSpace(secret) == "" {
-			return ErrSecretRequired
+		if err := CheckSecret(secret); err != nil {
+			return nil, err
 		}
 		now := s.now()
-		update := c.ID != ""
-		var old Client
+		client := Client{ID: id, ClientSettings: c, CreatedAt: now, UpdatedAt: now}
 		idx := -1
-		if update {
-			if idx = next.clientIndex(c.ID); idx < 0 {
-				return &NotFoundError{Kind: "client", ID: c.ID}
+		if id != "" {
+			if idx = next.clientIndex(id); idx < 0 {
+				return nil, &NotFoundError{Kind: "client", ID: id}
 			}
-			old = next.Clients[idx]
-			c.CreatedAt = old.CreatedAt
+			client.CreatedAt = next.Clients[idx].CreatedAt
 		} else {
-			c.ID = newID(func(id string) bool { return next.clientIndex(id) >= 0 })
-			c.CreatedAt = now
+			client.ID = newID(func(id string) bool { return next.clientIndex(id) >= 0 })
 		}
-		c.UpdatedAt = now
-		key := ClientSecretKey(c.ID)
-		if err := checkSecretSize(key, secret); err != nil {
-			return fmt.Errorf("save client %q: %w", c.Name, err)
-		}
+		key := ClientSecretKey(client.ID)
 
 		// The old secret tells whether it changed, and restores it should
 		// the file write fail.
 		var oldSecret string
 		haveOld := false
-		if update {
+		if idx >= 0 {
 			v, err := s.kc.Get(key)
 			switch {
 			case err == nil:
 				oldSecret, haveOld = v, true
 			case !errors.Is(err, ErrNotFound):
-				return fmt.Errorf("save client %q: read its current secret: %w", c.Name, err)
+				return nil, fmt.Errorf("read its current secret: %w", err)
 			}
 		}
 		if err := s.kc.Set(key, secret); err != nil {
-			return fmt.Errorf("save client %q: store its secret: %w", c.Name, err)
+			return nil, fmt.Errorf("store its secret: %w", err)
 		}
 
-		if update {
-			next.Clients[idx] = c
-			if !haveOld || oldSecret != secret || authSettingsChanged(old, c) {
-				markNeedsReauth(&next, c.ID, now)
+		if idx >= 0 {
+			if !haveOld || oldSecret != secret || signInChanged(next.Clients[idx].ClientSettings, c) {
+				markNeedsReauth(next, func(conn *Connection) bool { return conn.ClientRef == id }, now)
 			}
+			next.Clients[idx] = client
 		} else {
-			next.Clients = append(next.Clients, c)
+			next.Clients = append(next.Clients, client)
 		}
-		if err := s.commit(next); err != nil {
-			// Put the keychain back as the records are.
-			if !update {
+		saved = client
+		// Should the records not be written, put the keychain back as they are.
+		return func() {
+			if idx < 0 {
 				_ = deleteSecret(s.kc, key)
 			} else if haveOld {
 				_ = s.kc.Set(key, oldSecret)
 			}
-			return fmt.Errorf("save client %q: %w", c.Name, err)
-		}
-		slog.Debug("client saved", "client", c.ID, "update", update)
-		saved = c
-		return nil
+		}, nil
 	})
-	return saved, err
+	if err != nil {
+		return Client{}, fmt.Errorf("save client %q: %w", strings.TrimSpace(c.Name), err)
+	}
+	slog.Debug("client saved", "client", saved.ID, "update", id != "")
+	return saved, nil
 }
 
-// authSettingsChanged: anything that makes existing tokens suspect.
-func authSettingsChanged(a, b Client) bool {
-	return a.ClientID != b.ClientID || a.AuthURL != b.AuthURL || a.TokenURL != b.TokenURL ||
-		a.RedirectPort != b.RedirectPort || a.ClientAuth != b.ClientAuth || a.PKCE != b.PKCE
-}
-
-func markNeedsReauth(r *records, clientRef string, now time.Time) {
+// markNeedsReauth marks the authorized and failed connections that which
+// selects as needing re-authorization: their tokens were issued under
+// settings that no longer hold.
+func markNeedsReauth(r *records, which func(*Connection) bool, now time.Time) {
 	for i := range r.Connections {
 		c := &r.Connections[i]
-		if c.ClientRef == clientRef && (c.Status == StatusAuthorized || c.Status == StatusFailed) {
+		if which(c) && (c.Status == StatusAuthorized || c.Status == StatusFailed) {
 			c.Status = StatusNeedsReauth
 			c.UpdatedAt = now
 		}
@@ -381,19 +374,15 @@ func markNeedsReauth(r *records, clientRef string, now time.Time) {
 // DeleteClient removes a client and its secret. While connections use it, it
 // returns *InUseError unless cascade, which deletes them (and their tokens) too.
 func (s *Store) DeleteClient(id string, cascade bool) error {
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
-	return s.withFileLock(func() error {
-		next, err := s.beginChange()
-		if err != nil {
-			return err
-		}
+	var name string
+	var users []Connection
+	err := s.update(func(next *records) (func(), error) {
 		idx := next.clientIndex(id)
 		if idx < 0 {
-			return &NotFoundError{Kind: "client", ID: id}
+			return nil, &NotFoundError{Kind: "client", ID: id}
 		}
 		cl := next.Clients[idx]
-		var users []Connection
+		name = cl.Name
 		for _, c := range next.Connections {
 			if c.ClientRef == id {
 				users = append(users, c)
@@ -405,180 +394,134 @@ func (s *Store) DeleteClient(id string, cascade bool) error {
 			for i, u := range users {
 				names[i] = u.Name
 			}
-			return &InUseError{ClientID: id, ClientName: cl.Name, Connections: names}
+			return nil, &InUseError{ClientID: id, ClientName: cl.Name, Connections: names}
 		}
 		// Secrets go first: a record left without its secret can be fixed
 		// from the app, a secret left without its record can't be seen.
 		for _, u := range users {
 			if err := deleteTokens(s.kc, u.ID); err != nil {
-				return fmt.Errorf("delete client %q: delete connection %q: %w", cl.Name, u.Name, err)
+				return nil, fmt.Errorf("delete connection %q: %w", u.Name, err)
 			}
 		}
 		if err := deleteSecret(s.kc, ClientSecretKey(id)); err != nil {
-			return fmt.Errorf("delete client %q: %w", cl.Name, err)
+			return nil, err
 		}
 		next.Clients = slices.Delete(next.Clients, idx, idx+1)
 		next.Connections = slices.DeleteFunc(next.Connections, func(c Connection) bool { return c.ClientRef == id })
-		if err := s.commit(next); err != nil {
-			return fmt.Errorf("delete client %q: %w", cl.Name, err)
-		}
-		slog.Debug("client deleted", "client", id, "connections", len(users))
-		return nil
+		return nil, nil
 	})
+	if err != nil {
+		if name == "" {
+			return err
+		}
+		return fmt.Errorf("delete client %q: %w", name, err)
+	}
+	slog.Debug("client deleted", "client", id, "connections", len(users))
+	return nil
 }
 
-// SaveConnection adds c (when c.ID is "", with StatusNeverAuthorized) or
-// updates its name and client. On update, status fields keep their saved
-// values unless c sets them (non-empty, non-nil). Moving an authorized or
-// failed connection to another client marks it as needing re-authorization.
-func (s *Store) SaveConnection(c Connection) (Connection, error) {
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
+// SaveConnection adds a connection named name that uses the client
+// clientRef (id "", never authorized) or renames connection id and moves it
+// to clientRef. Its status, identity and errors are not the caller's to
+// set: only RecordOutcome changes them. Moving an authorized or failed
+// connection to another client leaves it needing re-authorization.
+func (s *Store) SaveConnection(id, name, clientRef string) (Connection, error) {
 	var saved Connection
-	err := s.withFileLock(func() error {
-		next, err := s.beginChange()
+	err := s.update(func(next *records) (func(), error) {
+		name, err := checkConnectionName(next, name, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		name, err := checkConnectionName(&next, c.Name, c.ID)
-		if err != nil {
-			return err
-		}
-		if err := checkClientRef(&next, c.ClientRef); err != nil {
-			return err
-		}
-		if c.Status != "" && !c.Status.Valid() {
-			return &ValidationError{Field: "status", Message: fmt.Sprintf("Unknown connection status %q.", c.Status)}
+		if err := checkClientRef(next, clientRef); err != nil {
+			return nil, err
 		}
 		now := s.now()
-		var out Connection
-		if c.ID == "" {
-			out = Connection{
+		if id == "" {
+			saved = Connection{
 				ID:        newID(func(id string) bool { return next.connectionIndex(id) >= 0 }),
 				Name:      name,
-				ClientRef: c.ClientRef,
+				ClientRef: clientRef,
 				Status:    StatusNeverAuthorized,
 				CreatedAt: now,
+				UpdatedAt: now,
 			}
-			out.UpdatedAt = now
-			next.Connections = append(next.Connections, out)
-		} else {
-			idx := next.connectionIndex(c.ID)
-			if idx < 0 {
-				return &NotFoundError{Kind: "connection", ID: c.ID}
-			}
-			old := next.Connections[idx]
-			out = old.clone()
-			out.Name = name
-			out.ClientRef = c.ClientRef
-			if c.ClientRef != old.ClientRef && (old.Status == StatusAuthorized || old.Status == StatusFailed) {
-				out.Status = StatusNeedsReauth
-			}
-			c = c.clone()
-			if c.Status != "" {
-				out.Status = c.Status
-			}
-			if c.Identity != nil {
-				out.Identity = c.Identity
-			}
-			if c.LastAuthorizedAt != nil {
-				out.LastAuthorizedAt = c.LastAuthorizedAt
-			}
-			if c.LastTestedAt != nil {
-				out.LastTestedAt = c.LastTestedAt
-			}
-			if c.LastError != "" {
-				out.LastError = c.LastError
-			}
-			if c.LastErrorDetail != "" {
-				out.LastErrorDetail = c.LastErrorDetail
-			}
-			if c.LastSignInTimings != nil {
-				out.LastSignInTimings = c.LastSignInTimings
-			}
-			if c.LastTestTimings != nil {
-				out.LastTestTimings = c.LastTestTimings
-			}
-			out.UpdatedAt = now
-			next.Connections[idx] = out
-		}
-		if err := s.commit(next); err != nil {
-			return fmt.Errorf("save connection %q: %w", name, err)
-		}
-		saved = out.clone()
-		return nil
-	})
-	return saved, err
-}
-
-// UpdateConnection applies fn to the connection's latest saved state, under
-// the lock and after a reload, then validates and saves it. fn must not call
-// the Store. ID and CreatedAt can't be changed.
-func (s *Store) UpdateConnection(id string, fn func(*Connection)) (Connection, error) {
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
-	var saved Connection
-	err := s.withFileLock(func() error {
-		next, err := s.beginChange()
-		if err != nil {
-			return err
+			next.Connections = append(next.Connections, saved)
+			return nil, nil
 		}
 		idx := next.connectionIndex(id)
 		if idx < 0 {
-			return &NotFoundError{Kind: "connection", ID: id}
+			return nil, &NotFoundError{Kind: "connection", ID: id}
+		}
+		c := &next.Connections[idx]
+		if c.ClientRef != clientRef {
+			markNeedsReauth(next, func(conn *Connection) bool { return conn.ID == id }, now)
+		}
+		c.Name, c.ClientRef, c.UpdatedAt = name, clientRef, now
+		saved = c.clone()
+		return nil, nil
+	})
+	if err != nil {
+		return Connection{}, fmt.Errorf("save connection %q: %w", strings.TrimSpace(name), err)
+	}
+	return saved, nil
+}
+
+// RecordOutcome applies what a sign-in or test learned — status, identity,
+// times, last error, timings — to the connection's latest saved state,
+// under the lock and after a reload. fn must not call the Store. Its name,
+// client, ID and creation time stay as saved whatever fn does.
+func (s *Store) RecordOutcome(id string, fn func(*Connection)) (Connection, error) {
+	var saved Connection
+	err := s.update(func(next *records) (func(), error) {
+		idx := next.connectionIndex(id)
+		if idx < 0 {
+			return nil, &NotFoundError{Kind: "connection", ID: id}
 		}
 		old := next.Connections[idx]
 		c := old.clone()
 		fn(&c)
 		c = c.clone() // fn may have kept pointers
-		c.ID, c.CreatedAt = old.ID, old.CreatedAt
-		if c.Name, err = checkConnectionName(&next, c.Name, id); err != nil {
-			return err
-		}
-		if err := checkClientRef(&next, c.ClientRef); err != nil {
-			return err
-		}
+		c.ID, c.Name, c.ClientRef, c.CreatedAt = old.ID, old.Name, old.ClientRef, old.CreatedAt
 		if c.Status == "" {
 			c.Status = old.Status
 		}
 		if !c.Status.Valid() {
-			return &ValidationError{Field: "status", Message: fmt.Sprintf("Unknown connection status %q.", c.Status)}
+			return nil, &ValidationError{Field: "status", Message: fmt.Sprintf("Unknown connection status %q.", c.Status)}
 		}
 		c.UpdatedAt = s.now()
 		next.Connections[idx] = c
-		if err := s.commit(next); err != nil {
-			return fmt.Errorf("update connection %q: %w", c.Name, err)
-		}
 		saved = c.clone()
-		return nil
+		return nil, nil
 	})
-	return saved, err
+	if err != nil {
+		return Connection{}, fmt.Errorf("record the outcome for connection %s: %w", s.connectionLabel(id), err)
+	}
+	return saved, nil
 }
 
 // DeleteConnection removes a connection and its tokens.
 func (s *Store) DeleteConnection(id string) error {
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
-	return s.withFileLock(func() error {
-		next, err := s.beginChange()
-		if err != nil {
-			return err
-		}
+	var name string
+	err := s.update(func(next *records) (func(), error) {
 		idx := next.connectionIndex(id)
 		if idx < 0 {
-			return &NotFoundError{Kind: "connection", ID: id}
+			return nil, &NotFoundError{Kind: "connection", ID: id}
 		}
-		name := next.Connections[idx].Name
+		name = next.Connections[idx].Name
 		if err := deleteTokens(s.kc, id); err != nil {
-			return fmt.Errorf("delete connection %q: %w", name, err)
+			return nil, err
 		}
 		next.Connections = slices.Delete(next.Connections, idx, idx+1)
-		if err := s.commit(next); err != nil {
-			return fmt.Errorf("delete connection %q: %w", name, err)
-		}
-		slog.Debug("connection deleted", "connection", id)
-		return nil
+		return nil, nil
 	})
+	if err != nil {
+		if name == "" {
+			return err
+		}
+		return fmt.Errorf("delete connection %q: %w", name, err)
+	}
+	slog.Debug("connection deleted", "connection", id)
+	return nil
 }
 
 // ClientSecret reads a client's secret (by Client.ID) from the keychain.
@@ -687,28 +630,37 @@ func newID(taken func(string) bool) string {
 	}
 }
 
-// beginChange re-reads the file (the caller holds the file lock) and returns
-// a copy to change, or the read-only error.
-func (s *Store) beginChange() (records, error) {
-	if err := s.load(); err != nil {
-		return records{}, err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.readOnly != nil {
-		return records{}, s.readOnly
-	}
-	return s.data.clone(), nil
-}
-
-// commit writes next and makes it the loaded state.
-func (s *Store) commit(next records) error {
-	next.SchemaVersion = SchemaVersion
-	if err := s.writeFile(next); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.data = next
-	s.mu.Unlock()
-	return nil
+// update is the sequence every write follows: take the locks, re-read the
+// file (picking up other instances' changes), let change edit a copy of the
+// records, and write the copy. When change fails nothing is written; when
+// the write fails, undo (if change returned one) puts the keychain back.
+func (s *Store) update(change func(next *records) (undo func(), err error)) error {
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	return s.withFileLock(func() error {
+		if err := s.load(); err != nil {
+			return err
+		}
+		s.mu.RLock()
+		next, ro := s.data.clone(), s.readOnly
+		s.mu.RUnlock()
+		if ro != nil {
+			return ro
+		}
+		undo, err := change(&next)
+		if err != nil {
+			return err
+		}
+		next.SchemaVersion = SchemaVersion
+		if err := s.writeFile(next); err != nil {
+			if undo != nil {
+				undo()
+			}
+			return err
+		}
+		s.mu.Lock()
+		s.data = next
+		s.mu.Unlock()
+		return nil
+	})
 }

@@ -46,7 +46,7 @@ func TestDefaultDir(t *testing.T) {
 }
 
 func TestNewClientDefaults(t *testing.T) {
-	c := NewClient()
+	c := Client{ClientSettings: DefaultClientSettings()}
 	if c.AuthURL != kantata.DefaultAuthURL || c.TokenURL != kantata.DefaultTokenURL ||
 		c.APIBaseURL != kantata.DefaultAPIBaseURL || c.ClientAuth != "body" || !c.PKCE ||
 		c.RedirectPort != kantata.DefaultRedirectPort {
@@ -79,13 +79,13 @@ func TestClientRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewClient()
+	c := Client{ClientSettings: DefaultClientSettings()}
 	c.Name = "  Zeta client "
 	c.ClientID = " zeta-id "
 	c.ClientAuth = "basic"
 	c.PKCE = false
 	c.RedirectPort = 40001
-	zeta, err := s.SaveClient(c, "zeta-secret")
+	zeta, err := s.SaveClient(c.ID, c.ClientSettings, "zeta-secret")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestClientRoundTrip(t *testing.T) {
 	// Editing with a new secret replaces it; CreatedAt stays.
 	time.Sleep(time.Millisecond)
 	zeta.Name = "Zeta"
-	edited, err := s2.SaveClient(zeta, "zeta-secret-2")
+	edited, err := s2.SaveClient(zeta.ID, zeta.ClientSettings, "zeta-secret-2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestConnectionAndTokenRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl := addClient(t, s, "Acme", "acme-secret")
-	conn, err := s.SaveConnection(Connection{Name: " Production ", ClientRef: cl.ID, Status: StatusAuthorized})
+	conn, err := s.SaveConnection("", " Production ", cl.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestConnectionAndTokenRoundTrip(t *testing.T) {
 	}
 
 	authAt := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	updated, err := s.UpdateConnection(conn.ID, func(c *Connection) {
+	updated, err := s.RecordOutcome(conn.ID, func(c *Connection) {
 		c.Status = StatusAuthorized
 		c.Identity = &Identity{UserID: "123", FullName: "Ada Lovelace", Email: "ada@example.com"}
 		c.LastAuthorizedAt = &authAt
@@ -219,8 +219,8 @@ func TestConnectionAndTokenRoundTrip(t *testing.T) {
 		t.Fatalf("updated = %+v", updated)
 	}
 
-	// SaveConnection keeps status fields it isn't given.
-	renamed, err := s.SaveConnection(Connection{ID: conn.ID, Name: "Prod", ClientRef: cl.ID})
+	// SaveConnection renames; the status stays what the sign-in learned.
+	renamed, err := s.SaveConnection(conn.ID, "Prod", cl.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,13 +228,18 @@ func TestConnectionAndTokenRoundTrip(t *testing.T) {
 		renamed.LastAuthorizedAt == nil || !renamed.LastAuthorizedAt.Equal(authAt) {
 		t.Fatalf("rename lost status fields: %+v", renamed)
 	}
-	failed, err := s.SaveConnection(Connection{ID: conn.ID, Name: "Prod", ClientRef: cl.ID, Status: StatusFailed,
-		LastError: "Kantata refused the token.", LastErrorDetail: "HTTP 401 invalid_token"})
+	failed, err := s.RecordOutcome(conn.ID, func(c *Connection) {
+		c.Status, c.LastError, c.LastErrorDetail = StatusFailed, "Kantata refused the token.", "HTTP 401 invalid_token"
+		c.Name, c.ClientRef = "Renamed by an outcome", "elsewhere" // not an outcome's to change
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if failed.Status != StatusFailed || failed.LastError != "Kantata refused the token." || failed.Identity == nil {
-		t.Fatalf("given status fields not applied: %+v", failed)
+		t.Fatalf("outcome not applied: %+v", failed)
+	}
+	if failed.Name != "Prod" || failed.ClientRef != cl.ID {
+		t.Fatalf("RecordOutcome changed the name or client: %+v", failed)
 	}
 
 	// Another instance reads the same.
@@ -268,7 +273,7 @@ func TestConnectionAndTokenRoundTrip(t *testing.T) {
 	if err := s2.DeleteConnection(conn.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
-	if _, err := s2.UpdateConnection(conn.ID, func(*Connection) {}); !errors.Is(err, ErrNotFound) {
+	if _, err := s2.RecordOutcome(conn.ID, func(*Connection) {}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("update of deleted connection: %v", err)
 	}
 }
@@ -304,15 +309,15 @@ func TestSecretsNeverInFileOrLogs(t *testing.T) {
 	if err := s.SaveToken(conn.ID, Token{AccessToken: secrets[2], RefreshToken: secrets[3]}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.UpdateConnection(conn.ID, func(c *Connection) { c.Status = StatusAuthorized })
+	_, err = s.RecordOutcome(conn.ID, func(c *Connection) { c.Status = StatusAuthorized })
 	note(err)
 	cl.ClientID = "other-id"
-	_, err = s.SaveClient(cl, secrets[1])
+	_, err = s.SaveClient(cl.ID, cl.ClientSettings, secrets[1])
 	note(err)
 	// Failures too: a too-large secret, a refused keychain.
 	tooBig := "HUGE-SECRET-" + strings.Repeat("z", MaxSecretBytes)
 	secrets = append(secrets, "HUGE-SECRET-")
-	_, err = s.SaveClient(Client{Name: "Big", ClientID: "big"}, tooBig)
+	_, err = s.SaveClient("", ClientSettings{Name: "Big", ClientID: "big"}, tooBig)
 	note(err)
 	if !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("too-large secret: err = %v", err)
@@ -320,7 +325,7 @@ func TestSecretsNeverInFileOrLogs(t *testing.T) {
 	err = s.SaveToken(conn.ID, Token{AccessToken: tooBig})
 	note(err)
 	s2, _ := Open(dir, &memKeychain{m: map[string]string{}, setErr: &KeychainError{Op: "set", Key: "k", Kind: ErrKeychainLocked}})
-	_, err = s2.SaveClient(Client{Name: "Locked", ClientID: "l"}, "LOCKED-SECRET-9c")
+	_, err = s2.SaveClient("", ClientSettings{Name: "Locked", ClientID: "l"}, "LOCKED-SECRET-9c")
 	secrets = append(secrets, "LOCKED-SECRET-9c")
 	note(err)
 	if tok, err := s.Token(conn.ID); err != nil {
@@ -410,7 +415,7 @@ func TestCrashBeforeRenameKeepsPreviousFile(t *testing.T) {
 		}
 		return crash
 	}
-	_, err = s.SaveClient(Client{Name: "Beta", ClientID: "b"}, "beta-secret")
+	_, err = s.SaveClient("", ClientSettings{Name: "Beta", ClientID: "b"}, "beta-secret")
 	if !errors.Is(err, crash) {
 		t.Fatalf("SaveClient err = %v, want the crash", err)
 	}
@@ -419,11 +424,11 @@ func TestCrashBeforeRenameKeepsPreviousFile(t *testing.T) {
 		t.Fatalf("temp file %s is not in the records folder", tmpSeen)
 	}
 	s.beforeRename = func(string) error { return crash }
-	if _, err := s.SaveConnection(Connection{Name: "P", ClientRef: acme.ID}); !errors.Is(err, crash) {
+	if _, err := s.SaveConnection("", "P", acme.ID); !errors.Is(err, crash) {
 		t.Fatalf("SaveConnection err = %v", err)
 	}
 	acme.ClientID = "changed"
-	if _, err := s.SaveClient(acme, "acme-secret-2"); !errors.Is(err, crash) {
+	if _, err := s.SaveClient(acme.ID, acme.ClientSettings, "acme-secret-2"); !errors.Is(err, crash) {
 		t.Fatalf("edit err = %v", err)
 	}
 	if after := readFile(t, s.Path()); !bytes.Equal(before, after) {
@@ -582,11 +587,11 @@ func TestNewerSchemaIsReadOnly(t *testing.T) {
 		t.Fatal("ConnectionByName on read-only store")
 	}
 	writes := map[string]error{}
-	_, writes["add client"] = s.SaveClient(Client{Name: "New", ClientID: "n"}, "secret")
-	_, writes["edit client"] = s.SaveClient(s.Clients()[0], "secret")
+	_, writes["add client"] = s.SaveClient("", ClientSettings{Name: "New", ClientID: "n"}, "secret")
+	_, writes["edit client"] = s.SaveClient(s.Clients()[0].ID, s.Clients()[0].ClientSettings, "secret")
 	writes["delete client"] = s.DeleteClient("c1", true)
-	_, writes["add connection"] = s.SaveConnection(Connection{Name: "X", ClientRef: "c1"})
-	_, writes["update connection"] = s.UpdateConnection("k1", func(c *Connection) { c.Name = "Y" })
+	_, writes["add connection"] = s.SaveConnection("", "X", "c1")
+	_, writes["record outcome"] = s.RecordOutcome("k1", func(c *Connection) { c.Status = StatusFailed })
 	writes["delete connection"] = s.DeleteConnection("k1")
 	for op, err := range writes {
 		if !errors.Is(err, ErrReadOnly) {
@@ -670,16 +675,16 @@ func TestNameRules(t *testing.T) {
 		t.Errorf("a connection may share a client's name: %v", err)
 	}
 	// The rules hold on save too.
-	if _, err := s.SaveClient(Client{Name: "acme", ClientID: "z"}, "x"); err == nil {
+	if _, err := s.SaveClient("", ClientSettings{Name: "acme", ClientID: "z"}, "x"); err == nil {
 		t.Error("SaveClient accepted a duplicate name")
 	}
-	if _, err := s.SaveConnection(Connection{Name: "PROD", ClientRef: acme.ID}); err == nil {
+	if _, err := s.SaveConnection("", "PROD", acme.ID); err == nil {
 		t.Error("SaveConnection accepted a duplicate name")
 	}
-	if _, err := s.UpdateConnection(prod.ID, func(c *Connection) { c.Name = "" }); err == nil {
-		t.Error("UpdateConnection accepted an empty name")
+	if _, err := s.SaveConnection(prod.ID, " ", acme.ID); err == nil {
+		t.Error("SaveConnection accepted an empty name")
 	}
-	if _, err := s.SaveConnection(Connection{ID: prod.ID, Name: "a\nb", ClientRef: acme.ID}); err == nil {
+	if _, err := s.SaveConnection(prod.ID, "a\nb", acme.ID); err == nil {
 		t.Error("SaveConnection accepted a line break")
 	}
 }
@@ -687,12 +692,12 @@ func TestNameRules(t *testing.T) {
 func TestClientFieldRules(t *testing.T) {
 	kc := newMemKeychain()
 	s := openTemp(t, kc)
-	base := NewClient()
+	base := Client{ClientSettings: DefaultClientSettings()}
 	base.Name, base.ClientID = "Acme", "acme-id"
 	cases := []struct {
 		label  string
 		change func(*Client)
-		field  string
+		field  Field
 	}{
 		{"no client ID", func(c *Client) { c.ClientID = "  " }, "client_id"},
 		{"client ID with a space", func(c *Client) { c.ClientID = "abc def" }, "client_id"},
@@ -706,18 +711,19 @@ func TestClientFieldRules(t *testing.T) {
 		{"bad name", func(c *Client) { c.Name = "" }, "name"},
 	}
 	for _, tc := range cases {
-		c := base
-		tc.change(&c)
-		_, err := s.SaveClient(c, "secret")
-		var ve *ValidationError
-		if !errors.As(err, &ve) || ve.Field != tc.field {
-			t.Errorf("%s: err = %v, want a ValidationError for %s", tc.label, err, tc.field)
-			continue
-		}
-		mustUserFacing(t, err)
+		t.Run(tc.label, func(t *testing.T) {
+			c := base
+			tc.change(&c)
+			_, err := s.SaveClient(c.ID, c.ClientSettings, "secret")
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field != tc.field {
+				t.Fatalf("err = %v, want a ValidationError for %s", err, tc.field)
+			}
+			mustUserFacing(t, err)
+		})
 	}
 	for _, secret := range []string{"", "  \n"} {
-		_, err := s.SaveClient(base, secret)
+		_, err := s.SaveClient(base.ID, base.ClientSettings, secret)
 		if !errors.Is(err, ErrSecretRequired) || !strings.HasPrefix(mustUserFacing(t, err).UserMessage(), "Enter the client secret.") {
 			t.Errorf("secret %q: err = %v, want ErrSecretRequired", secret, err)
 		}
@@ -726,7 +732,7 @@ func TestClientFieldRules(t *testing.T) {
 		t.Fatal("an invalid client was saved")
 	}
 	// Empty endpoints and port take Kantata's defaults; edge ports are fine.
-	c, err := s.SaveClient(Client{Name: "Defaults", ClientID: "d", ClientAuth: "BASIC"}, "s")
+	c, err := s.SaveClient("", ClientSettings{Name: "Defaults", ClientID: "d", ClientAuth: "BASIC"}, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -736,12 +742,12 @@ func TestClientFieldRules(t *testing.T) {
 	}
 	for _, port := range []int{1, 65535} {
 		c.RedirectPort = port
-		if _, err := s.SaveClient(c, "s"); err != nil {
+		if _, err := s.SaveClient(c.ID, c.ClientSettings, "s"); err != nil {
 			t.Errorf("port %d: %v", port, err)
 		}
 	}
 	// Updating a client that's gone.
-	if _, err := s.SaveClient(Client{ID: "gone", Name: "Gone", ClientID: "g"}, "s"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.SaveClient("gone", ClientSettings{Name: "Gone", ClientID: "g"}, "s"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("update of missing client: %v", err)
 	}
 }
@@ -749,31 +755,26 @@ func TestClientFieldRules(t *testing.T) {
 func TestConnectionFieldRules(t *testing.T) {
 	s := openTemp(t, newMemKeychain())
 	acme := addClient(t, s, "Acme", "x")
-	for label, c := range map[string]Connection{
-		"no client":      {Name: "A"},
-		"missing client": {Name: "A", ClientRef: "nope"},
-	} {
-		_, err := s.SaveConnection(c)
-		var ve *ValidationError
-		if !errors.As(err, &ve) || ve.Field != "client" {
-			t.Errorf("%s: err = %v", label, err)
-		}
-	}
-	if _, err := s.SaveConnection(Connection{Name: "A", ClientRef: acme.ID, Status: "great"}); err == nil {
-		t.Error("unknown status accepted")
+	for label, ref := range map[string]string{"no client": "", "missing client": "nope"} {
+		t.Run(label, func(t *testing.T) {
+			_, err := s.SaveConnection("", "A", ref)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field != FieldClient {
+				t.Errorf("err = %v", err)
+			}
+		})
 	}
 	c := addConnection(t, s, "A", acme.ID)
-	if _, err := s.UpdateConnection(c.ID, func(c *Connection) { c.Status = "great" }); err == nil {
-		t.Error("UpdateConnection accepted an unknown status")
+	if _, err := s.RecordOutcome(c.ID, func(c *Connection) { c.Status = "great" }); err == nil {
+		t.Error("RecordOutcome accepted an unknown status")
 	}
-	if _, err := s.UpdateConnection(c.ID, func(c *Connection) { c.ClientRef = "nope" }); err == nil {
-		t.Error("UpdateConnection accepted a missing client")
+	got, err := s.RecordOutcome(c.ID, func(c *Connection) {
+		c.ID, c.CreatedAt, c.Name, c.ClientRef = "hijack", time.Time{}, "Hijack", "nope"
+	})
+	if err != nil || got.ID != c.ID || !got.CreatedAt.Equal(c.CreatedAt) || got.Name != "A" || got.ClientRef != acme.ID {
+		t.Errorf("RecordOutcome changed what only SaveConnection may: %+v, %v", got, err)
 	}
-	got, err := s.UpdateConnection(c.ID, func(c *Connection) { c.ID = "hijack"; c.CreatedAt = time.Time{} })
-	if err != nil || got.ID != c.ID || !got.CreatedAt.Equal(c.CreatedAt) {
-		t.Errorf("UpdateConnection changed ID or CreatedAt: %+v, %v", got, err)
-	}
-	if _, err := s.SaveConnection(Connection{ID: "gone", Name: "B", ClientRef: acme.ID}); !errors.Is(err, ErrNotFound) {
+	if _, err := s.SaveConnection("gone", "B", acme.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("update of missing connection: %v", err)
 	}
 }
@@ -788,7 +789,7 @@ func TestClientNotSavedWithoutItsSecret(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := openTemp(t, kc)
-			_, err := s.SaveClient(Client{Name: "Acme", ClientID: "a"}, "secret")
+			_, err := s.SaveClient("", ClientSettings{Name: "Acme", ClientID: "a"}, "secret")
 			if err == nil {
 				t.Fatal("saved without a keychain")
 			}
@@ -804,7 +805,7 @@ func TestClientNotSavedWithoutItsSecret(t *testing.T) {
 		})
 	}
 	s := openTemp(t, newMemKeychain())
-	if _, err := s.SaveClient(Client{Name: "Big", ClientID: "b"}, strings.Repeat("x", MaxSecretBytes+1)); !errors.Is(err, ErrTooLarge) {
+	if _, err := s.SaveClient("", ClientSettings{Name: "Big", ClientID: "b"}, strings.Repeat("x", MaxSecretBytes+1)); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("too large: %v", err)
 	}
 	if len(s.Clients()) != 0 {
@@ -867,7 +868,8 @@ func TestClientChangesMarkNeedsReauth(t *testing.T) {
 		marks  bool
 	}{
 		{"name only", func(c *Client, _ *string) { c.Name = "Renamed" }, false},
-		{"API base URL", func(c *Client, _ *string) { c.APIBaseURL = "https://api2.example.com" }, false},
+		// The token must not go to a host it was not issued for.
+		{"API base URL", func(c *Client, _ *string) { c.APIBaseURL = "https://api2.example.com" }, true},
 		{"client ID", func(c *Client, _ *string) { c.ClientID = "new-id" }, true},
 		{"secret", func(_ *Client, s *string) { *s = "new-secret" }, true},
 		{"auth URL", func(c *Client, _ *string) { c.AuthURL = "https://auth2.example.com/authorize" }, true},
@@ -884,18 +886,18 @@ func TestClientChangesMarkNeedsReauth(t *testing.T) {
 			statuses := map[string]Status{}
 			for _, st := range []Status{StatusAuthorized, StatusFailed, StatusNeverAuthorized, StatusNeedsReauth} {
 				c := addConnection(t, s, string(st), cl.ID)
-				if _, err := s.UpdateConnection(c.ID, func(c *Connection) { c.Status = st }); err != nil {
+				if _, err := s.RecordOutcome(c.ID, func(c *Connection) { c.Status = st }); err != nil {
 					t.Fatal(err)
 				}
 				statuses[c.ID] = st
 			}
 			oc := addConnection(t, s, "other", other.ID)
-			s.UpdateConnection(oc.ID, func(c *Connection) { c.Status = StatusAuthorized })
+			s.RecordOutcome(oc.ID, func(c *Connection) { c.Status = StatusAuthorized })
 
 			secret := "secret"
 			edit := cl
 			tc.change(&edit, &secret)
-			if _, err := s.SaveClient(edit, secret); err != nil {
+			if _, err := s.SaveClient(edit.ID, edit.ClientSettings, secret); err != nil {
 				t.Fatal(err)
 			}
 			for id, before := range statuses {
@@ -921,8 +923,8 @@ func TestChangingConnectionClientMarksNeedsReauth(t *testing.T) {
 	a := addClient(t, s, "A", "x")
 	b := addClient(t, s, "B", "y")
 	c := addConnection(t, s, "C", a.ID)
-	s.UpdateConnection(c.ID, func(c *Connection) { c.Status = StatusAuthorized })
-	got, err := s.SaveConnection(Connection{ID: c.ID, Name: "C", ClientRef: b.ID})
+	s.RecordOutcome(c.ID, func(c *Connection) { c.Status = StatusAuthorized })
+	got, err := s.SaveConnection(c.ID, "C", b.ID)
 	if err != nil || got.Status != StatusNeedsReauth {
 		t.Fatalf("status = %v, %v", got.Status, err)
 	}
@@ -961,7 +963,7 @@ func TestConcurrentGoroutinesLoseNothing(t *testing.T) {
 		s := []*Store{s1, s2}[g%2]
 		wg.Go(func() {
 			for i := range 10 {
-				if _, err := s.SaveConnection(Connection{Name: fmt.Sprintf("g%d-%d", g, i), ClientRef: cl.ID}); err != nil {
+				if _, err := s.SaveConnection("", fmt.Sprintf("g%d-%d", g, i), cl.ID); err != nil {
 					errs <- err
 				}
 				_ = s.Connections()
@@ -988,7 +990,7 @@ func TestLockWaitIsBounded(t *testing.T) {
 	waiter, _ := Open(dir, newMemKeychain())
 	waiter.lockTimeout = 50 * time.Millisecond
 	err := holder.withFileLock(func() error {
-		_, err := waiter.SaveClient(Client{Name: "A", ClientID: "a"}, "x")
+		_, err := waiter.SaveClient("", ClientSettings{Name: "A", ClientID: "a"}, "x")
 		return err
 	})
 	var le *LockError
@@ -996,7 +998,7 @@ func TestLockWaitIsBounded(t *testing.T) {
 		t.Fatalf("err = %v, want *LockError", err)
 	}
 	mustUserFacing(t, err)
-	if _, err := waiter.SaveClient(Client{Name: "A", ClientID: "a"}, "x"); err != nil {
+	if _, err := waiter.SaveClient("", ClientSettings{Name: "A", ClientID: "a"}, "x"); err != nil {
 		t.Fatalf("after the lock was released: %v", err)
 	}
 }

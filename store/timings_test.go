@@ -23,7 +23,7 @@ func TestConnectionTimingsRoundTrip(t *testing.T) {
 	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	signIn := SignInTimings{At: at, BrowserWait: 4200 * time.Millisecond, TokenExchange: 130 * time.Millisecond, IdentityCheck: 85 * time.Microsecond}
 	test := TestTimings{At: at.Add(time.Hour), IdentityCheck: 91 * time.Millisecond}
-	updated, err := s.UpdateConnection(conn.ID, func(c *Connection) {
+	updated, err := s.RecordOutcome(conn.ID, func(c *Connection) {
 		c.LastSignInTimings = &signIn
 		c.LastTestTimings = &test
 	})
@@ -38,7 +38,7 @@ func TestConnectionTimingsRoundTrip(t *testing.T) {
 		}
 	}
 
-	if _, err := s.SaveConnection(Connection{ID: conn.ID, Name: "Production EU", ClientRef: cl.ID}); err != nil {
+	if _, err := s.SaveConnection(conn.ID, "Production EU", cl.ID); err != nil {
 		t.Fatal(err)
 	}
 	again, err := Open(dir, kc)

@@ -2,42 +2,215 @@ package store
 
 import (
 	"fmt"
-	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kantata-connect/kantata-connect/kantata"
+	"github.com/kantata-connect/kantata-connect/oauth"
 )
+
+// The one rule set for what users type: names, a client's settings and its
+// secret. The store applies it on every save; the window and the command
+// line call it to check input early (before asking for a secret, beside the
+// field that is wrong) and import checks files with it. No other copy of a
+// rule exists.
 
 // MaxNameRunes is the longest name allowed.
 const MaxNameRunes = 100
+
+// MaxClientIDRunes is the longest client ID allowed. Kantata's are far
+// shorter; anything longer is a paste of something else.
+const MaxClientIDRunes = 200
+
+// Field names a setting, as records.json, setup files and ValidationError
+// spell it.
+type Field string
+
+const (
+	FieldName         Field = "name"
+	FieldClientID     Field = "client_id"
+	FieldAuthURL      Field = "auth_url"
+	FieldTokenURL     Field = "token_url"
+	FieldAPIBaseURL   Field = "api_base_url"
+	FieldClientAuth   Field = "client_auth"
+	FieldPKCE         Field = "pkce"
+	FieldRedirectPort Field = "redirect_port"
+	FieldSecret       Field = "client_secret"
+	FieldClient       Field = "client"       // a connection's client
+	FieldAccessToken  Field = "access_token" // what Kantata sent
+)
+
+// Words names the field as the client dialog labels it, for messages.
+func (f Field) Words() string {
+	switch f {
+	case FieldClientID:
+		return "client ID"
+	case FieldAuthURL:
+		return "authorization URL"
+	case FieldTokenURL:
+		return "access token URL"
+	case FieldAPIBaseURL:
+		return "API base URL"
+	case FieldClientAuth:
+		return "client authentication setting"
+	case FieldPKCE:
+		return "PKCE setting"
+	case FieldRedirectPort:
+		return "callback port"
+	case FieldSecret:
+		return "client secret"
+	case FieldClient:
+		return "OAuth 2.0 client"
+	}
+	return strings.ReplaceAll(string(f), "_", " ")
+}
+
+// NormalizeName trims a client or connection name and applies the naming
+// rules (not empty, no line breaks or control characters, at most
+// MaxNameRunes), without looking for a clash with saved names.
+func NormalizeName(raw string) (string, error) {
+	return checkName("", raw, func(string) bool { return false })
+}
 
 // checkName applies the rules every name follows; kind is "client" or
 // "connection", taken reports whether another record already uses the name.
 func checkName(kind, raw string, taken func(name string) bool) (string, error) {
 	name := strings.TrimSpace(raw)
 	if name == "" {
-		return "", &ValidationError{Field: "name", Message: "Enter a name."}
+		return "", &ValidationError{Field: FieldName, Message: "Enter a name."}
 	}
 	if !utf8.ValidString(name) || strings.IndexFunc(name, func(r rune) bool {
 		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 	}) >= 0 {
-		return "", &ValidationError{Field: "name", Message: "Names can't contain line breaks or control characters."}
+		return "", &ValidationError{Field: FieldName, Message: "Names can't contain line breaks or control characters."}
 	}
 	if utf8.RuneCountInString(name) > MaxNameRunes {
-		return "", &ValidationError{Field: "name", Message: fmt.Sprintf("Names can be at most %d characters.", MaxNameRunes)}
+		return "", &ValidationError{Field: FieldName, Message: fmt.Sprintf("Names can be at most %d characters.", MaxNameRunes)}
 	}
 	if taken(name) {
-		return "", &ValidationError{Field: "name", Message: fmt.Sprintf("A %s named “%s” already exists. Choose another name.", kind, name)}
+		return "", &ValidationError{Field: FieldName, Message: fmt.Sprintf("A %s named “%s” already exists. Choose another name.", kind, name)}
 	}
 	return name, nil
+}
+
+// SameName reports whether two names are the same for uniqueness: trimmed,
+// and without regard to case (Unicode simple folding, as strings.EqualFold).
+// Every comparison of names goes through it or NameKey.
+func SameName(a, b string) bool { return NameKey(a) == NameKey(b) }
+
+// NameKey is a name's key for uniqueness: two names have the same key exactly
+// when SameName reports them the same. Each rune becomes the smallest rune of
+// its case-folding orbit, so "Aς", "AΣ" and "aσ" share one key.
+func NameKey(name string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, strings.TrimSpace(name))
+}
+
+// CheckClient applies the rules to every setting of c and returns it
+// normalized — fields trimmed, client authentication in lower case, Kantata's
+// endpoints and port where they are empty or zero — with one problem per
+// field that breaks a rule, in the client dialog's order. The name is not
+// compared with saved names (Store.CheckClient does that).
+func CheckClient(c ClientSettings) (ClientSettings, []*ValidationError) {
+	var problems []*ValidationError
+	add := func(err error) {
+		if v, ok := err.(*ValidationError); ok {
+			problems = append(problems, v)
+		}
+	}
+	name, err := NormalizeName(c.Name)
+	add(err)
+	c.Name = name
+	c.ClientID = strings.TrimSpace(c.ClientID)
+	c.AuthURL = strings.TrimSpace(c.AuthURL)
+	c.TokenURL = strings.TrimSpace(c.TokenURL)
+	c.APIBaseURL = strings.TrimSpace(c.APIBaseURL)
+	c.ClientAuth = strings.ToLower(strings.TrimSpace(c.ClientAuth))
+	def := DefaultClientSettings()
+	for _, f := range []struct{ value, def *string }{
+		{&c.AuthURL, &def.AuthURL}, {&c.TokenURL, &def.TokenURL}, {&c.APIBaseURL, &def.APIBaseURL}, {&c.ClientAuth, &def.ClientAuth},
+	} {
+		if *f.value == "" {
+			*f.value = *f.def
+		}
+	}
+	if c.RedirectPort == 0 {
+		c.RedirectPort = def.RedirectPort
+	}
+
+	add(checkClientID(c.ClientID))
+	for _, u := range []struct {
+		field Field
+		value string
+	}{{FieldAuthURL, c.AuthURL}, {FieldTokenURL, c.TokenURL}, {FieldAPIBaseURL, c.APIBaseURL}} {
+		if err := oauth.CheckEndpoint(u.value); err != nil {
+			add(&ValidationError{Field: u.field, Message: fmt.Sprintf("The %s is not usable: %v.", u.field.Words(), err)})
+		}
+	}
+	if c.ClientAuth != ClientAuthBody && c.ClientAuth != ClientAuthBasic {
+		add(&ValidationError{Field: FieldClientAuth, Message: "Choose how the client secret is sent: in the request body (body) or as a basic authentication header (basic)."})
+	}
+	add(checkPort(c.RedirectPort))
+	return c, problems
+}
+
+// NormalizeClient is CheckClient's normalized settings, or its first problem.
+func NormalizeClient(c ClientSettings) (ClientSettings, error) {
+	c, problems := CheckClient(c)
+	if len(problems) > 0 {
+		return ClientSettings{}, problems[0]
+	}
+	return c, nil
+}
+
+func checkClientID(id string) error {
+	switch {
+	case id == "":
+		return &ValidationError{Field: FieldClientID, Message: "Enter the client ID (the Kantata OX application ID)."}
+	case strings.IndexFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return &ValidationError{Field: FieldClientID, Message: "The client ID can't contain spaces, line breaks or control characters. Copy only the ID from Kantata."}
+	case utf8.RuneCountInString(id) > MaxClientIDRunes:
+		return &ValidationError{Field: FieldClientID, Message: fmt.Sprintf("A client ID can be at most %d characters. Copy only the ID from Kantata.", MaxClientIDRunes)}
+	}
+	return nil
+}
+
+func checkPort(port int) error {
+	if port < 1 || port > 65535 {
+		return &ValidationError{Field: FieldRedirectPort, Message: "The callback port must be a number from 1 to 65535."}
+	}
+	return nil
+}
+
+// ParsePort reads a callback port typed as text, with the port rule's message
+// when it is not one.
+func ParsePort(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, checkPort(-1)
+	}
+	return n, checkPort(n)
+}
+
+// CheckSecret reports a client secret SaveClient would refuse: empty, or too
+// long for every platform's keychain.
+func CheckSecret(secret string) error {
+	if strings.TrimSpace(secret) == "" {
+		return ErrSecretRequired
+	}
+	return checkSecretSize(ClientSecretKey("new"), secret)
 }
 
 func checkClientName(r *records, raw, exceptID string) (string, error) {
 	return checkName("client", raw, func(name string) bool {
 		for _, c := range r.Clients {
-			if c.ID != exceptID && strings.EqualFold(c.Name, name) {
+			if c.ID != exceptID && SameName(c.Name, name) {
 				return true
 			}
 		}
@@ -48,7 +221,7 @@ func checkClientName(r *records, raw, exceptID string) (string, error) {
 func checkConnectionName(r *records, raw, exceptID string) (string, error) {
 	return checkName("connection", raw, func(name string) bool {
 		for _, c := range r.Connections {
-			if c.ID != exceptID && strings.EqualFold(c.Name, name) {
+			if c.ID != exceptID && SameName(c.Name, name) {
 				return true
 			}
 		}
@@ -56,71 +229,25 @@ func checkConnectionName(r *records, raw, exceptID string) (string, error) {
 	})
 }
 
+// checkClientSettings is CheckClient with the name also checked against the
+// saved clients other than exceptID.
+func checkClientSettings(r *records, c ClientSettings, exceptID string) (ClientSettings, error) {
+	c, err := NormalizeClient(c)
+	if err != nil {
+		return c, err
+	}
+	if _, err := checkClientName(r, c.Name, exceptID); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
 func checkClientRef(r *records, ref string) error {
 	if ref == "" {
-		return &ValidationError{Field: "client", Message: "Choose an OAuth 2.0 client."}
+		return &ValidationError{Field: FieldClient, Message: "Choose an OAuth 2.0 client."}
 	}
 	if r.clientIndex(ref) < 0 {
-		return &ValidationError{Field: "client", Message: "The chosen OAuth 2.0 client no longer exists. Choose another one."}
+		return &ValidationError{Field: FieldClient, Message: "The chosen OAuth 2.0 client no longer exists. Choose another one."}
 	}
 	return nil
-}
-
-// normalizeClient trims c's fields, fills empty endpoints with Kantata's and
-// checks every field.
-func normalizeClient(r *records, c *Client) error {
-	name, err := checkClientName(r, c.Name, c.ID)
-	if err != nil {
-		return err
-	}
-	c.Name = name
-	c.ClientID = strings.TrimSpace(c.ClientID)
-	c.AuthURL = strings.TrimSpace(c.AuthURL)
-	c.TokenURL = strings.TrimSpace(c.TokenURL)
-	c.APIBaseURL = strings.TrimSpace(c.APIBaseURL)
-	c.ClientAuth = strings.ToLower(strings.TrimSpace(c.ClientAuth))
-	def := NewClient()
-	if c.AuthURL == "" {
-		c.AuthURL = def.AuthURL
-	}
-	if c.TokenURL == "" {
-		c.TokenURL = def.TokenURL
-	}
-	if c.APIBaseURL == "" {
-		c.APIBaseURL = def.APIBaseURL
-	}
-	if c.ClientAuth == "" {
-		c.ClientAuth = def.ClientAuth
-	}
-	if c.RedirectPort == 0 {
-		c.RedirectPort = kantata.DefaultRedirectPort
-	}
-
-	if c.ClientID == "" {
-		return &ValidationError{Field: "client_id", Message: "Enter the client ID."}
-	}
-	if strings.IndexFunc(c.ClientID, unicode.IsControl) >= 0 || strings.ContainsAny(c.ClientID, " \t") {
-		return &ValidationError{Field: "client_id", Message: "The client ID can't contain spaces, line breaks or control characters. Check that you pasted only the ID."}
-	}
-	for _, u := range []struct{ field, label, value string }{
-		{"auth_url", "authorization URL", c.AuthURL},
-		{"token_url", "token URL", c.TokenURL},
-		{"api_base_url", "API base URL", c.APIBaseURL},
-	} {
-		if !isWebURL(u.value) {
-			return &ValidationError{Field: u.field, Message: fmt.Sprintf("The %s must be a full web address starting with https:// (or http://).", u.label)}
-		}
-	}
-	if c.RedirectPort < 1 || c.RedirectPort > 65535 {
-		return &ValidationError{Field: "redirect_port", Message: "The redirect port must be a number from 1 to 65535."}
-	}
-	if c.ClientAuth != ClientAuthBody && c.ClientAuth != ClientAuthBasic {
-		return &ValidationError{Field: "client_auth", Message: "Choose how the client secret is sent: in the request body or as a basic authentication header."}
-	}
-	return nil
-}
-
-func isWebURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
 }

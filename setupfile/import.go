@@ -1,4 +1,4 @@
-package connect
+package setupfile
 
 import (
 	"context"
@@ -31,11 +31,11 @@ type ImportDecider interface {
 
 // SecretRequest asks for one client's secret.
 type SecretRequest struct {
-	Index    int          // the client's position in the file, from 0
-	FileName string       // its name in the file
-	Client   ExportClient // its settings; Name is the name it will be saved under
-	Problem  string       // why the last answer was refused ("" the first time), in plain words
-	Attempt  int          // 1 the first time
+	Index    int                  // the client's position in the file, from 0
+	FileName string               // its name in the file
+	Client   store.ClientSettings // its settings; Name is the name it will be saved under
+	Problem  string               // why the last answer was refused ("" the first time), in plain words
+	Attempt  int                  // 1 the first time
 }
 
 // NameClash asks for another name.
@@ -110,7 +110,7 @@ func Plural(n int, noun string) string {
 }
 
 type plannedClient struct {
-	file   ExportClient
+	file   store.ClientSettings
 	name   string
 	secret string
 	skip   bool
@@ -134,7 +134,7 @@ type plannedConnection struct {
 // read-only store or an error from d (user canceled) changes nothing. Should
 // saving fail half-way (disk full, keychain gone), Import stops; the report
 // lists what was added before, and err says why.
-func (s *Service) Import(ctx context.Context, e Export, d ImportDecider) (ImportReport, error) {
+func Import(ctx context.Context, st *store.Store, e Export, d ImportDecider) (ImportReport, error) {
 	var rep ImportReport
 	if d == nil {
 		return rep, errors.New("import: no decider")
@@ -143,37 +143,37 @@ func (s *Service) Import(ctx context.Context, e Export, d ImportDecider) (Import
 	if err != nil {
 		return rep, err
 	}
-	if err := s.Store.Reload(); err != nil {
+	if err := st.Reload(); err != nil {
 		return rep, fmt.Errorf("import: %w", err)
 	}
-	if s.Store.ReadOnly() {
+	if st.ReadOnly() {
 		return rep, fmt.Errorf("import: %w", store.ErrReadOnly)
 	}
-	clients, conns, err := s.planImport(ctx, e, d, &rep)
+	clients, conns, err := planImport(ctx, st, e, d, &rep)
 	if err != nil {
 		return ImportReport{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		return ImportReport{}, fmt.Errorf("import: %w", err)
 	}
-	return s.applyImport(clients, conns, rep)
+	return applyImport(st, clients, conns, rep)
 }
 
 // planImport asks every question and returns what to save. Skips and renames
 // go into rep as they are decided.
-func (s *Service) planImport(ctx context.Context, e Export, d ImportDecider, rep *ImportReport) ([]*plannedClient, []*plannedConnection, error) {
+func planImport(ctx context.Context, st *store.Store, e Export, d ImportDecider, rep *ImportReport) ([]*plannedClient, []*plannedConnection, error) {
 	var clients []*plannedClient
 	byFileName := map[string]*plannedClient{}
 	fileClients := map[string]bool{}
 	for _, c := range e.Clients {
-		fileClients[fold(c.Name)] = true
+		fileClients[store.NameKey(c.Name)] = true
 	}
 	clientTaken := func(name string) bool {
-		if _, ok := s.Store.ClientByName(name); ok {
+		if _, ok := st.ClientByName(name); ok {
 			return true
 		}
 		for _, p := range clients {
-			if !p.skip && fold(p.name) == fold(name) {
+			if !p.skip && store.SameName(p.name, name) {
 				return true
 			}
 		}
@@ -186,7 +186,7 @@ func (s *Service) planImport(ctx context.Context, e Export, d ImportDecider, rep
 		}
 		p := &plannedClient{file: c}
 		clients = append(clients, p)
-		byFileName[fold(c.Name)] = p
+		byFileName[store.NameKey(c.Name)] = p
 		name, ok, err := askName(d, "client", i, c.Name, clientTaken, fileClients)
 		if err != nil {
 			return nil, nil, err
@@ -221,14 +221,14 @@ func (s *Service) planImport(ctx context.Context, e Export, d ImportDecider, rep
 	var conns []*plannedConnection
 	fileConns := map[string]bool{}
 	for _, c := range e.Connections {
-		fileConns[fold(c.Name)] = true
+		fileConns[store.NameKey(c.Name)] = true
 	}
 	connTaken := func(name string) bool {
-		if _, ok := s.Store.ConnectionByName(name); ok {
+		if _, ok := st.ConnectionByName(name); ok {
 			return true
 		}
 		for _, p := range conns {
-			if !p.skip && fold(p.name) == fold(name) {
+			if !p.skip && store.SameName(p.name, name) {
 				return true
 			}
 		}
@@ -238,7 +238,7 @@ func (s *Service) planImport(ctx context.Context, e Export, d ImportDecider, rep
 		if err := ctx.Err(); err != nil {
 			return nil, nil, fmt.Errorf("import: %w", err)
 		}
-		p := &plannedConnection{file: c, client: byFileName[fold(c.Client)]}
+		p := &plannedConnection{file: c, client: byFileName[store.NameKey(c.Client)]}
 		conns = append(conns, p)
 		if p.client.skip {
 			p.skip = true
@@ -273,7 +273,7 @@ func askName(d ImportDecider, kind string, index int, fileName string, taken fun
 	for attempt := 1; attempt <= MaxImportTries; attempt++ {
 		newName, skip, err := d.Clash(NameClash{
 			Kind: kind, Index: index, FileName: fileName, Name: name, Problem: problem,
-			Suggestion: suggestName(fileName, func(n string) bool { return taken(n) || inFile[fold(n)] }),
+			Suggestion: suggestName(fileName, func(n string) bool { return taken(n) || inFile[store.NameKey(n)] }),
 			Attempt:    attempt,
 		})
 		if err != nil {
@@ -301,7 +301,7 @@ func clashWords(kind, name string) string {
 
 // askSecret returns the secret, or "" and why the last one given was
 // refused ("" when none was given).
-func askSecret(d ImportDecider, index int, fileName string, c ExportClient) (secret, refused string, err error) {
+func askSecret(d ImportDecider, index int, fileName string, c store.ClientSettings) (secret, refused string, err error) {
 	for attempt := 1; attempt <= MaxImportTries; attempt++ {
 		s, skip, err := d.Secret(SecretRequest{Index: index, FileName: fileName, Client: c, Problem: refused, Attempt: attempt})
 		if err != nil {
@@ -320,7 +320,7 @@ func askSecret(d ImportDecider, index int, fileName string, c ExportClient) (sec
 }
 
 func userWords(err error) string {
-	var u userFacing
+	var u interface{ UserMessage() string }
 	if errors.As(err, &u) {
 		return u.UserMessage()
 	}
@@ -354,14 +354,14 @@ func suggestName(name string, taken func(string) bool) string {
 }
 
 // applyImport saves what was planned, clients first.
-func (s *Service) applyImport(clients []*plannedClient, conns []*plannedConnection, rep ImportReport) (ImportReport, error) {
+func applyImport(st *store.Store, clients []*plannedClient, conns []*plannedConnection, rep ImportReport) (ImportReport, error) {
 	for _, p := range clients {
 		if p.skip {
 			continue
 		}
-		c := p.file.storeClient()
+		c := p.file
 		c.Name = p.name
-		saved, err := s.Store.SaveClient(c, p.secret)
+		saved, err := st.SaveClient("", c, p.secret)
 		if nameTakenMeanwhile(err) {
 			p.skip = true
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: a client named “%s” was saved elsewhere meanwhile", p.file.Name, p.name))
@@ -381,7 +381,7 @@ func (s *Service) applyImport(clients []*plannedClient, conns []*plannedConnecti
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: its client “%s” was skipped", p.file.Name, p.file.Client))
 			continue
 		}
-		saved, err := s.Store.SaveConnection(store.Connection{Name: p.name, ClientRef: p.client.id})
+		saved, err := st.SaveConnection("", p.name, p.client.id)
 		if nameTakenMeanwhile(err) {
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: a connection named “%s” was saved elsewhere meanwhile", p.file.Name, p.name))
 			continue

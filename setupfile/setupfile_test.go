@@ -1,4 +1,4 @@
-package connect_test
+package setupfile_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/setupfile"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -23,14 +24,14 @@ import (
 type importDecider struct {
 	t       *testing.T
 	secrets map[string]string // file name → secret; absent → skip
-	clash   func(connect.NameClash) (string, bool, error)
-	secret  func(connect.SecretRequest) (string, bool, error) // overrides secrets when set
+	clash   func(setupfile.NameClash) (string, bool, error)
+	secret  func(setupfile.SecretRequest) (string, bool, error) // overrides secrets when set
 
-	secretAsked []connect.SecretRequest
-	clashAsked  []connect.NameClash
+	secretAsked []setupfile.SecretRequest
+	clashAsked  []setupfile.NameClash
 }
 
-func (d *importDecider) Secret(req connect.SecretRequest) (string, bool, error) {
+func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
 	d.secretAsked = append(d.secretAsked, req)
 	if d.secret != nil {
 		return d.secret(req)
@@ -39,7 +40,7 @@ func (d *importDecider) Secret(req connect.SecretRequest) (string, bool, error) 
 	return s, !ok, nil
 }
 
-func (d *importDecider) Clash(c connect.NameClash) (string, bool, error) {
+func (d *importDecider) Clash(c setupfile.NameClash) (string, bool, error) {
 	d.clashAsked = append(d.clashAsked, c)
 	if d.clash == nil {
 		d.t.Errorf("unexpected name clash question: %+v", c)
@@ -48,8 +49,8 @@ func (d *importDecider) Clash(c connect.NameClash) (string, bool, error) {
 	return d.clash(c)
 }
 
-func skipAll(connect.NameClash) (string, bool, error)     { return "", true, nil }
-func suggested(c connect.NameClash) (string, bool, error) { return c.Suggestion, false, nil }
+func skipAll(setupfile.NameClash) (string, bool, error)     { return "", true, nil }
+func suggested(c setupfile.NameClash) (string, bool, error) { return c.Suggestion, false, nil }
 
 type exportSource struct {
 	st      *store.Store
@@ -65,17 +66,17 @@ func newSource(t *testing.T) *exportSource {
 	src := &exportSource{st: testenv.Store(t), secrets: map[string]string{}}
 	t.Cleanup(func() { cleanupTransferStore(src.st) })
 
-	kantataClient := store.NewClient()
+	kantataClient := store.Client{ClientSettings: store.DefaultClientSettings()}
 	kantataClient.Name, kantataClient.ClientID = "Kantata production", "prod-"+testenv.RandomHex(t)
-	custom := store.Client{
+	custom := store.Client{ClientSettings: store.ClientSettings{
 		Name: "Sandbox  ", ClientID: "sandbox-" + testenv.RandomHex(t),
 		AuthURL: "https://sandbox.example.com/oauth/authorize", TokenURL: "https://sandbox.example.com/oauth/token",
 		APIBaseURL: "https://api.sandbox.example.com", ClientAuth: store.ClientAuthBasic, PKCE: false, RedirectPort: 41234,
-	}
+	}}
 	var ids []string
 	for _, c := range []store.Client{kantataClient, custom} {
 		secret := "client-secret-" + testenv.RandomHex(t) + testenv.RandomHex(t)
-		saved, err := src.st.SaveClient(c, secret)
+		saved, err := src.st.SaveClient(c.ID, c.ClientSettings, secret)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +84,7 @@ func newSource(t *testing.T) *exportSource {
 		ids = append(ids, saved.ID)
 	}
 	for i, name := range []string{"Production", "Reporting", "Sandbox test"} {
-		conn, err := src.st.SaveConnection(store.Connection{Name: name, ClientRef: ids[i/2]})
+		conn, err := src.st.SaveConnection("", name, ids[i/2])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func newSource(t *testing.T) *exportSource {
 			t.Fatal(err)
 		}
 		now := time.Now().UTC()
-		if _, err := src.st.UpdateConnection(conn.ID, func(c *store.Connection) {
+		if _, err := src.st.RecordOutcome(conn.ID, func(c *store.Connection) {
 			c.Status = []store.Status{store.StatusAuthorized, store.StatusFailed}[i]
 			c.Identity = &store.Identity{UserID: "user-4711", FullName: "Jane Doe", Email: "jane@example.com"}
 			c.LastAuthorizedAt, c.LastTestedAt = &now, &now
@@ -149,10 +150,10 @@ func connectionViews(st *store.Store) []string {
 	return out
 }
 
-func writeExportFile(t *testing.T, e connect.Export) string {
+func writeExportFile(t *testing.T, e setupfile.Export) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := connect.WriteExport(&buf, e); err != nil {
+	if err := setupfile.WriteExport(&buf, e); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "export.json")
@@ -162,14 +163,14 @@ func writeExportFile(t *testing.T, e connect.Export) string {
 	return path
 }
 
-func readExportFile(t *testing.T, path string) connect.Export {
+func readExportFile(t *testing.T, path string) setupfile.Export {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	e, err := connect.ReadExport(f)
+	e, err := setupfile.ReadExport(f)
 	if err != nil {
 		t.Fatalf("ReadExport: %v", err)
 	}
@@ -178,7 +179,7 @@ func readExportFile(t *testing.T, path string) connect.Export {
 
 func TestExportImportRoundTrip(t *testing.T) {
 	src := newSource(t)
-	path := writeExportFile(t, connect.New(src.st, nil).Export())
+	path := writeExportFile(t, setupfile.FromStore(src.st, time.Now()))
 
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -204,7 +205,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(data, &shape); err != nil {
 		t.Fatal(err)
 	}
-	if shape["format"] != connect.ExportFormat || shape["version"] != float64(connect.ExportVersion) {
+	if shape["format"] != setupfile.ExportFormat || shape["version"] != float64(setupfile.ExportVersion) {
 		t.Errorf("format/version = %v/%v", shape["format"], shape["version"])
 	}
 	if info, err := os.Stat(path); err != nil || info.Size() == 0 {
@@ -214,7 +215,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	// The other machine: the secrets are typed again.
 	dst := freshTransferStore(t)
 	d := &importDecider{t: t, secrets: src.secrets}
-	rep, err := connect.New(dst, nil).Import(context.Background(), readExportFile(t, path), d)
+	rep, err := setupfile.Import(context.Background(), dst, readExportFile(t, path), d)
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
@@ -249,7 +250,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			t.Errorf("imported connection %q has a token: %v", c.Name, err)
 		}
 	}
-	wantRep := connect.ImportReport{
+	wantRep := setupfile.ImportReport{
 		ClientsAdded:     []string{"Kantata production", "Sandbox"},
 		ConnectionsAdded: []string{"Production", "Reporting", "Sandbox test"},
 	}
@@ -262,10 +263,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 func TestExportEmptyAndShape(t *testing.T) {
 	st := freshTransferStore(t)
 	at := time.Date(2030, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600))
-	svc := connect.New(st, nil)
-	svc.Now = func() time.Time { return at }
 	var buf bytes.Buffer
-	if err := connect.WriteExport(&buf, svc.Export()); err != nil {
+	if err := setupfile.WriteExport(&buf, setupfile.FromStore(st, at)); err != nil {
 		t.Fatal(err)
 	}
 	want := `{
@@ -279,11 +278,11 @@ func TestExportEmptyAndShape(t *testing.T) {
 	if buf.String() != want {
 		t.Errorf("empty export =\n%s\nwant\n%s", buf.String(), want)
 	}
-	e, err := connect.ReadExport(&buf)
+	e, err := setupfile.ReadExport(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := svc.Import(context.Background(), e, &importDecider{t: t})
+	rep, err := setupfile.Import(context.Background(), st, e, &importDecider{t: t})
 	if err != nil || len(rep.ClientsAdded)+len(rep.ConnectionsAdded)+len(rep.Skipped) != 0 {
 		t.Errorf("importing an empty export: %+v, %v", rep, err)
 	}
@@ -296,9 +295,8 @@ func TestExportEmptyAndShape(t *testing.T) {
 // its own secret) and a connection "Production".
 type clashFixture struct {
 	src          *exportSource
-	export       connect.Export
+	export       setupfile.Export
 	dst          *store.Store
-	svc          *connect.Service
 	oldClient    store.Client
 	oldSecret    string
 	oldConn      store.Connection
@@ -308,16 +306,15 @@ type clashFixture struct {
 func newClashFixture(t *testing.T) *clashFixture {
 	t.Helper()
 	f := &clashFixture{src: newSource(t), dst: freshTransferStore(t)}
-	f.export = connect.New(f.src.st, nil).Export()
-	f.svc = connect.New(f.dst, nil)
-	c := store.NewClient()
+	f.export = setupfile.FromStore(f.src.st, time.Now())
+	c := store.Client{ClientSettings: store.DefaultClientSettings()}
 	c.Name, c.ClientID = "kantata PRODUCTION", "theirs-"+testenv.RandomHex(t)
 	f.oldSecret = "their-secret-" + testenv.RandomHex(t)
 	var err error
-	if f.oldClient, err = f.dst.SaveClient(c, f.oldSecret); err != nil {
+	if f.oldClient, err = f.dst.SaveClient(c.ID, c.ClientSettings, f.oldSecret); err != nil {
 		t.Fatal(err)
 	}
-	if f.oldConn, err = f.dst.SaveConnection(store.Connection{Name: "Production", ClientRef: f.oldClient.ID}); err != nil {
+	if f.oldConn, err = f.dst.SaveConnection("", "Production", f.oldClient.ID); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -340,7 +337,7 @@ func (f *clashFixture) untouched(t *testing.T) {
 func TestImportClashSkip(t *testing.T) {
 	f := newClashFixture(t)
 	d := &importDecider{t: t, secrets: f.src.secrets, clash: skipAll}
-	rep, err := f.svc.Import(context.Background(), f.export, d)
+	rep, err := setupfile.Import(context.Background(), f.dst, f.export, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,22 +367,22 @@ func TestImportClashSkip(t *testing.T) {
 	if err := f2.dst.DeleteConnection(f2.oldConn.ID); err != nil {
 		t.Fatal(err)
 	}
-	other := store.NewClient()
+	other := store.Client{ClientSettings: store.DefaultClientSettings()}
 	other.Name, other.ClientID = "Other", "other"
-	oc, err := f2.dst.SaveClient(other, "x-"+testenv.RandomHex(t))
+	oc, err := f2.dst.SaveClient(other.ID, other.ClientSettings, "x-"+testenv.RandomHex(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f2.dst.SaveConnection(store.Connection{Name: "reporting", ClientRef: oc.ID}); err != nil {
+	if _, err := f2.dst.SaveConnection("", "reporting", oc.ID); err != nil {
 		t.Fatal(err)
 	}
-	d = &importDecider{t: t, secrets: f2.src.secrets, clash: func(c connect.NameClash) (string, bool, error) {
+	d = &importDecider{t: t, secrets: f2.src.secrets, clash: func(c setupfile.NameClash) (string, bool, error) {
 		if c.Kind == "client" {
 			return c.Suggestion, false, nil
 		}
 		return "", true, nil
 	}}
-	rep, err = f2.svc.Import(context.Background(), f2.export, d)
+	rep, err = setupfile.Import(context.Background(), f2.dst, f2.export, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +398,7 @@ func TestImportClashSkip(t *testing.T) {
 func TestImportClashRename(t *testing.T) {
 	f := newClashFixture(t)
 	var problems []string
-	d := &importDecider{t: t, secrets: map[string]string{}, clash: func(c connect.NameClash) (string, bool, error) {
+	d := &importDecider{t: t, secrets: map[string]string{}, clash: func(c setupfile.NameClash) (string, bool, error) {
 		problems = append(problems, c.Problem)
 		if c.Kind == "connection" {
 			return c.Suggestion, false, nil
@@ -417,10 +414,10 @@ func TestImportClashRename(t *testing.T) {
 		}
 		return "  Kantata (imported)  ", false, nil
 	}}
-	d.secret = func(req connect.SecretRequest) (string, bool, error) {
+	d.secret = func(req setupfile.SecretRequest) (string, bool, error) {
 		return f.src.secrets[req.FileName], false, nil
 	}
-	rep, err := f.svc.Import(context.Background(), f.export, d)
+	rep, err := setupfile.Import(context.Background(), f.dst, f.export, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,15 +456,15 @@ func TestImportClashRename(t *testing.T) {
 
 func TestImportClashGivesUp(t *testing.T) {
 	f := newClashFixture(t)
-	d := &importDecider{t: t, secrets: f.src.secrets, clash: func(c connect.NameClash) (string, bool, error) {
+	d := &importDecider{t: t, secrets: f.src.secrets, clash: func(c setupfile.NameClash) (string, bool, error) {
 		return c.FileName, false, nil // never learns
 	}}
-	rep, err := f.svc.Import(context.Background(), f.export, d)
+	rep, err := setupfile.Import(context.Background(), f.dst, f.export, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.clashAsked) != connect.MaxImportTries {
-		t.Errorf("asked %d times about one name, want %d", len(d.clashAsked), connect.MaxImportTries)
+	if len(d.clashAsked) != setupfile.MaxImportTries {
+		t.Errorf("asked %d times about one name, want %d", len(d.clashAsked), setupfile.MaxImportTries)
 	}
 	if !slices.Contains(rep.Skipped, "client “Kantata production”: the name is already in use") {
 		t.Errorf("report = %+v", rep)
@@ -479,17 +476,17 @@ func TestImportSuggestionsAvoidEveryName(t *testing.T) {
 	st := freshTransferStore(t)
 	long := strings.Repeat("é", store.MaxNameRunes)
 	for _, name := range []string{"A", "A (2)", "B (7)", long} {
-		c := store.NewClient()
+		c := store.Client{ClientSettings: store.DefaultClientSettings()}
 		c.Name, c.ClientID = name, "id"
-		if _, err := st.SaveClient(c, "x"); err != nil {
+		if _, err := st.SaveClient(c.ID, c.ClientSettings, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e := connect.Export{Format: connect.ExportFormat, Version: 1, Clients: []connect.ExportClient{
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1, Clients: []store.ClientSettings{
 		exportClient("A"), exportClient("A (3)"), exportClient("B (7)"), exportClient(long),
 	}}
-	d := &importDecider{t: t, secret: func(connect.SecretRequest) (string, bool, error) { return "s", false, nil }, clash: suggested}
-	rep, err := connect.New(st, nil).Import(context.Background(), e, d)
+	d := &importDecider{t: t, secret: func(setupfile.SecretRequest) (string, bool, error) { return "s", false, nil }, clash: suggested}
+	rep, err := setupfile.Import(context.Background(), st, e, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,19 +497,19 @@ func TestImportSuggestionsAvoidEveryName(t *testing.T) {
 	}
 }
 
-func exportClient(name string) connect.ExportClient {
-	c := store.NewClient()
-	return connect.ExportClient{Name: name, ClientID: "id-" + strings.NewReplacer(" ", "", "(", "", ")", "").Replace(name), AuthURL: c.AuthURL, TokenURL: c.TokenURL,
-		APIBaseURL: c.APIBaseURL, ClientAuth: c.ClientAuth, PKCE: c.PKCE, RedirectPort: c.RedirectPort}
+func exportClient(name string) store.ClientSettings {
+	c := store.DefaultClientSettings()
+	c.Name, c.ClientID = name, "id-"+strings.NewReplacer(" ", "", "(", "", ")", "").Replace(name)
+	return c
 }
 
 func TestImportSecretChecks(t *testing.T) {
 	st := freshTransferStore(t)
-	e := connect.Export{Format: connect.ExportFormat, Version: 1,
-		Clients:     []connect.ExportClient{exportClient("Long"), exportClient("Blank")},
-		Connections: []connect.ExportConnection{{Name: "Uses blank", Client: "Blank"}}}
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1,
+		Clients:     []store.ClientSettings{exportClient("Long"), exportClient("Blank")},
+		Connections: []setupfile.ExportConnection{{Name: "Uses blank", Client: "Blank"}}}
 	good := "ok-" + testenv.RandomHex(t)
-	d := &importDecider{t: t, secret: func(req connect.SecretRequest) (string, bool, error) {
+	d := &importDecider{t: t, secret: func(req setupfile.SecretRequest) (string, bool, error) {
 		if req.FileName == "Blank" {
 			return " \t ", false, nil // empty: skipped, like the prompt's "empty to skip"
 		}
@@ -521,7 +518,7 @@ func TestImportSecretChecks(t *testing.T) {
 		}
 		return good, false, nil
 	}}
-	rep, err := connect.New(st, nil).Import(context.Background(), e, d)
+	rep, err := setupfile.Import(context.Background(), st, e, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -559,27 +556,27 @@ func TestImportCanceledChangesNothing(t *testing.T) {
 	before := takeRecordsSnapshot(t, f.dst)
 	for _, stage := range []string{"secret", "clash"} {
 		d := &importDecider{t: t, secrets: f.src.secrets}
-		d.secret = func(req connect.SecretRequest) (string, bool, error) {
+		d.secret = func(req setupfile.SecretRequest) (string, bool, error) {
 			if stage == "secret" && req.FileName == "Sandbox" { // the last question
-				return "", false, connect.ErrImportCanceled
+				return "", false, setupfile.ErrImportCanceled
 			}
 			return f.src.secrets[req.FileName], false, nil
 		}
-		d.clash = func(c connect.NameClash) (string, bool, error) {
+		d.clash = func(c setupfile.NameClash) (string, bool, error) {
 			if stage == "clash" && c.Kind == "connection" {
-				return "", false, connect.ErrImportCanceled
+				return "", false, setupfile.ErrImportCanceled
 			}
 			return c.Suggestion, false, nil
 		}
-		rep, err := f.svc.Import(context.Background(), f.export, d)
-		if !errors.Is(err, connect.ErrImportCanceled) {
+		rep, err := setupfile.Import(context.Background(), f.dst, f.export, d)
+		if !errors.Is(err, setupfile.ErrImportCanceled) {
 			t.Fatalf("%s: err = %v, want ErrImportCanceled", stage, err)
 		}
 		msg, _ := connect.Explain(err)
 		if msg != "The import was canceled. Nothing was changed." {
 			t.Errorf("%s: message %q", stage, msg)
 		}
-		if !reflect.DeepEqual(rep, connect.ImportReport{}) {
+		if !reflect.DeepEqual(rep, setupfile.ImportReport{}) {
 			t.Errorf("%s: report %+v after a cancel", stage, rep)
 		}
 		if after := takeRecordsSnapshot(t, f.dst); !reflect.DeepEqual(before, after) {
@@ -588,7 +585,7 @@ func TestImportCanceledChangesNothing(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := f.svc.Import(ctx, f.export, &importDecider{t: t, secrets: f.src.secrets, clash: suggested}); !errors.Is(err, context.Canceled) {
+	if _, err := setupfile.Import(ctx, f.dst, f.export, &importDecider{t: t, secrets: f.src.secrets, clash: suggested}); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled context: %v", err)
 	}
 	if after := takeRecordsSnapshot(t, f.dst); !reflect.DeepEqual(before, after) {
@@ -600,11 +597,11 @@ func TestImportCanceledChangesNothing(t *testing.T) {
 // validExport is a real export's text to tamper with.
 func validExport(t *testing.T) string {
 	t.Helper()
-	e := connect.Export{Format: connect.ExportFormat, Version: 1, ExportedAt: time.Now().UTC(),
-		Clients:     []connect.ExportClient{exportClient("One"), exportClient("Two")},
-		Connections: []connect.ExportConnection{{Name: "C1", Client: "One"}, {Name: "C2", Client: "two"}}}
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1, ExportedAt: time.Now().UTC(),
+		Clients:     []store.ClientSettings{exportClient("One"), exportClient("Two")},
+		Connections: []setupfile.ExportConnection{{Name: "C1", Client: "One"}, {Name: "C2", Client: "two"}}}
 	var buf bytes.Buffer
-	if err := connect.WriteExport(&buf, e); err != nil {
+	if err := setupfile.WriteExport(&buf, e); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
@@ -612,7 +609,7 @@ func validExport(t *testing.T) string {
 
 func TestReadExportRefusesTamperedFiles(t *testing.T) {
 	valid := validExport(t)
-	if _, err := connect.ReadExport(strings.NewReader(valid)); err != nil {
+	if _, err := setupfile.ReadExport(strings.NewReader(valid)); err != nil {
 		t.Fatalf("the untampered file: %v", err)
 	}
 	replace := func(old, new string) string {
@@ -623,41 +620,41 @@ func TestReadExportRefusesTamperedFiles(t *testing.T) {
 	}
 	cases := []struct {
 		name, file string
-		problem    connect.FileProblem
+		problem    setupfile.FileProblem
 		says       string
 	}{
-		{"empty", "", connect.ProblemNotExport, "not a Kantata Connect export"},
-		{"picture", "\x89PNG\r\n\x1a\n\x00\x00", connect.ProblemNotExport, "not a Kantata Connect export"},
-		{"other JSON", `{"clients": [], "connections": []}`, connect.ProblemNotExport, "not a Kantata Connect export"},
-		{"JSON array", `[1, 2]`, connect.ProblemNotExport, "not a Kantata Connect export"},
-		{"wrong format", replace(`"kantata-connect-export"`, `"postman-collection"`), connect.ProblemNotExport, "not a Kantata Connect export"},
-		{"newer version", replace(`"version": 1`, `"version": 2`), connect.ProblemNewer, "made by a newer version"},
-		{"version zero", replace(`"version": 1`, `"version": 0`), connect.ProblemDamaged, "version number"},
-		{"version text", replace(`"version": 1`, `"version": "1"`), connect.ProblemDamaged, "version number"},
-		{"truncated", valid[:len(valid)/2], connect.ProblemDamaged, "incomplete or is no longer valid JSON"},
-		{"trailing text", valid + "}", connect.ProblemDamaged, "no longer valid JSON"},
-		{"bad URL", replace(`"https://app.mavenlink.com/oauth/token"`, `"ftp://evil.example.com/token"`), connect.ProblemDamaged, "client 1 (“One”) has an invalid access token URL"},
-		{"URL with password", replace(`"https://api.mavenlink.com"`, `"https://user:pw@api.example.com"`), connect.ProblemDamaged, "invalid API base URL"},
-		{"empty URL", replace(`"https://app.mavenlink.com/oauth/authorize"`, `""`), connect.ProblemDamaged, "empty authorization URL"},
-		{"bad port", replace(`"redirect_port": 38917`, `"redirect_port": 70000`), connect.ProblemDamaged, "invalid callback port"},
-		{"port text", replace(`"redirect_port": 38917`, `"redirect_port": "38917"`), connect.ProblemDamaged, "wrong type"},
-		{"bad client_auth", replace(`"client_auth": "body"`, `"client_auth": "jwt"`), connect.ProblemDamaged, "invalid client authentication setting"},
-		{"client ID with space", replace(`"client_id": "id-One"`, `"client_id": "id One"`), connect.ProblemDamaged, "invalid client ID"},
-		{"missing field", replace(`"pkce": true,`, ``), connect.ProblemDamaged, "client 1 (“One”) has no PKCE setting"},
-		{"missing list", replace(`"connections": [`, `"connexions": [`), connect.ProblemDamaged, "field this version of Kantata Connect does not know"},
-		{"unknown field", replace(`"pkce": true,`, `"pkce": true, "client_secret": "x",`), connect.ProblemDamaged, "field this version of Kantata Connect does not know"},
-		{"missing client", replace(`"client": "two"`, `"client": "Three"`), connect.ProblemDamaged, "the connection “C2” uses the client “Three”, which is not in the file"},
-		{"duplicate client", replace(`"name": "Two"`, `"name": " one "`), connect.ProblemDamaged, "the client name “one” appears twice"},
-		{"duplicate connection", replace(`"name": "C2"`, `"name": "c1"`), connect.ProblemDamaged, "the connection name “c1” appears twice"},
-		{"bad name", replace(`"name": "C2"`, `"name": "C\u00072"`), connect.ProblemDamaged, "connection 2 (“C 2”) has a name that is not allowed"},
-		{"empty name", replace(`"name": "One"`, `"name": ""`), connect.ProblemDamaged, "client 1 (“”) has a name that is not allowed"},
-		{"null clients", `{"format": "kantata-connect-export", "version": 1, "clients": null, "connections": []}`, connect.ProblemDamaged, "the list of clients is missing"},
-		{"oversized", valid[:len(valid)-2] + strings.Repeat(" ", connect.MaxExportBytes) + "}\n", connect.ProblemTooLarge, "too large"},
+		{"empty", "", setupfile.ProblemNotExport, "not a Kantata Connect export"},
+		{"picture", "\x89PNG\r\n\x1a\n\x00\x00", setupfile.ProblemNotExport, "not a Kantata Connect export"},
+		{"other JSON", `{"clients": [], "connections": []}`, setupfile.ProblemNotExport, "not a Kantata Connect export"},
+		{"JSON array", `[1, 2]`, setupfile.ProblemNotExport, "not a Kantata Connect export"},
+		{"wrong format", replace(`"kantata-connect-export"`, `"postman-collection"`), setupfile.ProblemNotExport, "not a Kantata Connect export"},
+		{"newer version", replace(`"version": 1`, `"version": 2`), setupfile.ProblemNewer, "made by a newer version"},
+		{"version zero", replace(`"version": 1`, `"version": 0`), setupfile.ProblemDamaged, "version number"},
+		{"version text", replace(`"version": 1`, `"version": "1"`), setupfile.ProblemDamaged, "version number"},
+		{"truncated", valid[:len(valid)/2], setupfile.ProblemDamaged, "incomplete or is no longer valid JSON"},
+		{"trailing text", valid + "}", setupfile.ProblemDamaged, "no longer valid JSON"},
+		{"bad URL", replace(`"https://app.mavenlink.com/oauth/token"`, `"ftp://evil.example.com/token"`), setupfile.ProblemDamaged, "client 1 (“One”) has an invalid access token URL"},
+		{"URL with password", replace(`"https://api.mavenlink.com"`, `"https://user:pw@api.example.com"`), setupfile.ProblemDamaged, "invalid API base URL"},
+		{"empty URL", replace(`"https://app.mavenlink.com/oauth/authorize"`, `""`), setupfile.ProblemDamaged, "empty authorization URL"},
+		{"bad port", replace(`"redirect_port": 38917`, `"redirect_port": 70000`), setupfile.ProblemDamaged, "invalid callback port"},
+		{"port text", replace(`"redirect_port": 38917`, `"redirect_port": "38917"`), setupfile.ProblemDamaged, "wrong type"},
+		{"bad client_auth", replace(`"client_auth": "body"`, `"client_auth": "jwt"`), setupfile.ProblemDamaged, "invalid client authentication setting"},
+		{"client ID with space", replace(`"client_id": "id-One"`, `"client_id": "id One"`), setupfile.ProblemDamaged, "invalid client ID"},
+		{"missing field", replace(`"pkce": true,`, ``), setupfile.ProblemDamaged, "client 1 (“One”) has no PKCE setting"},
+		{"missing list", replace(`"connections": [`, `"connexions": [`), setupfile.ProblemDamaged, "field this version of Kantata Connect does not know"},
+		{"unknown field", replace(`"pkce": true,`, `"pkce": true, "client_secret": "x",`), setupfile.ProblemDamaged, "field this version of Kantata Connect does not know"},
+		{"missing client", replace(`"client": "two"`, `"client": "Three"`), setupfile.ProblemDamaged, "the connection “C2” uses the client “Three”, which is not in the file"},
+		{"duplicate client", replace(`"name": "Two"`, `"name": " one "`), setupfile.ProblemDamaged, "the client name “one” appears twice"},
+		{"duplicate connection", replace(`"name": "C2"`, `"name": "c1"`), setupfile.ProblemDamaged, "the connection name “c1” appears twice"},
+		{"bad name", replace(`"name": "C2"`, `"name": "C\u00072"`), setupfile.ProblemDamaged, "connection 2 (“C 2”) has a name that is not allowed"},
+		{"empty name", replace(`"name": "One"`, `"name": ""`), setupfile.ProblemDamaged, "client 1 (“”) has a name that is not allowed"},
+		{"null clients", `{"format": "kantata-connect-export", "version": 1, "clients": null, "connections": []}`, setupfile.ProblemDamaged, "the list of clients is missing"},
+		{"oversized", valid[:len(valid)-2] + strings.Repeat(" ", setupfile.MaxExportBytes) + "}\n", setupfile.ProblemTooLarge, "too large"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := connect.ReadExport(strings.NewReader(tc.file))
-			var fe *connect.ImportFileError
+			_, err := setupfile.ReadExport(strings.NewReader(tc.file))
+			var fe *setupfile.ImportFileError
 			if !errors.As(err, &fe) {
 				t.Fatalf("err = %v, want *ImportFileError", err)
 			}
@@ -676,7 +673,7 @@ func TestReadExportRefusesTamperedFiles(t *testing.T) {
 func TestReadExportAcceptsByteOrderMarkAndTrims(t *testing.T) {
 	file := "\ufeff" + strings.Replace(validExport(t), `"name": "C1"`, `"name": "  C1  "`, 1)
 	file = strings.Replace(file, `"client": "two"`, `"client": " TWO "`, 1)
-	e, err := connect.ReadExport(strings.NewReader(file))
+	e, err := setupfile.ReadExport(strings.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,12 +687,12 @@ func TestReadExportAcceptsByteOrderMarkAndTrims(t *testing.T) {
 func TestImportInvalidExportChangesNothing(t *testing.T) {
 	f := newClashFixture(t)
 	before := takeRecordsSnapshot(t, f.dst)
-	bad := []func(e *connect.Export){
-		func(e *connect.Export) { e.Format = "something else" },
-		func(e *connect.Export) { e.Version = connect.ExportVersion + 1 },
-		func(e *connect.Export) { e.Clients[1].TokenURL = "not a url" },
-		func(e *connect.Export) { e.Connections[2].Client = "Missing" },
-		func(e *connect.Export) { e.Clients[1].Name = e.Clients[0].Name },
+	bad := []func(e *setupfile.Export){
+		func(e *setupfile.Export) { e.Format = "something else" },
+		func(e *setupfile.Export) { e.Version = setupfile.ExportVersion + 1 },
+		func(e *setupfile.Export) { e.Clients[1].TokenURL = "not a url" },
+		func(e *setupfile.Export) { e.Connections[2].Client = "Missing" },
+		func(e *setupfile.Export) { e.Clients[1].Name = e.Clients[0].Name },
 	}
 	for i, tamper := range bad {
 		e := f.export
@@ -703,8 +700,8 @@ func TestImportInvalidExportChangesNothing(t *testing.T) {
 		e.Connections = slices.Clone(e.Connections)
 		tamper(&e)
 		d := &importDecider{t: t, secrets: f.src.secrets, clash: suggested}
-		_, err := f.svc.Import(context.Background(), e, d)
-		var fe *connect.ImportFileError
+		_, err := setupfile.Import(context.Background(), f.dst, e, d)
+		var fe *setupfile.ImportFileError
 		if !errors.As(err, &fe) {
 			t.Errorf("tamper %d: err = %v, want *ImportFileError", i, err)
 		}
@@ -740,7 +737,7 @@ func TestImportStopsAtAFailedSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cleanupTransferStore(st) })
-	rep, err := connect.New(st, nil).Import(context.Background(), connect.New(src.st, nil).Export(), &importDecider{t: t, secrets: src.secrets})
+	rep, err := setupfile.Import(context.Background(), st, setupfile.FromStore(src.st, time.Now()), &importDecider{t: t, secrets: src.secrets})
 	if err == nil || !strings.Contains(err.Error(), `import client "Sandbox"`) {
 		t.Fatalf("err = %v, want the failed save of Sandbox", err)
 	}
@@ -762,11 +759,11 @@ func TestImportReadOnlyRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := &importDecider{t: t, secrets: map[string]string{"One": "x"}}
-	e, err := connect.ReadExport(strings.NewReader(validExport(t)))
+	e, err := setupfile.ReadExport(strings.NewReader(validExport(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := connect.New(st, nil).Import(context.Background(), e, d); !errors.Is(err, store.ErrReadOnly) {
+	if _, err := setupfile.Import(context.Background(), st, e, d); !errors.Is(err, store.ErrReadOnly) {
 		t.Errorf("err = %v, want ErrReadOnly", err)
 	}
 	if len(d.secretAsked) > 0 {
@@ -780,5 +777,26 @@ func transferSays(t *testing.T, what, text string, subs ...string) {
 		if !strings.Contains(text, s) {
 			t.Errorf("%s does not say %q:\n%s", what, s, text)
 		}
+	}
+}
+
+// Names clash in a file exactly as they do in the store (store.SameName):
+// "Aς" and "Aσ" differ under strings.ToLower but are one name to the store,
+// so a file holding both is refused before anything is asked or saved.
+func TestReadExportComparesNamesAsTheStore(t *testing.T) {
+	for _, tc := range []struct{ name, a, b, says string }{
+		{"clients", `"name": "One"`, `"name": "Two"`, "the client name “Aσ” appears twice"},
+		{"connections", `"name": "C1"`, `"name": "C2"`, "the connection name “Aσ” appears twice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := validExport(t)
+			file = strings.Replace(file, tc.a, `"name": "Aς"`, 1)
+			file = strings.Replace(file, tc.b, `"name": "Aσ"`, 1)
+			_, err := setupfile.ReadExport(strings.NewReader(file))
+			var fe *setupfile.ImportFileError
+			if !errors.As(err, &fe) || fe.Problem != setupfile.ProblemDamaged || !strings.Contains(fe.UserMessage(), tc.says) {
+				t.Errorf("ReadExport = %v; want damaged saying %q", err, tc.says)
+			}
+		})
 	}
 }

@@ -1,4 +1,7 @@
-package connect
+// Package setupfile moves setups between computers: clients and connections
+// written to a JSON file on one machine (Export, WriteExport) and read back
+// on another (ReadExport, Import). The file never holds a secret or a token.
+package setupfile
 
 import (
 	"bytes"
@@ -6,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,10 +18,9 @@ import (
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// Setups that travel: clients and connections written to a JSON file on one
-// machine and read back on another. The file never holds a secret or a token
-// (they stay in the keychain they were typed into): import asks for each
-// client's secret again, and imported connections must be authorized again.
+// Secrets and tokens stay in the keychain they were typed into: import asks
+// for each client's secret again, and imported connections must be
+// authorized again.
 
 const (
 	// ExportFormat marks a file as ours, so a foreign JSON file is told apart
@@ -31,38 +35,14 @@ const (
 	MaxExportBytes = 1 << 20
 )
 
-// Export is the content of an export file.
+// Export is the content of an export file. A client is its settings
+// (store.ClientSettings): there is deliberately no field for its secret.
 type Export struct {
-	Format      string             `json:"format"`  // ExportFormat
-	Version     int                `json:"version"` // ExportVersion
-	ExportedAt  time.Time          `json:"exported_at"`
-	Clients     []ExportClient     `json:"clients"`
-	Connections []ExportConnection `json:"connections"`
-}
-
-// ExportClient is a client's settings. There is deliberately no field for
-// its secret.
-type ExportClient struct {
-	Name         string `json:"name"`
-	ClientID     string `json:"client_id"`
-	AuthURL      string `json:"auth_url"`
-	TokenURL     string `json:"token_url"`
-	APIBaseURL   string `json:"api_base_url"`
-	ClientAuth   string `json:"client_auth"` // store.ClientAuthBody or store.ClientAuthBasic
-	PKCE         bool   `json:"pkce"`
-	RedirectPort int    `json:"redirect_port"`
-}
-
-// RedirectURI is the callback URL the client uses, to show next to its
-// secret prompt: it must be registered in Kantata.
-func (c ExportClient) RedirectURI() string { return c.storeClient().RedirectURI() }
-
-func (c ExportClient) storeClient() store.Client {
-	return store.Client{
-		Name: c.Name, ClientID: c.ClientID,
-		AuthURL: c.AuthURL, TokenURL: c.TokenURL, APIBaseURL: c.APIBaseURL,
-		ClientAuth: c.ClientAuth, PKCE: c.PKCE, RedirectPort: c.RedirectPort,
-	}
+	Format      string                 `json:"format"`  // ExportFormat
+	Version     int                    `json:"version"` // ExportVersion
+	ExportedAt  time.Time              `json:"exported_at"`
+	Clients     []store.ClientSettings `json:"clients"`
+	Connections []ExportConnection     `json:"connections"`
 }
 
 // ExportConnection is a connection: its name and its client's name. Its
@@ -72,26 +52,23 @@ type ExportConnection struct {
 	Client string `json:"client"` // an ExportClient's Name in the same file
 }
 
-// Export returns the loaded clients and connections, sorted by name. Call
-// Store.Reload first to include other windows' latest changes.
-func (s *Service) Export() Export {
+// FromStore returns st's loaded clients and connections, sorted by name,
+// stamped with now. Call Store.Reload first to include other windows' latest
+// changes.
+func FromStore(st *store.Store, now time.Time) Export {
 	e := Export{
 		Format:      ExportFormat,
 		Version:     ExportVersion,
-		ExportedAt:  s.now().UTC().Truncate(time.Second),
-		Clients:     []ExportClient{},
+		ExportedAt:  now.UTC().Truncate(time.Second),
+		Clients:     []store.ClientSettings{},
 		Connections: []ExportConnection{},
 	}
 	names := map[string]string{} // Client.ID → name
-	for _, c := range s.Store.Clients() {
+	for _, c := range st.Clients() {
 		names[c.ID] = c.Name
-		e.Clients = append(e.Clients, ExportClient{
-			Name: c.Name, ClientID: c.ClientID,
-			AuthURL: c.AuthURL, TokenURL: c.TokenURL, APIBaseURL: c.APIBaseURL,
-			ClientAuth: c.ClientAuth, PKCE: c.PKCE, RedirectPort: c.RedirectPort,
-		})
+		e.Clients = append(e.Clients, c.ClientSettings)
 	}
-	for _, c := range s.Store.Connections() {
+	for _, c := range st.Connections() {
 		if client, ok := names[c.ClientRef]; ok {
 			e.Connections = append(e.Connections, ExportConnection{Name: c.Name, Client: client})
 		}
@@ -165,15 +142,41 @@ type wireExport struct {
 	Connections *[]wireConnection `json:"connections"`
 }
 
+// wireClient is a client's settings as the file has them, and which of them
+// the file left out: every one is required.
 type wireClient struct {
-	Name         *string `json:"name"`
-	ClientID     *string `json:"client_id"`
-	AuthURL      *string `json:"auth_url"`
-	TokenURL     *string `json:"token_url"`
-	APIBaseURL   *string `json:"api_base_url"`
-	ClientAuth   *string `json:"client_auth"`
-	PKCE         *bool   `json:"pkce"`
-	RedirectPort *int    `json:"redirect_port"`
+	store.ClientSettings
+	missing []store.Field
+}
+
+// clientFields are the JSON names of store.ClientSettings, read from its
+// tags so a new setting needs no edit here.
+var clientFields = func() []store.Field {
+	t := reflect.TypeFor[store.ClientSettings]()
+	fields := make([]store.Field, t.NumField())
+	for i := range fields {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		fields[i] = store.Field(name)
+	}
+	return fields
+}()
+
+func (w *wireClient) UnmarshalJSON(b []byte) error {
+	var present map[string]json.RawMessage
+	if err := json.Unmarshal(b, &present); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w.ClientSettings); err != nil {
+		return err
+	}
+	for _, f := range clientFields {
+		if _, ok := present[string(f)]; !ok {
+			w.missing = append(w.missing, f)
+		}
+	}
+	return nil
 }
 
 type wireConnection struct {
@@ -270,26 +273,14 @@ func (w wireExport) export() (Export, error) {
 		e.ExportedAt = *w.ExportedAt
 	}
 	for i, c := range *w.Clients {
-		label := fmt.Sprintf("client %d", i+1)
-		if c.Name != nil {
-			label += " (“" + clipName(*c.Name) + "”)"
-		}
-		for _, f := range []struct {
-			name string
-			set  bool
-		}{
-			{"name", c.Name != nil}, {"client_id", c.ClientID != nil}, {"auth_url", c.AuthURL != nil},
-			{"token_url", c.TokenURL != nil}, {"api_base_url", c.APIBaseURL != nil},
-			{"client_auth", c.ClientAuth != nil}, {"pkce", c.PKCE != nil}, {"redirect_port", c.RedirectPort != nil},
-		} {
-			if !f.set {
-				return Export{}, damaged(fmt.Sprintf("%s has no %s", label, fieldWords[f.name]), "clients[%d]: missing field %s", i, f.name)
+		if len(c.missing) > 0 {
+			label := fmt.Sprintf("client %d", i+1)
+			if !slices.Contains(c.missing, store.FieldName) {
+				label += " (“" + clipName(c.Name) + "”)"
 			}
+			return Export{}, damaged(fmt.Sprintf("%s has no %s", label, c.missing[0].Words()), "clients[%d]: missing field %s", i, c.missing[0])
 		}
-		e.Clients = append(e.Clients, ExportClient{
-			Name: *c.Name, ClientID: *c.ClientID, AuthURL: *c.AuthURL, TokenURL: *c.TokenURL,
-			APIBaseURL: *c.APIBaseURL, ClientAuth: *c.ClientAuth, PKCE: *c.PKCE, RedirectPort: *c.RedirectPort,
-		})
+		e.Clients = append(e.Clients, c.ClientSettings)
 	}
 	for i, c := range *w.Connections {
 		if c.Name == nil {
@@ -301,18 +292,6 @@ func (w wireExport) export() (Export, error) {
 		e.Connections = append(e.Connections, ExportConnection{Name: *c.Name, Client: *c.Client})
 	}
 	return e, nil
-}
-
-// fieldWords names the fields as the client dialog does.
-var fieldWords = map[string]string{
-	"name":          "name",
-	"client_id":     "client ID",
-	"auth_url":      "authorization URL",
-	"token_url":     "access token URL",
-	"api_base_url":  "API base URL",
-	"client_auth":   "client authentication setting",
-	"pkce":          "PKCE setting",
-	"redirect_port": "callback port",
 }
 
 // normalized checks e as ReadExport does and returns it with names and
@@ -328,9 +307,9 @@ func (e Export) normalized() (Export, error) {
 		return Export{}, damaged("its version number is not valid", "version %d", e.Version)
 	}
 	out := Export{Format: e.Format, Version: e.Version, ExportedAt: e.ExportedAt,
-		Clients: make([]ExportClient, 0, len(e.Clients)), Connections: make([]ExportConnection, 0, len(e.Connections))}
+		Clients: make([]store.ClientSettings, 0, len(e.Clients)), Connections: make([]ExportConnection, 0, len(e.Connections))}
 
-	clients := map[string]string{} // folded name → name
+	clients := map[string]string{} // store.NameKey → name
 	for i, c := range e.Clients {
 		label := fmt.Sprintf("client %d (“%s”)", i+1, clipName(c.Name))
 		name, err := store.NormalizeName(c.Name)
@@ -338,42 +317,41 @@ func (e Export) normalized() (Export, error) {
 			return Export{}, damaged(label+" has a name that is not allowed", "clients[%d].name: %v", i, err)
 		}
 		label = fmt.Sprintf("client %d (“%s”)", i+1, name)
-		if _, dup := clients[fold(name)]; dup {
+		if _, dup := clients[store.NameKey(name)]; dup {
 			return Export{}, damaged(fmt.Sprintf("the client name “%s” appears twice", name), "clients[%d]: duplicate name %q", i, name)
 		}
 		// Present but empty would silently become Kantata's default: in a
 		// file, that is damage, not a choice.
-		for _, f := range []struct{ field, value string }{
-			{"client_id", c.ClientID}, {"auth_url", c.AuthURL}, {"token_url", c.TokenURL},
-			{"api_base_url", c.APIBaseURL}, {"client_auth", c.ClientAuth},
+		for _, f := range []struct {
+			field store.Field
+			empty bool
+		}{
+			{store.FieldClientID, strings.TrimSpace(c.ClientID) == ""},
+			{store.FieldAuthURL, strings.TrimSpace(c.AuthURL) == ""},
+			{store.FieldTokenURL, strings.TrimSpace(c.TokenURL) == ""},
+			{store.FieldAPIBaseURL, strings.TrimSpace(c.APIBaseURL) == ""},
+			{store.FieldClientAuth, strings.TrimSpace(c.ClientAuth) == ""},
+			{store.FieldRedirectPort, c.RedirectPort == 0},
 		} {
-			if strings.TrimSpace(f.value) == "" {
-				return Export{}, damaged(fmt.Sprintf("%s has an empty %s", label, fieldWords[f.field]), "clients[%d].%s is empty", i, f.field)
+			if f.empty {
+				what := "an empty " + f.field.Words()
+				if f.field == store.FieldRedirectPort {
+					what = "no " + f.field.Words()
+				}
+				return Export{}, damaged(fmt.Sprintf("%s has %s", label, what), "clients[%d].%s is empty", i, f.field)
 			}
 		}
-		if c.RedirectPort == 0 {
-			return Export{}, damaged(label+" has no callback port", "clients[%d].redirect_port is 0", i)
-		}
-		c.Name = name
-		sc, err := store.NormalizeClient(c.storeClient())
+		sc, err := store.NormalizeClient(c)
 		if err != nil {
-			field, value := "settings", ""
+			field := store.Field("settings")
 			var v *store.ValidationError
 			if errors.As(err, &v) {
 				field = v.Field
-				value = clientField(c, v.Field)
 			}
-			words := fieldWords[field]
-			if words == "" {
-				words = field
-			}
-			return Export{}, damaged(fmt.Sprintf("%s has an invalid %s", label, words), "clients[%d].%s %s: %v", i, field, value, err)
+			return Export{}, damaged(fmt.Sprintf("%s has an invalid %s", label, field.Words()), "clients[%d].%s %s: %v", i, field, fieldValue(c, field), err)
 		}
-		clients[fold(name)] = name
-		out.Clients = append(out.Clients, ExportClient{
-			Name: sc.Name, ClientID: sc.ClientID, AuthURL: sc.AuthURL, TokenURL: sc.TokenURL,
-			APIBaseURL: sc.APIBaseURL, ClientAuth: sc.ClientAuth, PKCE: sc.PKCE, RedirectPort: sc.RedirectPort,
-		})
+		clients[store.NameKey(name)] = name
+		out.Clients = append(out.Clients, sc)
 	}
 
 	conns := map[string]bool{}
@@ -382,40 +360,27 @@ func (e Export) normalized() (Export, error) {
 		if err != nil {
 			return Export{}, damaged(fmt.Sprintf("connection %d (“%s”) has a name that is not allowed", i+1, clipName(c.Name)), "connections[%d].name: %v", i, err)
 		}
-		if conns[fold(name)] {
+		if conns[store.NameKey(name)] {
 			return Export{}, damaged(fmt.Sprintf("the connection name “%s” appears twice", name), "connections[%d]: duplicate name %q", i, name)
 		}
-		client, ok := clients[fold(strings.TrimSpace(c.Client))]
+		client, ok := clients[store.NameKey(c.Client)]
 		if !ok {
 			return Export{}, damaged(fmt.Sprintf("the connection “%s” uses the client “%s”, which is not in the file", name, clipName(c.Client)),
 				"connections[%d].client %q not among the clients", i, clip(c.Client))
 		}
-		conns[fold(name)] = true
+		conns[store.NameKey(name)] = true
 		out.Connections = append(out.Connections, ExportConnection{Name: name, Client: client})
 	}
 	return out, nil
 }
 
-func clientField(c ExportClient, field string) string {
-	switch field {
-	case "client_id":
-		return fmt.Sprintf("%q", clip(c.ClientID))
-	case "auth_url":
-		return fmt.Sprintf("%q", clip(c.AuthURL))
-	case "token_url":
-		return fmt.Sprintf("%q", clip(c.TokenURL))
-	case "api_base_url":
-		return fmt.Sprintf("%q", clip(c.APIBaseURL))
-	case "client_auth":
-		return fmt.Sprintf("%q", clip(c.ClientAuth))
-	case "redirect_port":
-		return fmt.Sprint(c.RedirectPort)
-	}
-	return ""
+// fieldValue is field's value in c as the file spells it, for the detail.
+func fieldValue(c store.ClientSettings, field store.Field) string {
+	b, _ := json.Marshal(c) // plain strings, ints and bools: it can't fail
+	var values map[string]json.RawMessage
+	_ = json.Unmarshal(b, &values)
+	return clip(string(values[string(field)]))
 }
-
-// fold compares names as the store does: trimmed, without regard to case.
-func fold(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
 // clip shortens a value from the file for a message: a damaged file may hold
 // anything, at any length.

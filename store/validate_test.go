@@ -1,0 +1,158 @@
+package store
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestNormalizeNameIgnoresSavedNames(t *testing.T) {
+	for raw, want := range map[string]string{"  Prod  ": "Prod", strings.Repeat("é", MaxNameRunes): strings.Repeat("é", MaxNameRunes)} {
+		if got, err := NormalizeName(raw); err != nil || got != want {
+			t.Errorf("NormalizeName(%q) = %q, %v", raw, got, err)
+		}
+	}
+	for _, bad := range []string{"", "  ", "a\nb", "a\u2028b", strings.Repeat("x", MaxNameRunes+1)} {
+		var v *ValidationError
+		if _, err := NormalizeName(bad); !errors.As(err, &v) || v.Field != FieldName {
+			t.Errorf("NormalizeName(%q) = %v, want a name ValidationError", bad, err)
+		}
+	}
+}
+
+func TestCheckClient(t *testing.T) {
+	valid := DefaultClientSettings()
+	valid.Name, valid.ClientID = "X", "id"
+
+	t.Run("normalizes", func(t *testing.T) {
+		c := valid
+		c.Name, c.ClientID, c.ClientAuth, c.TokenURL = " X ", " id ", " BASIC ", " https://k.example.com/token "
+		c.AuthURL, c.APIBaseURL, c.RedirectPort = "", "  ", 0
+		got, problems := CheckClient(c)
+		want := DefaultClientSettings()
+		want.Name, want.ClientID, want.ClientAuth, want.TokenURL = "X", "id", ClientAuthBasic, "https://k.example.com/token"
+		if len(problems) > 0 || got != want {
+			t.Errorf("CheckClient = %+v, %v; want %+v", got, problems, want)
+		}
+	})
+	t.Run("a stand-in Kantata on loopback", func(t *testing.T) {
+		c := valid
+		c.AuthURL, c.TokenURL, c.APIBaseURL = "http://127.0.0.1:8080/oauth/authorize", "http://localhost:8080/oauth/token", "http://[::1]:8080"
+		if _, problems := CheckClient(c); len(problems) > 0 {
+			t.Errorf("refused: %v", problems[0])
+		}
+	})
+
+	for _, tc := range []struct {
+		name   string
+		change func(*ClientSettings)
+		field  Field
+	}{
+		{"no name", func(c *ClientSettings) { c.Name = " " }, FieldName},
+		{"no client ID", func(c *ClientSettings) { c.ClientID = "" }, FieldClientID},
+		{"client ID with a space", func(c *ClientSettings) { c.ClientID = "abc def" }, FieldClientID},
+		{"client ID with a tab", func(c *ClientSettings) { c.ClientID = "abc\tdef" }, FieldClientID},
+		{"client ID with a no-break space", func(c *ClientSettings) { c.ClientID = "abc\u00a0def" }, FieldClientID},
+		{"client ID too long", func(c *ClientSettings) { c.ClientID = strings.Repeat("a", MaxClientIDRunes+1) }, FieldClientID},
+		{"auth URL not web", func(c *ClientSettings) { c.AuthURL = "javascript:alert(1)" }, FieldAuthURL},
+		{"auth URL with user info", func(c *ClientSettings) { c.AuthURL = "https://u:p@app.mavenlink.com/oauth/authorize" }, FieldAuthURL},
+		{"token URL over plain http", func(c *ClientSettings) { c.TokenURL = "http://app.mavenlink.com/oauth/token" }, FieldTokenURL},
+		{"API URL with user info", func(c *ClientSettings) { c.APIBaseURL = "https://u:p@example.com" }, FieldAPIBaseURL},
+		{"API URL over plain http", func(c *ClientSettings) { c.APIBaseURL = "http://api.mavenlink.com" }, FieldAPIBaseURL},
+		{"API URL without host", func(c *ClientSettings) { c.APIBaseURL = "https://" }, FieldAPIBaseURL},
+		{"port too high", func(c *ClientSettings) { c.RedirectPort = 65536 }, FieldRedirectPort},
+		{"port negative", func(c *ClientSettings) { c.RedirectPort = -1 }, FieldRedirectPort},
+		{"unknown client auth", func(c *ClientSettings) { c.ClientAuth = "jwt" }, FieldClientAuth},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := valid
+			tc.change(&bad)
+			_, problems := CheckClient(bad)
+			if len(problems) != 1 || problems[0].Field != tc.field {
+				t.Fatalf("problems = %v, want one for %s", problems, tc.field)
+			}
+			var v *ValidationError
+			if _, err := NormalizeClient(bad); !errors.As(err, &v) || v.Field != tc.field || v.Message == "" {
+				t.Errorf("NormalizeClient: %v", err)
+			}
+		})
+	}
+
+	t.Run("every problem at once, in the dialog's order", func(t *testing.T) {
+		c := ClientSettings{ClientID: "a b", AuthURL: "ftp://x", TokenURL: "https://u@x", APIBaseURL: "http://x", ClientAuth: "jwt", RedirectPort: 70000}
+		_, problems := CheckClient(c)
+		var got []Field
+		for _, p := range problems {
+			got = append(got, p.Field)
+		}
+		want := []Field{FieldName, FieldClientID, FieldAuthURL, FieldTokenURL, FieldAPIBaseURL, FieldClientAuth, FieldRedirectPort}
+		if strings.Join(fieldStrings(got), ",") != strings.Join(fieldStrings(want), ",") {
+			t.Errorf("fields = %v, want %v", got, want)
+		}
+	})
+}
+
+func fieldStrings(fs []Field) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = string(f)
+	}
+	return out
+}
+
+func TestParsePort(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{{"38917", 38917, true}, {" 1 ", 1, true}, {"65535", 65535, true}, {"0", 0, false}, {"65536", 0, false}, {"abc", 0, false}, {"", 0, false}} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParsePort(tc.in)
+			var v *ValidationError
+			switch {
+			case tc.ok && (err != nil || got != tc.want):
+				t.Errorf("ParsePort = %d, %v", got, err)
+			case !tc.ok && (!errors.As(err, &v) || v.Field != FieldRedirectPort):
+				t.Errorf("ParsePort = %d, %v; want a port ValidationError", got, err)
+			}
+		})
+	}
+}
+
+// Names are unique without regard to case, the same way everywhere: the
+// store, import and every lookup by name.
+func TestSameName(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"Prod", " prod ", true},
+		{"Aς", "AΣ", true}, // final sigma folds with capital sigma…
+		{"Aσ", "aΣ", true}, // …and so does the ordinary one
+		{"Aς", "Aσ", true},
+		{"straße", "STRASSE", false}, // simple folding only, as strings.EqualFold
+		{"K", "\u212a", true},        // Kelvin sign
+		{"Prod", "Prod 2", false},
+	} {
+		t.Run(tc.a+" vs "+tc.b, func(t *testing.T) {
+			if got := SameName(tc.a, tc.b); got != tc.same {
+				t.Errorf("SameName = %v, want %v", got, tc.same)
+			}
+			if got := strings.EqualFold(strings.TrimSpace(tc.a), strings.TrimSpace(tc.b)); got != tc.same {
+				t.Errorf("strings.EqualFold disagrees: %v", got)
+			}
+		})
+	}
+}
+
+func TestCheckSecret(t *testing.T) {
+	if err := CheckSecret("s"); err != nil {
+		t.Error(err)
+	}
+	if err := CheckSecret(" \n"); !errors.Is(err, ErrSecretRequired) {
+		t.Errorf("blank secret: %v", err)
+	}
+	if err := CheckSecret(strings.Repeat("x", MaxSecretBytes+1)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("long secret: %v", err)
+	}
+}
