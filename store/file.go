@@ -139,7 +139,7 @@ func (r *records) check() error {
 	return nil
 }
 
-func (s *Store) setState(r records, ro *ReadOnlyError) {
+func (s *Store) setState(r records, ro readOnlyError) {
 	s.mu.Lock()
 	s.data = r
 	s.readOnly = ro

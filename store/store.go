@@ -77,6 +77,12 @@ func (r *records) connectionIndex(id string) int {
 	return slices.IndexFunc(r.Connections, func(c Connection) bool { return c.ID == id })
 }
 
+// readOnlyError is why changes are refused, matching ErrReadOnly.
+type readOnlyError interface {
+	error
+	UserMessage() string
+}
+
 // Store is the saved clients and connections. It is safe for concurrent use.
 type Store struct {
 	dir, path, lockPath string
@@ -90,7 +96,7 @@ type Store struct {
 	// never stuck behind a slow keychain call.
 	mu            sync.RWMutex
 	data          records
-	readOnly      *ReadOnlyError
+	readOnly      readOnlyError // nil while changes are allowed
 	corruptNotice string
 
 	// known is the records file as last read or written here (guarded by
