@@ -182,6 +182,17 @@ func (s *Store) ReadOnly() bool {
 	return s.readOnly != nil
 }
 
+// ReadOnlyReason is why changes are refused, *ReadOnlyError or
+// *UnreadableError, or nil when they aren't.
+func (s *Store) ReadOnlyReason() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.readOnly == nil {
+		return nil // not a nil pointer in an interface
+	}
+	return s.readOnly
+}
+
 // Path is the records file.
 func (s *Store) Path() string { return s.path }
 
