@@ -498,6 +498,31 @@ func TestReadOnlyRecordsRefuseChanges(t *testing.T) {
 	}
 }
 
+// A records file that can't be read (a folder in its place: the tests run as
+// root) is reported and left alone, not moved aside as damaged.
+func TestUnreadableRecordsLeftInPlace(t *testing.T) {
+	h := newHarness(t)
+	path := filepath.Join(h.dir, "records.json")
+	if err := os.Mkdir(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	res := h.run("", "list")
+	if res.code != 0 || strings.Count(res.errOut, "Note: ") != 1 || !strings.Contains(res.errOut, "can't read") ||
+		!strings.Contains(res.errOut, path) || !strings.Contains(res.errOut, "Nothing was changed or moved") {
+		t.Errorf("list with an unreadable records file: %v; want the notice once", res)
+	}
+	res = h.run("secret\n", "client", "add", "X", "--client-id", "Y")
+	if res.code != 2 || !strings.Contains(res.errOut, "can't read") || !strings.Contains(res.errOut, "can't be changed") {
+		t.Errorf("client add with an unreadable records file: %v", res)
+	}
+	if fi, err := os.Lstat(path); err != nil || !fi.IsDir() {
+		t.Errorf("the unreadable records file was replaced: %v", err)
+	}
+	if m, _ := filepath.Glob(path + ".corrupt-*"); len(m) != 0 {
+		t.Errorf("the unreadable records file was moved aside: %v", m)
+	}
+}
+
 func TestNoKeychainIsALocalProblem(t *testing.T) {
 	h := newHarness(t)
 	env := h.env("secret\n", &watched{}, &watched{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"runtime"
@@ -66,7 +67,16 @@ func (s *Service) Diagnose(ctx context.Context, connectionID string, opts Diagno
 		}
 	}
 	records := s.Store.Path()
-	if s.Store.ReadOnly() {
+	var unreadable *store.UnreadableError
+	switch why := s.Store.ReadOnlyReason(); {
+	case errors.As(why, &unreadable):
+		cause := unreadable.Err.Error()
+		var pe *fs.PathError
+		if errors.As(unreadable.Err, &pe) {
+			cause = pe.Op + ": " + pe.Err.Error() // the path is already shown
+		}
+		records += " (read-only: it can't be read: " + cause + ")"
+	case why != nil:
 		records += " (read-only: written by a newer version of the app)"
 	}
 	r.field("Records file", records)

@@ -272,6 +272,45 @@ func TestDiagnoseWithoutKeychain(t *testing.T) {
 	mustNotSay(t, "report", rep, "Answered by:")
 }
 
+// Records that can't be read: the report says so, not that a newer version
+// wrote them. The connection read before is still there to report on.
+func TestDiagnoseUnreadableRecords(t *testing.T) {
+	st := testenv.Store(t)
+	c := store.NewClient()
+	c.Name, c.ClientID = "Test client", "client-"+testenv.RandomHex(t)
+	c, err := st.SaveClient(c, "secret-"+testenv.RandomHex(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Reload(); _ = st.DeleteClient(c.ID, true) })
+	conn, err := st.SaveConnection(store.Connection{Name: "Production", ClientRef: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A folder in the file's place: the tests run as root, whom permission
+	// bits don't stop.
+	if err := os.Remove(st.Path()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(st.Path(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Remove(st.Path()); _ = os.WriteFile(st.Path(), data, 0o600) })
+	if err := st.Reload(); err != nil || !st.ReadOnly() {
+		t.Fatalf("store not read-only with an unreadable file (err %v)", err)
+	}
+	rep, err := connect.New(st, nil).Diagnose(context.Background(), conn.ID, connect.DiagnoseOptions{})
+	if err != nil {
+		t.Fatalf("Diagnose: %v", err)
+	}
+	mustSay(t, "report", rep, st.Path()+" (read-only: it can't be read: read: is a directory)")
+	mustNotSay(t, "report", rep, "newer version")
+}
+
 func TestDiagnoseUnknownConnection(t *testing.T) {
 	svc := connect.New(testenv.Store(t), nil)
 	_, err := svc.Diagnose(context.Background(), "no-such-id", connect.DiagnoseOptions{})

@@ -17,8 +17,9 @@ func (e *userError) UserMessage() string     { return e.user }
 func (e *userError) TechnicalDetail() string { return e.detail }
 
 var (
-	// ErrReadOnly: the records file can't be written (made by a newer version).
-	// Errors returned for it are *ReadOnlyError, which matches ErrReadOnly.
+	// ErrReadOnly: the records can't be changed now, because the records
+	// file was made by a newer version (*ReadOnlyError) or can't be read
+	// (*UnreadableError). Both match ErrReadOnly.
 	ErrReadOnly error = &userError{
 		msg:    "records are read-only",
 		user:   "Your saved connections can't be changed right now.",
@@ -60,6 +61,39 @@ func (e *ReadOnlyError) UserMessage() string {
 }
 func (e *ReadOnlyError) TechnicalDetail() string { return e.Error() }
 func (e *ReadOnlyError) Is(target error) bool    { return target == ErrReadOnly }
+
+// UnreadableError is returned by every change while the records file is there
+// but can't be read (no permission, a disk error, a folder in its place).
+// Only a file that was read and didn't parse counts as damaged and is moved
+// aside; this one is left exactly as it is. It matches ErrReadOnly.
+type UnreadableError struct {
+	Path string
+	Err  error
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("records file %s can't be read (left as it is; changes refused until it can be read): %v", e.Path, e.Err)
+}
+func (e *UnreadableError) Unwrap() error { return e.Err }
+func (e *UnreadableError) UserMessage() string {
+	why := "reading it failed"
+	check := "Check that you may read the file (its permissions) and that the disk it is on is working."
+	switch {
+	case errors.Is(e.Err, fs.ErrPermission):
+		why = "you aren't allowed to read it"
+		check = "Check the file's permissions: your user account must be able to read it."
+	case errors.Is(e.Err, syscall.EISDIR):
+		why = "there is a folder where that file should be"
+		check = "Check what that folder is: a readable records file must be there instead."
+	case errors.Is(e.Err, syscall.EIO):
+		why = "the disk reported an error"
+		check = "Check that the disk is connected and working."
+	}
+	return "Kantata Connect can't read its file of saved connections and clients, " + e.Path + ": " + why + ". " +
+		"Nothing was changed or moved. Until the file can be read, your connections and clients can't be changed. " + check
+}
+func (e *UnreadableError) TechnicalDetail() string { return e.Error() }
+func (e *UnreadableError) Is(target error) bool    { return target == ErrReadOnly }
 
 // InUseError: a client can't be deleted while connections use it.
 type InUseError struct {

@@ -61,8 +61,9 @@ func (s *Store) removeStaleTemps() {
 
 // load reads the records file into s.data (caller holds the file lock). A
 // missing file is an empty store; a damaged one is moved aside; a newer
-// schema makes the store read-only. A file that hasn't changed since it was
-// last read or written here isn't parsed again.
+// schema, or a file that can't be read, makes the store read-only. A file
+// that hasn't changed since it was last read or written here isn't parsed
+// again.
 func (s *Store) load() error {
 	fi, err := os.Stat(s.path)
 	if err == nil && s.known != nil && os.SameFile(fi, s.known) &&
@@ -76,7 +77,15 @@ func (s *Store) load() error {
 		return nil
 	}
 	if err != nil {
-		return s.moveAside("it could not be read", err)
+		// Only a file that was read can be called damaged. This one may
+		// be whole behind a permission or a passing disk error: leave it
+		// exactly where it is, and refuse changes (they would write over
+		// it) until it can be read. The records last read stay shown.
+		slog.Warn("records file can't be read; left as it is, changes refused", "path", s.path, "err", err)
+		s.mu.Lock()
+		s.readOnly = &UnreadableError{Path: s.path, Err: err}
+		s.mu.Unlock()
+		return nil
 	}
 	var r struct {
 		SchemaVersion *int `json:"schema_version"`
@@ -139,7 +148,7 @@ func (r *records) check() error {
 	return nil
 }
 
-func (s *Store) setState(r records, ro *ReadOnlyError) {
+func (s *Store) setState(r records, ro readOnlyError) {
 	s.mu.Lock()
 	s.data = r
 	s.readOnly = ro

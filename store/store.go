@@ -77,6 +77,13 @@ func (r *records) connectionIndex(id string) int {
 	return slices.IndexFunc(r.Connections, func(c Connection) bool { return c.ID == id })
 }
 
+// readOnlyError is why changes are refused: *ReadOnlyError or
+// *UnreadableError, both matching ErrReadOnly.
+type readOnlyError interface {
+	error
+	UserMessage() string
+}
+
 // Store is the saved clients and connections. It is safe for concurrent use.
 type Store struct {
 	dir, path, lockPath string
@@ -90,7 +97,7 @@ type Store struct {
 	// never stuck behind a slow keychain call.
 	mu            sync.RWMutex
 	data          records
-	readOnly      *ReadOnlyError
+	readOnly      readOnlyError // nil while changes are allowed
 	corruptNotice string
 
 	// known is the records file as last read or written here (guarded by
@@ -105,8 +112,9 @@ type Store struct {
 
 // Open loads the records in dir (DefaultDir when empty), creating the folder
 // with mode 0700. A damaged file is moved aside and the store starts empty;
-// Notice then tells the user where the copy is. A nil kc makes every secret
-// operation fail with ErrNoKeychain.
+// Notice then tells the user where the copy is. A file that can't be read is
+// left where it is and the store opens empty and read-only, Notice saying
+// why. A nil kc makes every secret operation fail with ErrNoKeychain.
 func Open(dir string, kc Keychain) (*Store, error) {
 	if dir == "" {
 		d, err := DefaultDir()
@@ -151,7 +159,8 @@ func Open(dir string, kc Keychain) (*Store, error) {
 }
 
 // Notice is "" or a plain message the user should see once: the records file
-// was damaged and moved aside, or it is read-only.
+// was damaged and moved aside, or it is read-only (made by a newer version,
+// or it can't be read).
 func (s *Store) Notice() string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -165,18 +174,32 @@ func (s *Store) Notice() string {
 	return strings.Join(parts, "\n\n")
 }
 
-// ReadOnly reports whether the records file came from a newer version, so
-// changes are refused.
+// ReadOnly reports whether changes are refused: the records file came from a
+// newer version, or it can't be read.
 func (s *Store) ReadOnly() bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.readOnly != nil
 }
 
+// ReadOnlyReason is why changes are refused, *ReadOnlyError or
+// *UnreadableError, or nil when they aren't.
+func (s *Store) ReadOnlyReason() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.readOnly == nil {
+		return nil // not a nil pointer in an interface
+	}
+	return s.readOnly
+}
+
 // Path is the records file.
 func (s *Store) Path() string { return s.path }
 
-// Reload re-reads the records file, picking up other instances' changes.
+// Reload re-reads the records file, picking up other instances' changes. A
+// file that can't be read makes the store read-only (Reload still returns
+// nil; Notice says why) and keeps the records last read; once it can be read
+// again, Reload makes the store writable again.
 func (s *Store) Reload() error {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
@@ -534,7 +557,9 @@ func (s *Store) ClientSecret(clientID string) (string, error) {
 }
 
 // SaveToken stores a connection's tokens in the keychain, deleting any old
-// refresh token when t has none. The records file is not changed.
+// refresh token when t has none. The records file is not changed. While the
+// records file can't be read it returns *UnreadableError: the connection
+// may no longer be saved.
 func (s *Store) SaveToken(connectionID string, t Token) error {
 	if t.AccessToken == "" {
 		return &ValidationError{Field: "access_token", Message: "Kantata sent no access token. Try authorizing again."}
@@ -555,7 +580,13 @@ func (s *Store) SaveToken(connectionID string, t Token) error {
 		}
 		s.mu.RLock()
 		idx := s.data.connectionIndex(connectionID)
+		unreadable, _ := s.readOnly.(*UnreadableError)
 		s.mu.RUnlock()
+		if unreadable != nil {
+			// Without the file there's no knowing the connection is
+			// still saved: tokens stored now could be stranded.
+			return fmt.Errorf("save tokens of connection %s: %w", s.connectionLabel(connectionID), unreadable)
+		}
 		if idx < 0 {
 			return &NotFoundError{Kind: "connection", ID: connectionID}
 		}

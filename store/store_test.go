@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -543,21 +544,190 @@ func TestCorruptTwiceKeepsBothCopies(t *testing.T) {
 	}
 }
 
-// A records "file" that can't be read (here a folder: as root, permission
-// bits don't stop reads) is moved aside too.
-func TestUnreadableFileMovedAside(t *testing.T) {
+// A records file that can't be read is not damaged: it is left exactly where
+// it is, and the store opens read-only, saying why, until it can be read. Run
+// as root, permission bits stop no read, so the unreadable file here is a
+// folder in its place (EISDIR); unreadable_linux_test.go adds EACCES and EIO.
+func TestUnreadableFileLeftInPlace(t *testing.T) {
+	t.Run("a folder in its place", func(t *testing.T) {
+		checkUnreadableLeftInPlace(t, unreadableCase{
+			make: func(t *testing.T, path string) {
+				if err := os.Mkdir(path, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				// Something of the user's inside, which must stay.
+				if err := os.WriteFile(filepath.Join(path, "keep"), []byte("mine"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			},
+			unchanged: func(t *testing.T, path string) {
+				t.Helper()
+				if fi, err := os.Lstat(path); err != nil || !fi.IsDir() {
+					t.Fatalf("the folder in place of the records file is gone or changed: %v", err)
+				}
+				if got, err := os.ReadFile(filepath.Join(path, "keep")); err != nil || string(got) != "mine" {
+					t.Fatalf("the folder's content changed: %q, %v", got, err)
+				}
+			},
+			undo: func(t *testing.T, path string) {
+				if err := os.RemoveAll(path); err != nil {
+					t.Fatal(err)
+				}
+			},
+			errno:     syscall.EISDIR,
+			userWords: "folder",
+		})
+	})
+	// Read-only for an unreadable file must not stick: once the file reads
+	// but doesn't parse, it is damaged and moved aside as ever.
+	t.Run("damaged once it can be read", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, recordsName)
+		if err := os.Mkdir(path, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(dir, newMemKeychain())
+		if err != nil || !s.ReadOnly() {
+			t.Fatalf("Open: %v, read-only %v", err, s.ReadOnly())
+		}
+		os.Remove(path)
+		if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Reload(); err != nil {
+			t.Fatal(err)
+		}
+		copies, _ := filepath.Glob(path + ".corrupt-*")
+		if len(copies) != 1 || s.ReadOnly() || !strings.Contains(s.Notice(), copies[0]) || strings.Contains(s.Notice(), "can't read") {
+			t.Fatalf("damaged file after an unreadable one: copies %v, read-only %v, notice %q", copies, s.ReadOnly(), s.Notice())
+		}
+		addClient(t, s, "Acme", "x")
+	})
+}
+
+// unreadableCase makes the records file unreadable in one real way.
+type unreadableCase struct {
+	make      func(t *testing.T, path string) // put the unreadable thing at path
+	unchanged func(t *testing.T, path string) // fail unless it is still there as made
+	undo      func(t *testing.T, path string) // remove it
+	errno     error                           // what reading it gives
+	userWords string                          // the cause, as the notice words it
+}
+
+// checkUnreadableLeftInPlace saves a client and a connection, makes the
+// records file unreadable, and checks that: a store opened now and one that
+// reloads now both go read-only without an error, the file is neither moved
+// aside nor written, the notice names the path in plain words, every change
+// is refused with *UnreadableError (matching ErrReadOnly) leaving keychain
+// and file alone, and once a readable file is back Reload makes the store
+// writable with the saved records.
+func checkUnreadableLeftInPlace(t *testing.T, tc unreadableCase) {
+	t.Helper()
+	kc := newMemKeychain()
 	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "records.json"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(dir, newMemKeychain())
+	earlier, err := Open(dir, kc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(s.Notice(), "could not be read") {
-		t.Fatalf("Notice = %q", s.Notice())
+	acme := addClient(t, earlier, "Acme", "acme-secret")
+	prod := addConnection(t, earlier, "Prod", acme.ID)
+	path := earlier.Path()
+	saved := readFile(t, path)
+	keys := kc.keys()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
 	}
-	addClient(t, s, "Acme", "x")
+	tc.make(t, path)
+	if _, err := os.ReadFile(path); !errors.Is(err, tc.errno) {
+		t.Fatalf("reading the unreadable records file gives %v, want %v: the case proves nothing", err, tc.errno)
+	}
+
+	s, err := Open(dir, kc)
+	if err != nil {
+		t.Fatalf("Open failed instead of opening read-only: %v", err)
+	}
+	if err := earlier.Reload(); err != nil {
+		t.Fatalf("Reload failed instead of going read-only: %v", err)
+	}
+	for name, st := range map[string]*Store{"opened now": s, "reloaded": earlier} {
+		if !st.ReadOnly() {
+			t.Errorf("%s: not read-only while the records file can't be read", name)
+		}
+		n := st.Notice()
+		for _, w := range []string{"can't read", path, tc.userWords, "Nothing was changed or moved"} {
+			if !strings.Contains(n, w) {
+				t.Errorf("%s: Notice %q does not say %q", name, n, w)
+			}
+		}
+		if strings.Contains(n, tc.errno.Error()) {
+			t.Errorf("%s: Notice %q speaks in system error text", name, n)
+		}
+	}
+	if len(s.Clients()) != 0 || len(s.Connections()) != 0 {
+		t.Error("records shown that were never read")
+	}
+	if _, ok := earlier.Connection(prod.ID); !ok {
+		t.Error("the records read before were dropped")
+	}
+
+	for name, st := range map[string]*Store{"opened now": s, "reloaded": earlier} {
+		writes := map[string]error{}
+		_, writes["SaveClient"] = st.SaveClient(Client{Name: "New", ClientID: "n"}, "new-secret")
+		_, writes["SaveClient edit"] = st.SaveClient(acme, "changed-secret")
+		_, writes["SaveConnection"] = st.SaveConnection(Connection{Name: "Stage", ClientRef: acme.ID})
+		_, writes["UpdateConnection"] = st.UpdateConnection(prod.ID, func(c *Connection) { c.Name = "P2" })
+		writes["DeleteClient"] = st.DeleteClient(acme.ID, true)
+		writes["DeleteConnection"] = st.DeleteConnection(prod.ID)
+		writes["SaveToken"] = st.SaveToken(prod.ID, Token{AccessToken: "tok"})
+		for op, err := range writes {
+			if !errors.Is(err, ErrReadOnly) {
+				t.Errorf("%s: %s while the file can't be read: err = %v, want ErrReadOnly", name, op, err)
+				continue
+			}
+			var ue *UnreadableError
+			if !errors.As(err, &ue) || ue.Path != path || !errors.Is(err, tc.errno) {
+				t.Errorf("%s: %s: error %v (%T) is not an *UnreadableError for %s wrapping %v", name, op, err, err, path, tc.errno)
+			}
+			mustUserFacing(t, err)
+		}
+	}
+	tc.unchanged(t, path)
+	if m, _ := filepath.Glob(path + ".corrupt-*"); len(m) != 0 {
+		t.Errorf("the unreadable records file was moved aside: %v", m)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, tempPattern)); len(m) != 0 {
+		t.Errorf("temp files left behind: %v", m)
+	}
+	if got := kc.keys(); !slices.Equal(got, keys) {
+		t.Errorf("keychain changed by refused changes: %v, was %v", got, keys)
+	}
+	if sec, _ := kc.Get(ClientSecretKey(acme.ID)); sec != "acme-secret" {
+		t.Error("a refused edit changed the client secret")
+	}
+
+	// Readable again: Reload clears the state, and changes work.
+	tc.undo(t, path)
+	if err := os.WriteFile(path, saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range map[string]*Store{"opened now": s, "reloaded": earlier} {
+		if err := st.Reload(); err != nil {
+			t.Fatalf("%s: Reload of the readable file: %v", name, err)
+		}
+		if st.ReadOnly() || st.Notice() != "" {
+			t.Errorf("%s: still read-only (%v) or a notice %q once the file can be read", name, st.ReadOnly(), st.Notice())
+		}
+		if _, ok := st.Connection(prod.ID); !ok || len(st.Clients()) != 1 {
+			t.Errorf("%s: the saved records aren't back: %v %v", name, st.Clients(), st.Connections())
+		}
+	}
+	stage := addConnection(t, s, "Stage", acme.ID)
+	if err := earlier.SaveToken(stage.ID, Token{AccessToken: "tok"}); err != nil {
+		t.Fatalf("SaveToken once the file can be read: %v", err)
+	}
+	if _, err := earlier.SaveClient(acme, "acme-secret-2"); err != nil {
+		t.Fatalf("SaveClient once the file can be read: %v", err)
+	}
 }
 
 func TestNewerSchemaIsReadOnly(t *testing.T) {
