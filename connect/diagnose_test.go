@@ -276,14 +276,14 @@ func TestDiagnoseWithoutKeychain(t *testing.T) {
 // wrote them. The connection read before is still there to report on.
 func TestDiagnoseUnreadableRecords(t *testing.T) {
 	st := testenv.Store(t)
-	c := store.NewClient()
+	c := store.DefaultClientSettings()
 	c.Name, c.ClientID = "Test client", "client-"+testenv.RandomHex(t)
-	c, err := st.SaveClient(c, "secret-"+testenv.RandomHex(t))
+	saved, err := st.SaveClient("", c, "secret-"+testenv.RandomHex(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = st.Reload(); _ = st.DeleteClient(c.ID, true) })
-	conn, err := st.SaveConnection(store.Connection{Name: "Production", ClientRef: c.ID})
+	t.Cleanup(func() { _ = st.Reload(); _ = st.DeleteClient(saved.ID, true) })
+	conn, err := st.SaveConnection("", "Production", saved.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -672,10 +672,10 @@ func checkUnreadableLeftInPlace(t *testing.T, tc unreadableCase) {
 
 	for name, st := range map[string]*Store{"opened now": s, "reloaded": earlier} {
 		writes := map[string]error{}
-		_, writes["SaveClient"] = st.SaveClient(Client{Name: "New", ClientID: "n"}, "new-secret")
-		_, writes["SaveClient edit"] = st.SaveClient(acme, "changed-secret")
-		_, writes["SaveConnection"] = st.SaveConnection(Connection{Name: "Stage", ClientRef: acme.ID})
-		_, writes["UpdateConnection"] = st.UpdateConnection(prod.ID, func(c *Connection) { c.Name = "P2" })
+		_, writes["SaveClient"] = st.SaveClient("", ClientSettings{Name: "New", ClientID: "n"}, "new-secret")
+		_, writes["SaveClient edit"] = st.SaveClient(acme.ID, acme.ClientSettings, "changed-secret")
+		_, writes["SaveConnection"] = st.SaveConnection("", "Stage", acme.ID)
+		_, writes["RecordOutcome"] = st.RecordOutcome(prod.ID, func(c *Connection) { c.Status = StatusFailed })
 		writes["DeleteClient"] = st.DeleteClient(acme.ID, true)
 		writes["DeleteConnection"] = st.DeleteConnection(prod.ID)
 		writes["SaveToken"] = st.SaveToken(prod.ID, Token{AccessToken: "tok"})
@@ -725,7 +725,7 @@ func checkUnreadableLeftInPlace(t *testing.T, tc unreadableCase) {
 	if err := earlier.SaveToken(stage.ID, Token{AccessToken: "tok"}); err != nil {
 		t.Fatalf("SaveToken once the file can be read: %v", err)
 	}
-	if _, err := earlier.SaveClient(acme, "acme-secret-2"); err != nil {
+	if _, err := earlier.SaveClient(acme.ID, acme.ClientSettings, "acme-secret-2"); err != nil {
 		t.Fatalf("SaveClient once the file can be read: %v", err)
 	}
 }
