@@ -105,7 +105,7 @@ func (r *runner) cmdAuthorize(args []string) int {
 	// Signed in, but Kantata could not say who as: the sign-in stands.
 	fmt.Fprintln(out, "Authorized.")
 	if conn.LastError != "" {
-		fmt.Fprintln(errOut, terminalWords(conn.LastError, conn.Name))
+		fmt.Fprintln(errOut, conn.LastError)
 		fmt.Fprintf(errOut, "Check it later with: %s test %s\n", Prog, shellArg(conn.Name))
 	}
 	return ExitOK
@@ -184,13 +184,13 @@ func toTestJSON(name string, conn store.Connection, err error) testJSON {
 		Connection: name,
 		OK:         err == nil,
 		Status:     string(conn.Status),
-		StatusText: terminalWords(connect.StatusText(conn), name),
+		StatusText: connect.StatusText(conn),
 	}
 	if err == nil {
 		res.User = toUserJSON(conn.Identity)
 	} else {
 		msg, detail := connect.Explain(err)
-		res.Error = &errorJSON{Message: terminalWords(msg, name), Detail: detail, Kind: errorKind(err)}
+		res.Error = &errorJSON{Message: msg, Detail: detail, Kind: errorKind(err)}
 	}
 	if err == nil || kantata.KindOf(err) != "" && !canceled(err) {
 		res.TestedAt = utc(conn.LastTestedAt) // Kantata was asked

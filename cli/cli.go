@@ -239,11 +239,15 @@ func (r *runner) interruptible() (context.Context, context.CancelFunc) {
 	return ctx, stop
 }
 
-// report prints err in plain words, then its technical detail, and returns
-// the exit code for it. connName, when known, goes into suggested commands.
+// report prints err in plain words, then the command to run when signing in
+// is the next step, then the technical detail, and returns the exit code for
+// it. connName, when known, goes into the command.
 func (r *runner) report(err error, connName string) int {
 	msg, detail := connect.Explain(err)
-	fmt.Fprintln(r.env.Stderr, terminalWords(msg, connName))
+	fmt.Fprintln(r.env.Stderr, msg)
+	if connect.NextStepOf(err).SignIn() {
+		fmt.Fprintln(r.env.Stderr, "Run: "+authorizeCommand(connName))
+	}
 	if detail != "" && !strings.Contains(msg, detail) {
 		fmt.Fprintln(r.env.Stderr, "Details: "+strings.ReplaceAll(detail, "\n", "\n         "))
 	}
@@ -278,15 +282,13 @@ func canceled(err error) bool {
 		errors.Is(err, context.Canceled)
 }
 
-// terminalWords rewrites the window's "Click Save & authorize" advice (the
-// shared errors speak to the window) into the command to run.
-func terminalWords(msg, connName string) string {
+// authorizeCommand is the command that signs connName in; NAME when the
+// connection is not known.
+func authorizeCommand(connName string) string {
 	if connName == "" {
-		connName = "NAME"
+		return Prog + " authorize NAME"
 	}
-	cmd := Prog + " authorize " + shellArg(connName)
-	msg = strings.ReplaceAll(msg, "Click Save & authorize", "Run "+cmd)
-	return strings.ReplaceAll(msg, "click Save & authorize", "run "+cmd)
+	return Prog + " authorize " + shellArg(connName)
 }
 
 // shellArg quotes a name for a command line users can copy.

@@ -442,7 +442,7 @@ func TestTestUnknownAndNotAuthorized(t *testing.T) {
 	if res.code != 1 {
 		t.Errorf("test before authorize: %v; want exit 1", res)
 	}
-	mustContain(t, "test before authorize", res.errOut, "not authorized yet", "Run kantata-connect authorize Prod", "Details: ")
+	mustContain(t, "test before authorize", res.errOut, "“Prod” is not authorized yet.\nRun: kantata-connect authorize Prod\nDetails: ")
 	if strings.Contains(res.errOut, "Save & authorize") {
 		t.Errorf("the command line speaks of the window's button: %s", res.errOut)
 	}
@@ -457,8 +457,22 @@ func TestTestUnknownAndNotAuthorized(t *testing.T) {
 	}
 	errObj, _ := got["error"].(map[string]any)
 	if got["ok"] != false || got["user"] != nil || got["tested_at"] != nil || got["status"] != "never_authorized" ||
-		errObj["kind"] != "not_authorized" || errObj["message"] == "" {
+		errObj["kind"] != "not_authorized" || errObj["message"] != "“Prod” is not authorized yet." {
 		t.Errorf("test --json before authorize = %v", got)
+	}
+}
+
+// A failed check says what happened in the shared words, then on a line of
+// its own the command that signs in, with the name as the shell needs it.
+func TestFailedTestPrintsTheAuthorizeCommand(t *testing.T) {
+	h := newHarness(t)
+	h.addClient("Acme")
+	h.run("", "connection", "add", "Prod EU", "--client", "Acme")
+	res := h.run("", "test", "Prod EU")
+	lines := strings.Split(res.errOut, "\n")
+	if res.code != 1 || len(lines) < 3 || lines[0] != "“Prod EU” is not authorized yet." ||
+		lines[1] != `Run: kantata-connect authorize "Prod EU"` || !strings.HasPrefix(lines[2], "Details: ") {
+		t.Errorf("test of a connection never authorized: %v; want the message, the authorize command, the details", res)
 	}
 }
 
@@ -566,8 +580,8 @@ func TestAuthorizeTimesOut(t *testing.T) {
 	}
 	mustContain(t, "authorize timeout", res.out, "Open this address in your browser to sign in to Kantata:\n  "+h.kantata.AuthURL(),
 		"Waiting for Kantata", "up to 1 second")
-	mustContain(t, "authorize timeout", res.errOut, "No answer came from your browser within 1 second",
-		"Run kantata-connect authorize Prod to try again", "Details: ")
+	mustContain(t, "authorize timeout", res.errOut, "No answer came from your browser within 1 second.",
+		"/callback.\nRun: kantata-connect authorize Prod\nDetails: ")
 	if strings.Contains(res.errOut, "Save & authorize") {
 		t.Errorf("the command line speaks of the window's button: %s", res.errOut)
 	}
@@ -580,8 +594,9 @@ func TestAuthorizeTimesOut(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(res.out), &got); err != nil || len(got.Connections) != 1 ||
 		got.Connections[0].Status != "failed" || got.Connections[0].LastError == nil ||
-		!strings.Contains(*got.Connections[0].LastError, "Run kantata-connect authorize Prod to try again") {
-		t.Errorf("after the timeout: %v (%v); want failed with the reason in the command line's words", res, err)
+		!strings.HasPrefix(*got.Connections[0].LastError, "No answer came from your browser within 1 second.") ||
+		strings.Contains(*got.Connections[0].LastError, "authorize") {
+		t.Errorf("after the timeout: %v (%v); want failed with the reason, in words for any front", res, err)
 	}
 	res = h.run("", "list")
 	if !strings.Contains(res.out, "Failed: No answer came from your browser within 1 second.\n") || strings.Contains(res.out, "Save & authorize") {

@@ -88,6 +88,11 @@ func testSupportFlow(t *testing.T, b *browsertest.Browser) {
 	if res.code != 1 || !strings.Contains(res.out, `"kind": "server_error"`) || !strings.Contains(res.out, "problem on its side") {
 		t.Errorf("test while Kantata fails: %v; want exit 1 with kind server_error", res)
 	}
+	// Signing in again would not help: no authorize command is suggested.
+	res = h.run("", "test", "Production")
+	if res.code != 1 || !strings.Contains(res.errOut, "problem on its side") || strings.Contains(res.errOut, "authorize") {
+		t.Errorf("test while Kantata fails: %v; want exit 1, the reason and no authorize command", res)
+	}
 	h.kantata.SetMeMode(fakekantata.MeOK)
 
 	// The user revokes the app's access in Kantata.
@@ -96,7 +101,7 @@ func testSupportFlow(t *testing.T, b *browsertest.Browser) {
 	if res.code != 1 {
 		t.Errorf("test after revocation: %v; want exit 1", res)
 	}
-	mustContain(t, "test after revocation", res.errOut, "revoked", "Run kantata-connect authorize Production to sign in again",
+	mustContain(t, "test after revocation", res.errOut, "it may have been revoked.\nRun: kantata-connect authorize Production\n",
 		"Details: ", "status=401")
 	res = h.run("", "test", "Production", "--json")
 	var failed struct {
@@ -114,7 +119,7 @@ func testSupportFlow(t *testing.T, b *browsertest.Browser) {
 		t.Fatalf("test --json after revocation: %v (%v)", res, err)
 	}
 	if failed.OK || failed.Status != "needs_reauthorization" || failed.User != nil || failed.Error == nil ||
-		failed.Error.Kind != "rejected" || !strings.Contains(failed.Error.Message, "revoked") || failed.Error.Detail == "" ||
+		failed.Error.Kind != "rejected" || !strings.HasSuffix(failed.Error.Message, "it may have been revoked.") || failed.Error.Detail == "" ||
 		failed.TestedAt == nil {
 		t.Errorf("test --json after revocation = %+v", failed)
 	}
@@ -194,7 +199,7 @@ func testDenied(t *testing.T, b *browsertest.Browser) {
 	if res.code != 1 {
 		t.Errorf("denied authorize: %v; want exit 1", res)
 	}
-	mustContain(t, "denied authorize", res.errOut, "You chose not to authorize", "Run kantata-connect authorize Prod to try again")
+	mustContain(t, "denied authorize", res.errOut, "You chose not to authorize Kantata Connect in Kantata.\nRun: kantata-connect authorize Prod\n")
 	if c, _ := h.store().ConnectionByName("Prod"); c.Status != store.StatusFailed {
 		t.Errorf("status after deny = %q; want failed", c.Status)
 	}

@@ -85,11 +85,11 @@ func toUserJSON(id *store.Identity) *userJSON {
 func toConnectionJSON(c store.Connection, clientName string) connectionJSON {
 	return connectionJSON{
 		Name: c.Name, Client: clientName,
-		Status: string(c.Status), StatusText: terminalWords(connect.StatusText(c), c.Name),
+		Status: string(c.Status), StatusText: connect.StatusText(c),
 		User:             toUserJSON(c.Identity),
 		LastAuthorizedAt: utc(c.LastAuthorizedAt),
 		LastTestedAt:     utc(c.LastTestedAt),
-		LastError:        nonEmpty(terminalWords(c.LastError, c.Name)),
+		LastError:        nonEmpty(c.LastError),
 		LastErrorDetail:  nonEmpty(c.LastErrorDetail),
 	}
 }
@@ -184,7 +184,7 @@ func (r *runner) cmdList(args []string) int {
 func shortStatus(c store.Connection) string {
 	if c.Status == store.StatusFailed && c.LastError != "" {
 		first, _, _ := strings.Cut(c.LastError, ". ")
-		return "Failed: " + strings.TrimSuffix(terminalWords(first, c.Name), ".") + "."
+		return "Failed: " + strings.TrimSuffix(first, ".") + "."
 	}
 	return connect.StatusText(c)
 }

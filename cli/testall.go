@@ -96,7 +96,7 @@ func (r *runner) testAll(asJSON bool) int {
 		case res.Err != nil:
 			failed = append(failed, name)
 			msg, _ := connect.Explain(res.Err)
-			fmt.Fprintf(tw, "%s\tfailed\t%s\n", name, firstSentence(terminalWords(msg, name)))
+			fmt.Fprintf(tw, "%s\tfailed\t%s\n", name, firstSentence(msg))
 		default:
 			fmt.Fprintf(tw, "%s\tworks\t%s\n", name, connect.IdentityText(res.Connection))
 		}

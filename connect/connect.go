@@ -180,7 +180,7 @@ type NotAuthorizedError struct{ Name string }
 func (e *NotAuthorizedError) Error() string        { return fmt.Sprintf("connection %q has no token", e.Name) }
 func (e *NotAuthorizedError) Is(target error) bool { return target == ErrNotAuthorized }
 func (e *NotAuthorizedError) UserMessage() string {
-	return fmt.Sprintf("“%s” is not authorized yet. Click Save & authorize to sign in with Kantata first.", e.Name)
+	return fmt.Sprintf("“%s” is not authorized yet.", e.Name)
 }
 func (e *NotAuthorizedError) TechnicalDetail() string { return e.Error() + " in the keychain" }
 

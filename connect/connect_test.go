@@ -117,6 +117,9 @@ func TestAuthorizeTestRevoke(t *testing.T) {
 	if !strings.Contains(msg, "revoked") {
 		t.Errorf("message %q does not say the authorization may be revoked", msg)
 	}
+	if next := connect.NextStepOf(err); next != connect.NextSignInAgain {
+		t.Errorf("NextStepOf after revocation = %v; want %v", next, connect.NextSignInAgain)
+	}
 	assertNoSecret(t, err, secret, tok.AccessToken)
 }
 
@@ -185,8 +188,11 @@ func TestTestBeforeAuthorizeSaysWhatToDo(t *testing.T) {
 	if !errors.Is(err, connect.ErrNotAuthorized) {
 		t.Fatalf("err = %v; want ErrNotAuthorized", err)
 	}
-	if msg, _ := connect.Explain(err); !strings.Contains(msg, "Save & authorize") {
-		t.Errorf("message %q does not say what to do", msg)
+	if msg, _ := connect.Explain(err); !strings.Contains(msg, "“Production” is not authorized yet") {
+		t.Errorf("message %q does not say the connection is not authorized", msg)
+	}
+	if next := connect.NextStepOf(err); next != connect.NextSignInFirst {
+		t.Errorf("NextStepOf = %v; want %v, so each front says how to sign in", next, connect.NextSignInFirst)
 	}
 	if f.kantata.MeRequests() != 0 {
 		t.Error("a connection without a token was checked with Kantata")

@@ -377,6 +377,10 @@ func TestDeniedSignInExplainsAndKeepsForm(t *testing.T) {
 	if top == nil || !showsSubstring(top, "chose not to authorize") || !containsText(top, "Authorization did not complete") {
 		t.Fatalf("no plain-language error after Deny; dialog texts: %q", texts(top))
 	}
+	// The shared message says what happened; the window adds its button.
+	if !containsText(top, "You chose not to authorize Kantata Connect in Kantata. Click Save & authorize to try again.") {
+		t.Errorf("the Deny dialog does not say to click Save & authorize again: %q", texts(top))
+	}
 	if h.u.panel.name.Text != "Kantata production" || h.u.panel.client.Selected != "Production app" {
 		t.Error("the form lost what the user typed")
 	}
@@ -519,6 +523,25 @@ func TestTestAllUpdatesEveryRow(t *testing.T) {
 	}
 	if !showsSubstring(h.u.list.content, "Needs re-authorization") {
 		t.Error("rows do not show that re-authorization is needed")
+	}
+}
+
+func TestRevokedTestSaysToSignInAgain(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	conn := h.authorizedConnection("Good", c)
+	h.u.refresh()
+	h.u.panel.edit(conn)
+	h.kantata.RevokeAll()
+	test.Tap(h.u.panel.test)
+	h.wait()
+	top := topOverlay(h.u.win)
+	if !containsText(top, "The connection test failed") ||
+		!showsSubstring(top, "it may have been revoked. Click Save & authorize to sign in again.") {
+		t.Errorf("dialog after a test of a revoked connection: %q", texts(top))
+	}
+	if h.u.panel.status.Text != "Needs re-authorization" {
+		t.Errorf("panel status = %q", h.u.panel.status.Text)
 	}
 }
 

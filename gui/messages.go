@@ -12,10 +12,13 @@ import (
 // messageWidth keeps message dialogs readable: wrapped text needs a width.
 const messageWidth = 460
 
-// errorView is an error in plain words with the technical detail folded away
-// under "Details".
+// errorView is an error in plain words, with this window's way to the next
+// step, and the technical detail folded away under "Details".
 func errorView(err error) (fyne.CanvasObject, string) {
 	msg, detail := connect.Explain(err)
+	if advice := signInAdvice(connect.NextStepOf(err)); advice != "" {
+		msg += " " + advice
+	}
 	text := wrappedLabel(msg)
 	if detail == "" {
 		return text, msg
@@ -25,6 +28,20 @@ func errorView(err error) (fyne.CanvasObject, string) {
 	detailLabel.Selectable = true
 	details := widget.NewAccordion(widget.NewAccordionItem("Details", detailLabel))
 	return container.NewVBox(text, details), msg
+}
+
+// signInAdvice says how to take the next step in this window. The shared
+// messages only say what happened: the command line gives its command instead.
+func signInAdvice(next connect.NextStep) string {
+	switch next {
+	case connect.NextRetrySignIn:
+		return "Click Save & authorize to try again."
+	case connect.NextSignInAgain:
+		return "Click Save & authorize to sign in again."
+	case connect.NextSignInFirst:
+		return "Click Save & authorize to sign in with Kantata first."
+	}
+	return ""
 }
 
 // showError shows err as a dialog titled title. The app keeps working.

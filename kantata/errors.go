@@ -58,7 +58,9 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// UserMessage is what a non-technical user reads, with what to do next.
+// UserMessage is what a non-technical user reads. It says what happened and
+// never names a button or a command: the window and the command line each add
+// their own way to authorize again (see connect.NextStepOf).
 func (e *Error) UserMessage() string { return e.Message }
 
 // TechnicalDetail is what support staff read; it never holds a secret.
@@ -90,10 +92,11 @@ func KindOf(err error) Kind {
 // i.e. whether the user has to authorize again.
 func IsRejected(err error) bool { return KindOf(err) == KindRejected }
 
-// userMessages are the plain-language texts per Kind.
+// userMessages are the plain-language texts per Kind. Advice that holds in any
+// front (wait, check the network, test again) may stay; how to authorize again
+// is each front's to say.
 var userMessages = map[Kind]string{
-	KindRejected: "Kantata no longer accepts this connection's authorization — it may have been revoked. " +
-		"Click Save & authorize to sign in again.",
+	KindRejected:    "Kantata no longer accepts this connection's authorization — it may have been revoked.",
 	KindRateLimited: "Kantata is rate limiting requests; wait a minute and test again.",
 	KindServerError: "Kantata had a problem on its side and could not answer. Try again in a few minutes; " +
 		"if it keeps happening, Kantata may be having an outage.",

@@ -194,7 +194,7 @@ func TestMeRejected(t *testing.T) {
 	if !IsRejected(err) || e.Status != 401 {
 		t.Fatalf("IsRejected=%v status=%d", IsRejected(err), e.Status)
 	}
-	wantMsg := "Kantata no longer accepts this connection's authorization — it may have been revoked. Click Save & authorize to sign in again."
+	wantMsg := "Kantata no longer accepts this connection's authorization — it may have been revoked."
 	if e.UserMessage() != wantMsg {
 		t.Fatalf("UserMessage = %q", e.UserMessage())
 	}

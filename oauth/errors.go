@@ -28,9 +28,11 @@ const (
 	KindTokenError         Kind = "token_error"         // another OAuth error code from the token endpoint
 )
 
-// Error is a failed sign-in. Message is for the user and says what to do
-// next; Detail is for support staff. Neither ever holds a secret, code or
-// token.
+// Error is a failed sign-in. Message is for the user: it says what happened,
+// and which setting to check when one is at fault, but never names a button or
+// a command, since the window and the command line show the same words and
+// each adds its own way to sign in again (see connect.NextStepOf). Detail is
+// for support staff. Neither ever holds a secret, code or token.
 type Error struct {
 	Kind        Kind
 	Code        string // OAuth "error" from the server or the callback
@@ -53,7 +55,7 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// UserMessage is the plain-language explanation with the next step.
+// UserMessage is the plain-language explanation of what happened.
 func (e *Error) UserMessage() string { return e.Message }
 
 // TechnicalDetail is what support staff need: codes, statuses, URLs.
@@ -105,7 +107,7 @@ func alreadyWaitingError(port int) *Error {
 func canceledError(err error) *Error {
 	return &Error{
 		Kind:    KindCanceled,
-		Message: "The sign-in was canceled. Click Save & authorize to try again.",
+		Message: "The sign-in was canceled.",
 		Detail:  "sign-in canceled",
 		Err:     err,
 	}
@@ -114,11 +116,18 @@ func canceledError(err error) *Error {
 func timeoutError(d time.Duration, redirectURI string) *Error {
 	return &Error{
 		Kind: KindTimeout,
-		Message: fmt.Sprintf("No answer came from your browser within %s. Click Save & authorize to try again, "+
-			"sign in to Kantata and click Authorize. If Kantata showed an error page, the callback URL registered "+
-			"in Kantata may not match %s.", HumanDuration(d), redirectURI),
+		Message: fmt.Sprintf("No answer came from your browser within %s. If Kantata showed an error page, "+
+			"the callback URL registered in Kantata may not match %s.", HumanDuration(d), redirectURI),
 		Detail: fmt.Sprintf("no callback on %s within %v", redirectURI, d),
 	}
+}
+
+// missingCodeError: the callback had the right state but neither a code nor
+// an error.
+func missingCodeError() *Error {
+	return &Error{Kind: KindAuthorizationError,
+		Message: "Kantata sent the browser back without an authorization code.",
+		Detail:  "callback with the right state but neither code nor error"}
 }
 
 // callbackError turns error= in the callback into an *Error.
@@ -129,13 +138,13 @@ func callbackError(code, desc, redirectURI string) *Error {
 	switch code {
 	case "access_denied":
 		e.Kind = KindDenied
-		e.Message = "You chose not to authorize Kantata Connect in Kantata. Click Save & authorize to try again."
+		e.Message = "You chose not to authorize Kantata Connect in Kantata."
 	case "invalid_scope":
 		e.Message = "Kantata did not accept the requested scopes. Remove the scopes from this client (Kantata needs none) and try again."
 	case "unauthorized_client":
 		e.Message = "Kantata does not allow this application to sign in this way. Check the application in " + registerHint + " and try again."
 	case "server_error", "temporarily_unavailable":
-		e.Message = "Kantata had a problem while authorizing. Wait a few minutes, then click Save & authorize again."
+		e.Message = "Kantata had a problem while authorizing. Wait a few minutes."
 	case "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri":
 		e.Message = "Kantata found the sign-in request invalid. Check that " + redirectURI +
 			" is registered as a callback URL in " + registerHint + ", then try again."

@@ -72,15 +72,15 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 		case code == "invalid_grant":
 			e.Kind = KindInvalidGrant
 			e.Message = "Kantata did not accept the sign-in code: it expired or was already used (or the callback URL " +
-				"differs from the one registered). Click Save & authorize to sign in again."
+				"differs from the one registered)."
 		case code == "redirect_uri_mismatch" || code == "invalid_request":
 			e.Kind = KindRedirectMismatch
 			e.Message = "Kantata did not accept the callback URL. Register exactly " + f.redirectURI +
 				" as a callback URL of this application in " + registerHint + ", then try again."
 		case code == "server_error" || code == "temporarily_unavailable" || (code == "" && status >= 500):
 			e.Kind = KindServerError
-			e.Message = fmt.Sprintf("Kantata had a problem (%s) while finishing the sign-in. Wait a few minutes, "+
-				"then click Save & authorize again.", serverProblem(status))
+			e.Message = fmt.Sprintf("Kantata had a problem (%s) while finishing the sign-in. Wait a few minutes.",
+				serverProblem(status))
 		case code == "":
 			e.Kind = KindBadResponse
 			e.Message = fmt.Sprintf("Kantata's answer to the sign-in could not be read (HTTP %d). Check this client's "+
@@ -96,7 +96,7 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || isTimeout(err) {
 		return &Error{Kind: KindExchangeTimeout,
 			Message: fmt.Sprintf("Kantata did not answer within %s while finishing the sign-in. Check your internet "+
-				"connection, then click Save & authorize again.", HumanDuration(f.cfg.ExchangeTimeout)),
+				"connection.", HumanDuration(f.cfg.ExchangeTimeout)),
 			Detail: scrub(fmt.Sprintf("POST %s: no answer within %v: %v", tokenURL, f.cfg.ExchangeTimeout, err)),
 			Err:    err}
 	}
@@ -105,7 +105,7 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 	if errors.As(err, &ue) || errors.As(err, &ne) {
 		return &Error{Kind: KindNetwork,
 			Message: fmt.Sprintf("Kantata Connect could not reach Kantata (%s) to finish the sign-in. Check your "+
-				"internet connection, proxy or firewall, then click Save & authorize again.", host),
+				"internet connection, proxy or firewall.", host),
 			Detail: scrub(fmt.Sprintf("POST %s: %v", tokenURL, err)),
 			Err:    err}
 	}

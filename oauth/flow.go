@@ -255,9 +255,7 @@ func (f *Flow) complete(cb *callback) (Token, error) {
 		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI)
 	}
 	if cb.code == "" {
-		return Token{}, &Error{Kind: KindAuthorizationError,
-			Message: "Kantata sent the browser back without an authorization code. Click Save & authorize to try again.",
-			Detail:  "callback with the right state but neither code nor error"}
+		return Token{}, missingCodeError()
 	}
 	start := time.Now()
 	tok, err := f.exchange(f.flowCtx, cb.code)

@@ -1,0 +1,34 @@
+package connect_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+)
+
+// The messages of the engine packages name no front: no window button, no
+// command. oauth, kantata and store check their own; these are this
+// package's.
+func TestMessagesNameNoFront(t *testing.T) {
+	errs := map[string]error{
+		"not authorized":  &connect.NotAuthorizedError{Name: "Production"},
+		"import canceled": connect.ErrImportCanceled,
+	}
+	for _, p := range []connect.FileProblem{connect.ProblemNotExport, connect.ProblemNewer, connect.ProblemDamaged, connect.ProblemTooLarge} {
+		errs["import file "+string(p)] = &connect.ImportFileError{Problem: p, Reason: "a client has no name"}
+	}
+	for name, err := range errs {
+		t.Run(name, func(t *testing.T) {
+			msg, _ := connect.Explain(err)
+			if msg == "" || strings.HasPrefix(msg, "Something went wrong") {
+				t.Fatalf("%v has no user message: %q", err, msg)
+			}
+			for _, w := range []string{"Save & authorize", "click", "kantata-connect"} {
+				if strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
+					t.Errorf("message %q names %q, a front's word", msg, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,89 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// frontWords are the words of one front: a button of the window, the
+// command line's name. The window and the command line show the same
+// messages, so these must not be in them; each front adds its own advice.
+var frontWords = []string{"Save & authorize", "click", "kantata-connect"}
+
+// TestMessagesNameNoFront builds every error this package makes, each kind
+// and each branch of the callback and token endpoint answers.
+func TestMessagesNameNoFront(t *testing.T) {
+	const redirect = "http://127.0.0.1:38917/callback"
+	f := &Flow{cfg: Config{TokenURL: "https://app.mavenlink.com/oauth/token", ExchangeTimeout: 30 * time.Second}, redirectURI: redirect}
+	retrieve := func(status int, code string) error {
+		return &oauth2.RetrieveError{Response: &http.Response{StatusCode: status, Status: http.StatusText(status)}, ErrorCode: code}
+	}
+	exchange := func(err error) *Error { return f.exchangeError(context.Background(), err, nil) }
+	errs := map[string]*Error{
+		"port in use":      portInUseError(38917, syscall.EADDRINUSE),
+		"port unavailable": portUnavailableError(80, syscall.EACCES),
+		"already waiting":  alreadyWaitingError(38917),
+		"canceled":         canceledError(context.Canceled),
+		"timeout":          timeoutError(DefaultTimeout, redirect),
+		"missing code":     missingCodeError(),
+		"token 401":        exchange(retrieve(401, "")),
+		"token 400 html":   exchange(retrieve(400, "")),
+		"token 503":        exchange(retrieve(503, "")),
+		"token not json":   exchange(errors.New("oauth2: server response missing access_token")),
+		"exchange timeout": exchange(context.DeadlineExceeded),
+		"network":          exchange(&url.Error{Op: "Post", URL: f.cfg.TokenURL, Err: syscall.ECONNREFUSED}),
+	}
+	for _, code := range []string{"access_denied", "invalid_scope", "unauthorized_client", "server_error",
+		"temporarily_unavailable", "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri", "mystery"} {
+		errs["callback "+code] = callbackError(code, "description", redirect)
+	}
+	for _, code := range []string{"invalid_client", "invalid_grant", "redirect_uri_mismatch", "invalid_request",
+		"server_error", "temporarily_unavailable", "unsupported_grant_type"} {
+		errs["token "+code] = exchange(retrieve(400, code))
+	}
+	for name, cfg := range map[string]Config{
+		"no client ID":  {},
+		"auth URL":      {ClientID: "id", AuthURL: "http://example.com/a"},
+		"token URL":     {ClientID: "id", TokenURL: "ftp://example.com/t"},
+		"port":          {ClientID: "id", RedirectPort: 70000},
+		"client auth":   {ClientID: "id", ClientAuth: "header"},
+		"negative wait": {ClientID: "id", Timeout: -time.Second},
+	} {
+		var e *Error
+		if !errors.As(cfg.withDefaults().validate(), &e) {
+			t.Fatalf("config %s: validate accepted %+v", name, cfg)
+		}
+		errs["config "+name] = e
+	}
+
+	kinds := map[Kind]bool{}
+	for name, e := range errs {
+		t.Run(name, func(t *testing.T) {
+			kinds[e.Kind] = true
+			msg := e.UserMessage()
+			if msg == "" {
+				t.Fatal("no user message")
+			}
+			for _, w := range frontWords {
+				if strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
+					t.Errorf("%s message %q names %q, a front's word", e.Kind, msg, w)
+				}
+			}
+		})
+	}
+	for _, k := range []Kind{KindInvalidConfig, KindPortInUse, KindAlreadyWaiting, KindCanceled, KindTimeout,
+		KindDenied, KindAuthorizationError, KindInvalidClient, KindInvalidGrant, KindRedirectMismatch,
+		KindServerError, KindBadResponse, KindNetwork, KindExchangeTimeout, KindTokenError} {
+		if !kinds[k] {
+			t.Errorf("no error of kind %q was built", k)
+		}
+	}
+}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// frontWords are the words of one front: a button of the window, the
+// command line's name. The window and the command line show the same
+// messages, so these must not be in them; each front adds its own advice.
+var frontWords = []string{"Save & authorize", "click", "kantata-connect"}
+
+// TestMessagesNameNoFront builds the typed errors of this package, each kind
+// and each field's validation.
+func TestMessagesNameNoFront(t *testing.T) {
+	s := openTemp(t, newMemKeychain())
+	client := addClient(t, s, "Client", "secret-"+randomHex(t))
+	addConnection(t, s, "Taken", client.ID)
+	errs := map[string]error{
+		"read-only":       ErrReadOnly,
+		"secret required": ErrSecretRequired,
+		"read-only file":  &ReadOnlyError{Path: "/x/records.json", FileVersion: 9, KnownVersion: 1},
+		"in use by one":   &InUseError{ClientName: "C", Connections: []string{"A"}},
+		"in use by two":   &InUseError{ClientName: "C", Connections: []string{"A", "B"}},
+		"not found":       &NotFoundError{Kind: "connection", ID: "x"},
+		"file read-only":  &FileError{Op: "write", Path: "/x", Err: syscall.EROFS},
+		"file disk full":  &FileError{Op: "write", Path: "/x", Err: syscall.ENOSPC},
+		"file other":      &FileError{Op: "read", Path: "/x", Err: syscall.EIO},
+		"lock timeout":    &LockError{Path: "/x.lock", Err: errLockTimeout},
+		"lock other":      &LockError{Path: "/x.lock", Err: syscall.EACCES},
+	}
+	for _, kind := range []error{ErrNoKeychain, ErrKeychainLocked, ErrNotFound, ErrTooLarge, ErrKeychainTimeout, nil} {
+		name := "keychain other"
+		if kind != nil {
+			name = "keychain " + kind.Error()
+		}
+		errs[name] = &KeychainError{Op: "get", Key: "k", Kind: kind}
+	}
+	bad := func(name string, err error) {
+		if err == nil {
+			t.Fatalf("%s: no error", name)
+		}
+		errs[name] = err
+	}
+	for name, c := range map[string]Client{
+		"client name":      {},
+		"client id":        {Name: "N"},
+		"client id spaces": {Name: "N", ClientID: "a b"},
+		"client URL":       {Name: "N", ClientID: "id", TokenURL: "ftp://x"},
+		"client port":      {Name: "N", ClientID: "id", RedirectPort: -1},
+		"client auth":      {Name: "N", ClientID: "id", ClientAuth: "header"},
+		"client name line": {Name: "a\nb", ClientID: "id"},
+		"client name long": {Name: strings.Repeat("n", MaxNameRunes+1), ClientID: "id"},
+		"client name used": {Name: "client", ClientID: "id"},
+	} {
+		_, err := s.SaveClient(c, "secret")
+		bad(name, err)
+	}
+	for name, c := range map[string]Connection{
+		"connection name used": {Name: "taken", ClientRef: client.ID},
+		"connection no client": {Name: "N"},
+		"connection gone":      {Name: "N", ClientRef: "gone"},
+		"connection status":    {Name: "N", ClientRef: client.ID, Status: "odd"},
+	} {
+		_, err := s.SaveConnection(c)
+		bad(name, err)
+	}
+	bad("no access token", s.SaveToken("x", Token{}))
+
+	for name, err := range errs {
+		t.Run(name, func(t *testing.T) {
+			msg := mustUserFacing(t, err).UserMessage()
+			for _, w := range frontWords {
+				if strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
+					t.Errorf("message %q names %q, a front's word", msg, w)
+				}
+			}
+		})
+	}
+	var ve *ValidationError
+	if !errors.As(errs["connection status"], &ve) || ve.Field != "status" {
+		t.Errorf("an unknown status gave %v; want the status's validation error", errs["connection status"])
+	}
+}
