@@ -12,11 +12,7 @@ import (
 // package's.
 func TestMessagesNameNoFront(t *testing.T) {
 	errs := map[string]error{
-		"not authorized":  &connect.NotAuthorizedError{Name: "Production"},
-		"import canceled": connect.ErrImportCanceled,
-	}
-	for _, p := range []connect.FileProblem{connect.ProblemNotExport, connect.ProblemNewer, connect.ProblemDamaged, connect.ProblemTooLarge} {
-		errs["import file "+string(p)] = &connect.ImportFileError{Problem: p, Reason: "a client has no name"}
+		"not authorized": &connect.NotAuthorizedError{Name: "Production"},
 	}
 	for name, err := range errs {
 		t.Run(name, func(t *testing.T) {

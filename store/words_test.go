@@ -44,7 +44,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 		}
 		errs[name] = err
 	}
-	for name, c := range map[string]Client{
+	for name, c := range map[string]ClientSettings{
 		"client name":      {},
 		"client id":        {Name: "N"},
 		"client id spaces": {Name: "N", ClientID: "a b"},
@@ -55,18 +55,20 @@ func TestMessagesNameNoFront(t *testing.T) {
 		"client name long": {Name: strings.Repeat("n", MaxNameRunes+1), ClientID: "id"},
 		"client name used": {Name: "client", ClientID: "id"},
 	} {
-		_, err := s.SaveClient(c, "secret")
+		_, err := s.SaveClient("", c, "secret")
 		bad(name, err)
 	}
 	for name, c := range map[string]Connection{
 		"connection name used": {Name: "taken", ClientRef: client.ID},
 		"connection no client": {Name: "N"},
 		"connection gone":      {Name: "N", ClientRef: "gone"},
-		"connection status":    {Name: "N", ClientRef: client.ID, Status: "odd"},
 	} {
-		_, err := s.SaveConnection(c)
+		_, err := s.SaveConnection("", c.Name, c.ClientRef)
 		bad(name, err)
 	}
+	taken, _ := s.ConnectionByName("taken")
+	_, err := s.RecordOutcome(taken.ID, func(c *Connection) { c.Status = "odd" })
+	bad("connection status", err)
 	bad("no access token", s.SaveToken("x", Token{}))
 
 	for name, err := range errs {
