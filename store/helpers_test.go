@@ -26,7 +26,7 @@ type memKeychain struct {
 func newMemKeychain() *memKeychain { return &memKeychain{m: map[string]string{}} }
 
 func (k *memKeychain) Set(key, secret string) error {
-	if err := checkSecretSize(key, secret); err != nil {
+	if err := CheckSecretSize(key, secret); err != nil {
 		return err
 	}
 	k.mu.Lock()

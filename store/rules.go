@@ -29,5 +29,5 @@ func CheckSecret(secret string) error {
 	if strings.TrimSpace(secret) == "" {
 		return ErrSecretRequired
 	}
-	return checkSecretSize(ClientSecretKey("new"), secret)
+	return CheckSecretSize(ClientSecretKey("new"), secret)
 }

@@ -317,7 +317,7 @@ func (s *Store) SaveClient(c Client, secret string) (Client, error) {
 		}
 		c.UpdatedAt = now
 		key := ClientSecretKey(c.ID)
-		if err := checkSecretSize(key, secret); err != nil {
+		if err := CheckSecretSize(key, secret); err != nil {
 			return fmt.Errorf("save client %q: %w", c.Name, err)
 		}
 
@@ -596,10 +596,10 @@ func (s *Store) SaveToken(connectionID string, t Token) error {
 	if t.AccessToken == "" {
 		return &ValidationError{Field: "access_token", Message: "Kantata sent no access token. Try authorizing again."}
 	}
-	if err := checkSecretSize(AccessTokenKey(connectionID), t.AccessToken); err != nil {
+	if err := CheckSecretSize(AccessTokenKey(connectionID), t.AccessToken); err != nil {
 		return fmt.Errorf("save token: %w", err)
 	}
-	if err := checkSecretSize(RefreshTokenKey(connectionID), t.RefreshToken); err != nil {
+	if err := CheckSecretSize(RefreshTokenKey(connectionID), t.RefreshToken); err != nil {
 		return fmt.Errorf("save token: %w", err)
 	}
 	s.opMu.Lock()
