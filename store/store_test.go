@@ -71,9 +71,10 @@ func TestTokenStringRedacts(t *testing.T) {
 	}
 }
 
-// Clients, their secrets in the real keychain, and a second instance reading them.
+// Clients, their secrets in the keychain (the real one in make test), and a
+// second instance reading them.
 func TestClientRoundTrip(t *testing.T) {
-	kc := realKeychain(t)
+	kc := testKeychain(t)
 	dir := t.TempDir()
 	s, err := Open(dir, kc)
 	if err != nil {
@@ -159,9 +160,9 @@ func TestClientRoundTrip(t *testing.T) {
 	}
 }
 
-// Connections and their tokens in the real keychain.
+// Connections and their tokens in the keychain (the real one in make test).
 func TestConnectionAndTokenRoundTrip(t *testing.T) {
-	kc := realKeychain(t)
+	kc := testKeychain(t)
 	dir := t.TempDir()
 	s, err := Open(dir, kc)
 	if err != nil {
@@ -280,7 +281,7 @@ func TestSecretsNeverInFileOrLogs(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	defer slog.SetDefault(prev)
 
-	kc := realKeychain(t)
+	kc := testKeychain(t)
 	dir := t.TempDir()
 	s, err := Open(dir, kc)
 	if err != nil {
