@@ -176,6 +176,13 @@ func (s *Store) ReadOnly() bool {
 // Path is the records file.
 func (s *Store) Path() string { return s.path }
 
+// UsesSystemKeychain reports whether the secrets go to the OS keychain
+// (a *SystemKeychain), not to another Keychain such as a test's in-memory one.
+func (s *Store) UsesSystemKeychain() bool {
+	_, ok := s.kc.(*SystemKeychain)
+	return ok
+}
+
 // Reload re-reads the records file, picking up other instances' changes.
 func (s *Store) Reload() error {
 	s.opMu.Lock()

@@ -45,6 +45,22 @@ func TestDefaultDir(t *testing.T) {
 	}
 }
 
+func TestUsesSystemKeychain(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kc   Keychain
+		want bool
+	}{
+		{"system", NewSystemKeychain("com.kantataconnect.test.unused"), true},
+		{"in-memory", newMemKeychain(), false},
+		{"none", nil, false},
+	} {
+		if got := openTemp(t, tc.kc).UsesSystemKeychain(); got != tc.want {
+			t.Errorf("%s keychain: UsesSystemKeychain = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestNewClientDefaults(t *testing.T) {
 	c := NewClient()
 	if c.AuthURL != kantata.DefaultAuthURL || c.TokenURL != kantata.DefaultTokenURL ||
