@@ -258,7 +258,7 @@ func TestDiagnoseScrubsSecretsFromDetails(t *testing.T) {
 
 // Without a keychain the report still comes, saying what failed.
 func TestDiagnoseWithoutKeychain(t *testing.T) {
-	d := newDiagnosis(t, browsertest.New(t))
+	d := newDiagnosis(t, nil)
 	st, err := store.Open(dirOf(d.store), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +281,7 @@ func TestDiagnoseUnknownConnection(t *testing.T) {
 }
 
 func TestDiagnoseCanceled(t *testing.T) {
-	d := newDiagnosis(t, browsertest.New(t))
+	d := newDiagnosis(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := d.svc.Diagnose(ctx, d.conn.ID, connect.DiagnoseOptions{}); !errors.Is(err, context.Canceled) {

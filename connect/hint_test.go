@@ -75,8 +75,7 @@ func TestCallbackHintBeforeTimeoutWhenCallbackNotRegistered(t *testing.T) {
 // than hintAfter), and canceled at once.
 func TestNoCallbackHintWhenTheSignInEndsFirst(t *testing.T) {
 	const hintAfter = 2 * time.Second
-	f := newFixture(t, browsertest.New(t))
-	f.svc.Opener = nil
+	f := newFixture(t, nil)
 
 	start := time.Now()
 	a, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{NoBrowser: true, HintAfter: hintAfter, Timeout: time.Minute})
