@@ -61,6 +61,7 @@ func newFixture(t *testing.T, b *browsertest.Browser) *fixture {
 }
 
 func TestAuthorizeTestRevoke(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	f := newFixture(t, browsertest.New(t))
 	ctx := context.Background()
 
@@ -126,6 +127,7 @@ func TestAuthorizeTestRevoke(t *testing.T) {
 }
 
 func TestAuthorizeDeniedKeepsReasonWithConnection(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	f := newFixture(t, b)
 	f.svc.Opener = b.Opener((*browsertest.Browser).Deny)
@@ -171,6 +173,7 @@ func TestCancelLeavesConnectionAsItWas(t *testing.T) {
 }
 
 func TestSignedInButIdentityCheckFailsStaysAuthorized(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	f := newFixture(t, browsertest.New(t))
 	f.kantata.SetMeMode(fakekantata.MeServerError)
 
@@ -218,6 +221,7 @@ func assertNoSecret(t *testing.T, err error, secrets ...string) {
 }
 
 func TestTestOnReadOnlyRecordsStillReportsWho(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	f := newFixture(t, browsertest.New(t))
 	ctx := context.Background()
 	if _, err := f.svc.Authorize(ctx, f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil); err != nil {
