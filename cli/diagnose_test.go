@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 )
 
 // TestDiagnose: the report of a connection signed in with a real browser,
 // printed whole on standard output, with no part of a secret or token; an
 // unknown name is exit 2.
 func TestDiagnose(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	h := newHarness(t)
 	h.opener = b.Opener((*browsertest.Browser).Authorize)

@@ -38,6 +38,7 @@ const (
 // binary running the command line), like two windows or a window and a
 // terminal.
 func TestDrillSecondInstance(t *testing.T) {
+	testenv.RealPartsOnly(t, "the real keychain shared by several processes, and a headless Chromium")
 	if args := os.Getenv(instanceArgs); args != "" {
 		os.Exit(runInstance(args))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -15,6 +16,7 @@ import (
 // TestWithBrowser runs the sign-ins with one real headless Chromium that
 // clicks the stand-in Kantata's buttons, the way support staff's browser would.
 func TestWithBrowser(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	t.Run("SupportFlow", func(t *testing.T) { testSupportFlow(t, b) })
 	t.Run("NoBrowserThenVisit", func(t *testing.T) { testNoBrowserThenVisit(t, b) })

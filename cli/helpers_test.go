@@ -54,16 +54,11 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-// testKeychain is the real system keychain under a service name of its own.
+// testKeychain is testenv.Keychain: in memory under -short, else the real
+// system keychain under a service name of its own.
 func testKeychain(t *testing.T) store.Keychain {
 	t.Helper()
-	kc := store.NewSystemKeychain("com.kantataconnect.test.cli." + testenv.RandomHex(t))
-	if err := kc.Set("probe", "x"); err != nil {
-		t.Fatalf("no usable keychain: run the tests with make test or scripts/test-env.sh "+
-			"(install gnome-keyring dbus-x11: apt-get install -y gnome-keyring dbus-x11): %v", err)
-	}
-	_ = kc.Delete("probe")
-	return kc
+	return testenv.Keychain(t)
 }
 
 // cleanup removes what the test left in the keychain, then checks that no

@@ -198,6 +198,7 @@ func TestTestAllNothingToTest(t *testing.T) {
 // own error page, never sends the browser back; the hint comes while
 // authorize waits, then the timeout names the callback URL.
 func TestAuthorizeCallbackHint(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	t.Run("NotRegistered", func(t *testing.T) {
 		h := newHarness(t)
@@ -239,13 +240,16 @@ func TestAuthorizeCallbackHint(t *testing.T) {
 			h.secret(tok.AccessToken)
 		}
 	})
-	t.Run("Usage", func(t *testing.T) {
-		h := newHarness(t)
-		if res := h.run("", "authorize", "Prod", "--hint-after", "0s"); res.code != 2 || !strings.Contains(res.errOut, "--hint-after must be") {
-			t.Errorf("--hint-after 0s: %v; want a usage error", res)
-		}
-		if res := h.run("", "help", "authorize"); !strings.Contains(res.out, "--hint-after DURATION") {
-			t.Errorf("help authorize does not document --hint-after: %v", res)
-		}
-	})
+}
+
+// --hint-after is checked and documented; no browser needed, so it runs in
+// the fast loop too.
+func TestAuthorizeHintAfterUsage(t *testing.T) {
+	h := newHarness(t)
+	if res := h.run("", "authorize", "Prod", "--hint-after", "0s"); res.code != 2 || !strings.Contains(res.errOut, "--hint-after must be") {
+		t.Errorf("--hint-after 0s: %v; want a usage error", res)
+	}
+	if res := h.run("", "help", "authorize"); !strings.Contains(res.out, "--hint-after DURATION") {
+		t.Errorf("help authorize does not document --hint-after: %v", res)
+	}
 }

@@ -29,7 +29,8 @@ type fixture struct {
 }
 
 // newFixture saves a client and a connection pointing at a stand-in Kantata,
-// with the real keychain, and a headless Chromium as the user's browser.
+// with testenv's keychain, and b, a headless Chromium, as the user's browser.
+// A nil b is no browser, for tests that never open one.
 func newFixture(t *testing.T, b *browsertest.Browser) *fixture {
 	t.Helper()
 	k := fakekantata.New(t)
@@ -52,10 +53,15 @@ func newFixture(t *testing.T, b *browsertest.Browser) *fixture {
 		_ = st.DeleteConnection(conn.ID)
 		_ = st.DeleteClient(c.ID, true)
 	})
-	return &fixture{kantata: k, browser: b, store: st, svc: connect.New(st, b.Opener((*browsertest.Browser).Authorize)), conn: conn}
+	var open oauth.Opener
+	if b != nil {
+		open = b.Opener((*browsertest.Browser).Authorize)
+	}
+	return &fixture{kantata: k, browser: b, store: st, svc: connect.New(st, open), conn: conn}
 }
 
 func TestAuthorizeTestRevoke(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	f := newFixture(t, browsertest.New(t))
 	ctx := context.Background()
 
@@ -124,6 +130,7 @@ func TestAuthorizeTestRevoke(t *testing.T) {
 }
 
 func TestAuthorizeDeniedKeepsReasonWithConnection(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	f := newFixture(t, b)
 	f.svc.Opener = b.Opener((*browsertest.Browser).Deny)
@@ -144,8 +151,7 @@ func TestAuthorizeDeniedKeepsReasonWithConnection(t *testing.T) {
 }
 
 func TestCancelLeavesConnectionAsItWas(t *testing.T) {
-	b := browsertest.New(t)
-	f := newFixture(t, b)
+	f := newFixture(t, nil)
 	f.svc.Opener = func(string) error { return nil } // the user never answers
 
 	a, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute})
@@ -170,6 +176,7 @@ func TestCancelLeavesConnectionAsItWas(t *testing.T) {
 }
 
 func TestSignedInButIdentityCheckFailsStaysAuthorized(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	f := newFixture(t, browsertest.New(t))
 	f.kantata.SetMeMode(fakekantata.MeServerError)
 
@@ -183,7 +190,7 @@ func TestSignedInButIdentityCheckFailsStaysAuthorized(t *testing.T) {
 }
 
 func TestTestBeforeAuthorizeSaysWhatToDo(t *testing.T) {
-	f := newFixture(t, browsertest.New(t))
+	f := newFixture(t, nil)
 	_, err := f.svc.Test(context.Background(), f.conn.ID)
 	if !errors.Is(err, connect.ErrNotAuthorized) {
 		t.Fatalf("err = %v; want ErrNotAuthorized", err)
@@ -220,6 +227,7 @@ func assertNoSecret(t *testing.T, err error, secrets ...string) {
 }
 
 func TestTestOnReadOnlyRecordsStillReportsWho(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	f := newFixture(t, browsertest.New(t))
 	ctx := context.Background()
 	if _, err := f.svc.Authorize(ctx, f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil); err != nil {

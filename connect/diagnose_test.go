@@ -112,6 +112,7 @@ func mustNotSay(t *testing.T, what, text string, subs ...string) {
 // through with a real browser, keychain and stand-in Kantata, checks what
 // each says, and searches each for every secret, code and token.
 func TestDiagnoseEveryState(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium and the real keychain")
 	b := browsertest.New(t)
 	d := newDiagnosis(t, b)
 
@@ -235,6 +236,7 @@ func TestDiagnoseEveryState(t *testing.T) {
 // A detail that, through some bug, carried a secret is scrubbed from the
 // report: the last guard holds even when the records don't.
 func TestDiagnoseScrubsSecretsFromDetails(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	d := newDiagnosis(t, b)
 	if _, err := d.signIn(t); err != nil {
@@ -258,7 +260,7 @@ func TestDiagnoseScrubsSecretsFromDetails(t *testing.T) {
 
 // Without a keychain the report still comes, saying what failed.
 func TestDiagnoseWithoutKeychain(t *testing.T) {
-	d := newDiagnosis(t, browsertest.New(t))
+	d := newDiagnosis(t, nil)
 	st, err := store.Open(dirOf(d.store), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +322,7 @@ func TestDiagnoseUnknownConnection(t *testing.T) {
 }
 
 func TestDiagnoseCanceled(t *testing.T) {
-	d := newDiagnosis(t, browsertest.New(t))
+	d := newDiagnosis(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := d.svc.Diagnose(ctx, d.conn.ID, connect.DiagnoseOptions{}); !errors.Is(err, context.Canceled) {

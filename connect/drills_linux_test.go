@@ -33,6 +33,7 @@ const keychainDrillRole = "CONNECT_DRILL_KEYCHAIN"
 // process) and a GNOME Keyring on it. That bus has no service files, so a
 // stopped keyring stays stopped rather than being started again on demand.
 func TestDrillKeychainDisappears(t *testing.T) {
+	testenv.RealPartsOnly(t, "dbus-daemon and a GNOME Keyring of its own")
 	if os.Getenv(keychainDrillRole) == "child" {
 		keychainDrillChild(t)
 		return

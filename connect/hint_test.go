@@ -13,6 +13,7 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -22,6 +23,7 @@ import (
 // browser back; the hint comes while waiting, and the timeout names the
 // callback URL.
 func TestCallbackHintBeforeTimeoutWhenCallbackNotRegistered(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	f := newFixture(t, b)
 	client, _ := f.store.Client(f.conn.ClientRef)
@@ -75,8 +77,7 @@ func TestCallbackHintBeforeTimeoutWhenCallbackNotRegistered(t *testing.T) {
 // than hintAfter), and canceled at once.
 func TestNoCallbackHintWhenTheSignInEndsFirst(t *testing.T) {
 	const hintAfter = 2 * time.Second
-	f := newFixture(t, browsertest.New(t))
-	f.svc.Opener = nil
+	f := newFixture(t, nil)
 
 	start := time.Now()
 	a, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{NoBrowser: true, HintAfter: hintAfter, Timeout: time.Minute})

@@ -180,6 +180,7 @@ func wantPlainMessage(t *testing.T, what string, err error, want ...string) {
 // has CAP_SYS_ADMIN; the mount vanishes with the child). As a normal user
 // the folder and its files simply lose their write bits.
 func TestDrillReadOnlyFolder(t *testing.T) {
+	realPartsOnly(t, "the real keychain shared with a child process")
 	if os.Getenv(drillRole) == "read-only" {
 		readOnlyChild(t)
 		return
@@ -263,6 +264,7 @@ func setWritable(t *testing.T, dir string, on bool) {
 // ENOSPC. The old file stays whole, the half-written one is removed, and a
 // client edit puts the old secret back in the keychain.
 func TestDrillWriteFailsHalfWay(t *testing.T) {
+	realPartsOnly(t, "the real keychain shared with a child process")
 	if os.Getenv(drillRole) == "half-way" {
 		halfWayChild(t)
 		return

@@ -15,7 +15,9 @@ import (
 )
 
 // memKeychain is an in-memory Keychain for tests that are about the records,
-// or that need a keychain failure the real one can't be made to produce.
+// or that need a keychain failure the real one can't be made to produce. It
+// is internal/memkeychain's twin with fault hooks: these in-package tests
+// can't import that package, which imports store.
 type memKeychain struct {
 	mu     sync.Mutex
 	m      map[string]string
@@ -26,7 +28,7 @@ type memKeychain struct {
 func newMemKeychain() *memKeychain { return &memKeychain{m: map[string]string{}} }
 
 func (k *memKeychain) Set(key, secret string) error {
-	if err := checkSecretSize(key, secret); err != nil {
+	if err := CheckSecretSize(key, secret); err != nil {
 		return err
 	}
 	k.mu.Lock()
@@ -79,6 +81,27 @@ func randomHex(t testing.TB) string {
 }
 
 const noSecretServiceMsg = "no Secret Service: run the tests with make test (gnome-keyring, dbus-x11)"
+
+// testKeychain is what testenv.Keychain is to the other packages (which this
+// in-package test can't import): an in-memory keychain under -short, else the
+// real one.
+func testKeychain(t testing.TB) Keychain {
+	t.Helper()
+	if testing.Short() {
+		return newMemKeychain()
+	}
+	return realKeychain(t)
+}
+
+// realPartsOnly is testenv.RealPartsOnly: it skips a test that needs parts
+// (the real keychain, a keyring daemon) under -short, and does nothing
+// otherwise.
+func realPartsOnly(t testing.TB, parts string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("needs %s: skipped under -short; make test runs it", parts)
+	}
+}
 
 // realKeychain is the system keychain under a service name unique to this
 // test; every entry it made is removed afterwards. It fails the test when no

@@ -133,7 +133,7 @@ func NewSystemKeychain(service string) *SystemKeychain {
 }
 
 func (k *SystemKeychain) Set(key, secret string) error {
-	if err := checkSecretSize(key, secret); err != nil {
+	if err := CheckSecretSize(key, secret); err != nil {
 		return err
 	}
 	_, err := k.call("set", key, func(b backend) (string, error) { return "", b.Set(k.Service, key, secret) })
@@ -184,7 +184,11 @@ func (k *SystemKeychain) call(op, key string, fn func(backend) (string, error)) 
 	}
 }
 
-func checkSecretSize(key, secret string) error {
+// CheckSecretSize refuses a secret over MaxSecretBytes with an ErrTooLarge
+// *KeychainError, before any keychain sees it. SystemKeychain.Set applies it;
+// every other Keychain (the tests' in-memory one) must too, so that a secret
+// refused by the real keychain is refused everywhere.
+func CheckSecretSize(key, secret string) error {
 	if len(secret) > MaxSecretBytes {
 		return &KeychainError{Op: "set", Key: key, Kind: ErrTooLarge,
 			Err: fmt.Errorf("secret is %d bytes, limit %d", len(secret), MaxSecretBytes)}

@@ -16,6 +16,7 @@ import (
 
 // The real GNOME Keyring: set, get, overwrite, delete, not found.
 func TestSystemKeychainRoundTrip(t *testing.T) {
+	realPartsOnly(t, "the real keychain")
 	kc := realKeychain(t)
 	key := "connection/" + randomHex(t) + "/access-token"
 

@@ -196,6 +196,13 @@ func (s *Store) ReadOnlyReason() error {
 // Path is the records file.
 func (s *Store) Path() string { return s.path }
 
+// UsesSystemKeychain reports whether the secrets go to the OS keychain
+// (a *SystemKeychain), not to another Keychain such as a test's in-memory one.
+func (s *Store) UsesSystemKeychain() bool {
+	_, ok := s.kc.(*SystemKeychain)
+	return ok
+}
+
 // Reload re-reads the records file, picking up other instances' changes. A
 // file that can't be read makes the store read-only (Reload still returns
 // nil; Notice says why) and keeps the records last read; once it can be read
@@ -564,10 +571,10 @@ func (s *Store) SaveToken(connectionID string, t Token) error {
 	if t.AccessToken == "" {
 		return &ValidationError{Field: "access_token", Message: "Kantata sent no access token. Try authorizing again."}
 	}
-	if err := checkSecretSize(AccessTokenKey(connectionID), t.AccessToken); err != nil {
+	if err := CheckSecretSize(AccessTokenKey(connectionID), t.AccessToken); err != nil {
 		return fmt.Errorf("save token: %w", err)
 	}
-	if err := checkSecretSize(RefreshTokenKey(connectionID), t.RefreshToken); err != nil {
+	if err := CheckSecretSize(RefreshTokenKey(connectionID), t.RefreshToken); err != nil {
 		return fmt.Errorf("save token: %w", err)
 	}
 	s.opMu.Lock()

@@ -46,6 +46,22 @@ func TestDefaultDir(t *testing.T) {
 	}
 }
 
+func TestUsesSystemKeychain(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kc   Keychain
+		want bool
+	}{
+		{"system", NewSystemKeychain("com.kantataconnect.test.unused"), true},
+		{"in-memory", newMemKeychain(), false},
+		{"none", nil, false},
+	} {
+		if got := openTemp(t, tc.kc).UsesSystemKeychain(); got != tc.want {
+			t.Errorf("%s keychain: UsesSystemKeychain = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestNewClientDefaults(t *testing.T) {
 	c := Client{ClientSettings: DefaultClientSettings()}
 	if c.AuthURL != kantata.DefaultAuthURL || c.TokenURL != kantata.DefaultTokenURL ||
@@ -72,9 +88,10 @@ func TestTokenStringRedacts(t *testing.T) {
 	}
 }
 
-// Clients, their secrets in the real keychain, and a second instance reading them.
+// Clients, their secrets in the keychain (the real one in make test), and a
+// second instance reading them.
 func TestClientRoundTrip(t *testing.T) {
-	kc := realKeychain(t)
+	kc := testKeychain(t)
 	dir := t.TempDir()
 	s, err := Open(dir, kc)
 	if err != nil {
@@ -160,9 +177,9 @@ func TestClientRoundTrip(t *testing.T) {
 	}
 }
 
-// Connections and their tokens in the real keychain.
+// Connections and their tokens in the keychain (the real one in make test).
 func TestConnectionAndTokenRoundTrip(t *testing.T) {
-	kc := realKeychain(t)
+	kc := testKeychain(t)
 	dir := t.TempDir()
 	s, err := Open(dir, kc)
 	if err != nil {
@@ -286,7 +303,7 @@ func TestSecretsNeverInFileOrLogs(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	defer slog.SetDefault(prev)
 
-	kc := realKeychain(t)
+	kc := testKeychain(t)
 	dir := t.TempDir()
 	s, err := Open(dir, kc)
 	if err != nil {

@@ -204,7 +204,7 @@ func CheckSecret(secret string) error {
 	if strings.TrimSpace(secret) == "" {
 		return ErrSecretRequired
 	}
-	return checkSecretSize(ClientSecretKey("new"), secret)
+	return CheckSecretSize(ClientSecretKey("new"), secret)
 }
 
 func checkClientName(r *records, raw, exceptID string) (string, error) {

@@ -1,5 +1,11 @@
-// Package testenv gives tests the real parts they share: a keychain entry
-// space of their own in the real Secret Service, and free loopback ports.
+// Package testenv gives tests what they share: a keychain entry space of
+// their own, free loopback ports, and the switch between the two ways the
+// tests run.
+//
+// make test runs every test with the real parts: the Secret Service on a
+// private D-Bus, a headless Chromium, a virtual display. go test -short (make
+// check) is the fast loop for development: Keychain is in memory there, and
+// the tests that need a real part call RealPartsOnly and are skipped.
 package testenv
 
 import (
@@ -8,17 +14,25 @@ import (
 	"net"
 	"testing"
 
+	"github.com/kantata-connect/kantata-connect/internal/memkeychain"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// Keychain returns the real system keychain under a service name unique to
-// this test. It fails the test, saying what to install, when no keychain
-// answers: tests that need one never skip.
-func Keychain(t testing.TB) *store.SystemKeychain {
+// Keychain returns a keychain of this test's own. Under -short it is an
+// in-memory one (package memkeychain); otherwise it is the real system
+// keychain under a service name unique to this test, and the test fails,
+// saying what to install, when no keychain answers: tests that need one
+// never skip.
+func Keychain(t testing.TB) store.Keychain {
 	t.Helper()
+	if testing.Short() {
+		return memkeychain.New()
+	}
 	kc := store.NewSystemKeychain("com.kantataconnect.test." + RandomHex(t))
 	if err := kc.Set("probe", "x"); err != nil {
-		t.Fatalf("no usable keychain: run the tests with make test (it installs gnome-keyring and dbus-x11 and unlocks a test keyring): %v", err)
+		t.Fatalf("no usable keychain: run the tests with make test or scripts/test-env.sh "+
+			"(install gnome-keyring dbus-x11: apt-get install -y gnome-keyring dbus-x11), "+
+			"or use go test -short (make check) for the in-memory one: %v", err)
 	}
 	if err := kc.Delete("probe"); err != nil {
 		t.Fatalf("keychain delete: %v", err)
@@ -26,7 +40,7 @@ func Keychain(t testing.TB) *store.SystemKeychain {
 	return kc
 }
 
-// Store opens a records folder of the test's own over the real keychain.
+// Store opens a records folder of the test's own over Keychain(t).
 func Store(t testing.TB) *store.Store {
 	t.Helper()
 	st, err := store.Open(t.TempDir(), Keychain(t))
@@ -34,6 +48,18 @@ func Store(t testing.TB) *store.Store {
 		t.Fatalf("open records: %v", err)
 	}
 	return st
+}
+
+// RealPartsOnly skips the test under -short and does nothing otherwise. A test
+// calls it first when it needs a part the fast loop goes without: a real
+// Chromium, a display, the real keychain or a keyring daemon of its own, or
+// the built binary. parts says which, for the skip message. Under make test
+// such a test never skips: a missing part fails it and names what to install.
+func RealPartsOnly(t testing.TB, parts string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("needs %s: skipped under -short; make test runs it", parts)
+	}
 }
 
 // FreePort is a loopback port nothing listens on right now.
