@@ -3,7 +3,7 @@ package cli
 import (
 	"fmt"
 
-	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/diagnose"
 )
 
 // cmdDiagnose prints a connection's diagnostics report: plain text without a
@@ -25,7 +25,7 @@ func (r *runner) cmdDiagnose(args []string) int {
 	}
 	ctx, stop := r.interruptible()
 	defer stop()
-	report, err := r.service(st).Diagnose(ctx, conn.ID, connect.DiagnoseOptions{Version: r.version()})
+	report, err := diagnose.Report(ctx, st, conn.ID, diagnose.Options{Version: r.version()})
 	if err != nil {
 		return r.report(err, conn.Name)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+	"github.com/kantata-connect/kantata-connect/internal/connecttest"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/kantata"
@@ -18,46 +19,10 @@ import (
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-const secret = "s3cr3t-client-value-0123456789"
+const secret = connecttest.Secret
 
-type fixture struct {
-	kantata *fakekantata.Server
-	browser *browsertest.Browser
-	store   *store.Store
-	svc     *connect.Service
-	conn    store.Connection
-}
-
-// newFixture saves a client and a connection pointing at a stand-in Kantata,
-// with testenv's keychain, and b, a headless Chromium, as the user's browser.
-// A nil b is no browser, for tests that never open one.
-func newFixture(t *testing.T, b *browsertest.Browser) *fixture {
-	t.Helper()
-	k := fakekantata.New(t)
-	st := testenv.Store(t)
-	port := testenv.FreePort(t)
-	c := store.Client{ClientSettings: store.DefaultClientSettings()}
-	c.Name, c.ClientID = "Test client", "client-"+testenv.RandomHex(t)
-	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
-	c.RedirectPort = port
-	k.AddClient(c.ClientID, secret, c.RedirectURI())
-	c, err := st.SaveClient(c.ID, c.ClientSettings, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := st.SaveConnection("", "Production", c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = st.DeleteConnection(conn.ID)
-		_ = st.DeleteClient(c.ID, true)
-	})
-	var open oauth.Opener
-	if b != nil {
-		open = b.Opener((*browsertest.Browser).Authorize)
-	}
-	return &fixture{kantata: k, browser: b, store: st, svc: connect.New(st, open), conn: conn}
+func newFixture(t *testing.T, b *browsertest.Browser) *connecttest.Fixture {
+	return connecttest.New(t, b)
 }
 
 func TestAuthorizeTestRevoke(t *testing.T) {
@@ -66,16 +31,16 @@ func TestAuthorizeTestRevoke(t *testing.T) {
 	ctx := context.Background()
 
 	var shownURL string
-	conn, err := f.svc.Authorize(ctx, f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, func(a *connect.Authorization) {
+	conn, err := f.Svc.Authorize(ctx, f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, func(a *connect.Authorization) {
 		shownURL = a.URL()
 	})
 	if err != nil {
 		t.Fatalf("Authorize: %v", err)
 	}
-	if !strings.HasPrefix(shownURL, f.kantata.AuthURL()) {
+	if !strings.HasPrefix(shownURL, f.Kantata.AuthURL()) {
 		t.Errorf("sign-in URL %q does not start at the stand-in's authorize endpoint", shownURL)
 	}
-	if page, err := f.browser.LastResult(); err != nil || !strings.Contains(page, "You're connected") {
+	if page, err := f.Browser.LastResult(); err != nil || !strings.Contains(page, "You're connected") {
 		t.Errorf("browser page = %q, %v; want the success page", page, err)
 	}
 	if conn.Status != store.StatusAuthorized || conn.Identity == nil || conn.Identity.FullName != "Jane Doe" {
@@ -87,32 +52,32 @@ func TestAuthorizeTestRevoke(t *testing.T) {
 	if conn.LastAuthorizedAt == nil || conn.LastTestedAt == nil {
 		t.Error("sign-in and test times were not kept")
 	}
-	tok, err := f.store.Token(conn.ID)
+	tok, err := f.Store.Token(conn.ID)
 	if err != nil || tok.AccessToken == "" {
 		t.Fatalf("token not in the keychain: %v", err)
 	}
 
 	// The records file holds no secret: not the client secret, not the token.
-	data, err := os.ReadFile(f.store.Path())
+	data, err := os.ReadFile(f.Store.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{secret, tok.AccessToken} {
 		if strings.Contains(string(data), s) {
-			t.Fatalf("records file %s contains a secret", filepath.Base(f.store.Path()))
+			t.Fatalf("records file %s contains a secret", filepath.Base(f.Store.Path()))
 		}
 	}
 
-	f.kantata.SetUser("777", "Sam Support", "sam@example.com")
-	if conn, err = f.svc.Test(ctx, conn.ID); err != nil {
+	f.Kantata.SetUser("777", "Sam Support", "sam@example.com")
+	if conn, err = f.Svc.Test(ctx, conn.ID); err != nil {
 		t.Fatalf("Test: %v", err)
 	}
 	if conn.Status != store.StatusAuthorized {
 		t.Errorf("status after a good test = %q", conn.Status)
 	}
 
-	f.kantata.RevokeAll()
-	conn, err = f.svc.Test(ctx, conn.ID)
+	f.Kantata.RevokeAll()
+	conn, err = f.Svc.Test(ctx, conn.ID)
 	if err == nil {
 		t.Fatal("Test after revocation succeeded")
 	}
@@ -133,28 +98,28 @@ func TestAuthorizeDeniedKeepsReasonWithConnection(t *testing.T) {
 	testenv.RealPartsOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	f := newFixture(t, b)
-	f.svc.Opener = b.Opener((*browsertest.Browser).Deny)
+	f.Svc.Opener = b.Opener((*browsertest.Browser).Deny)
 
-	conn, err := f.svc.Authorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
+	conn, err := f.Svc.Authorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
 	if oauth.KindOf(err) != oauth.KindDenied {
 		t.Fatalf("err = %v; want the denied kind", err)
 	}
 	if conn.Status != store.StatusFailed || !strings.HasPrefix(connect.StatusText(conn), "Failed: ") {
 		t.Errorf("status %q (%q); want failed with the reason", conn.Status, connect.StatusText(conn))
 	}
-	if saved, _ := f.store.Connection(f.conn.ID); saved.LastError == "" || saved.LastErrorDetail == "" {
+	if saved, _ := f.Store.Connection(f.Conn.ID); saved.LastError == "" || saved.LastErrorDetail == "" {
 		t.Errorf("the saved connection lost the reason: %+v", saved)
 	}
-	if _, err := f.store.Token(f.conn.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := f.Store.Token(f.Conn.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a denied sign-in left a token (err %v)", err)
 	}
 }
 
 func TestCancelLeavesConnectionAsItWas(t *testing.T) {
 	f := newFixture(t, nil)
-	f.svc.Opener = func(string) error { return nil } // the user never answers
+	f.Svc.Opener = func(string) error { return nil } // the user never answers
 
-	a, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute})
+	a, err := f.Svc.StartAuthorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +132,7 @@ func TestCancelLeavesConnectionAsItWas(t *testing.T) {
 		t.Errorf("status after cancel = %q; want unchanged", conn.Status)
 	}
 	// The port is free again at once: a new sign-in starts.
-	again, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{NoBrowser: true, Timeout: time.Minute})
+	again, err := f.Svc.StartAuthorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{NoBrowser: true, Timeout: time.Minute})
 	if err != nil {
 		t.Fatalf("second sign-in after cancel: %v", err)
 	}
@@ -178,9 +143,9 @@ func TestCancelLeavesConnectionAsItWas(t *testing.T) {
 func TestSignedInButIdentityCheckFailsStaysAuthorized(t *testing.T) {
 	testenv.RealPartsOnly(t, "a headless Chromium")
 	f := newFixture(t, browsertest.New(t))
-	f.kantata.SetMeMode(fakekantata.MeServerError)
+	f.Kantata.SetMeMode(fakekantata.MeServerError)
 
-	conn, err := f.svc.Authorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
+	conn, err := f.Svc.Authorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
 	if err != nil {
 		t.Fatalf("Authorize: %v", err)
 	}
@@ -191,7 +156,7 @@ func TestSignedInButIdentityCheckFailsStaysAuthorized(t *testing.T) {
 
 func TestTestBeforeAuthorizeSaysWhatToDo(t *testing.T) {
 	f := newFixture(t, nil)
-	_, err := f.svc.Test(context.Background(), f.conn.ID)
+	_, err := f.Svc.Test(context.Background(), f.Conn.ID)
 	if !errors.Is(err, connect.ErrNotAuthorized) {
 		t.Fatalf("err = %v; want ErrNotAuthorized", err)
 	}
@@ -201,7 +166,7 @@ func TestTestBeforeAuthorizeSaysWhatToDo(t *testing.T) {
 	if next := connect.NextStepOf(err); next != connect.NextSignInFirst {
 		t.Errorf("NextStepOf = %v; want %v, so each front says how to sign in", next, connect.NextSignInFirst)
 	}
-	if f.kantata.MeRequests() != 0 {
+	if f.Kantata.MeRequests() != 0 {
 		t.Error("a connection without a token was checked with Kantata")
 	}
 }
@@ -230,11 +195,11 @@ func TestTestOnReadOnlyRecordsStillReportsWho(t *testing.T) {
 	testenv.RealPartsOnly(t, "a headless Chromium")
 	f := newFixture(t, browsertest.New(t))
 	ctx := context.Background()
-	if _, err := f.svc.Authorize(ctx, f.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil); err != nil {
+	if _, err := f.Svc.Authorize(ctx, f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A newer app rewrote the records: this one may read them but not write.
-	data, err := os.ReadFile(f.store.Path())
+	data, err := os.ReadFile(f.Store.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,15 +207,15 @@ func TestTestOnReadOnlyRecordsStillReportsWho(t *testing.T) {
 	if newer == string(data) {
 		t.Fatalf("records file has no schema_version 1 to bump:\n%s", data)
 	}
-	if err := os.WriteFile(f.store.Path(), []byte(newer), 0o600); err != nil {
+	if err := os.WriteFile(f.Store.Path(), []byte(newer), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.Reload(); err != nil || !f.store.ReadOnly() {
+	if err := f.Store.Reload(); err != nil || !f.Store.ReadOnly() {
 		t.Fatalf("store not read-only after a newer file (err %v)", err)
 	}
 
-	f.kantata.RevokeAll()
-	conn, err := f.svc.Test(ctx, f.conn.ID)
+	f.Kantata.RevokeAll()
+	conn, err := f.Svc.Test(ctx, f.Conn.ID)
 	if !errors.Is(err, store.ErrReadOnly) || !kantata.IsRejected(err) {
 		t.Fatalf("err = %v; want both the rejection and why it was not kept", err)
 	}

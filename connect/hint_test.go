@@ -26,11 +26,11 @@ func TestCallbackHintBeforeTimeoutWhenCallbackNotRegistered(t *testing.T) {
 	testenv.RealPartsOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	f := newFixture(t, b)
-	client, _ := f.store.Client(f.conn.ClientRef)
-	f.kantata.AddClient(client.ClientID, secret, "http://127.0.0.1:1/callback") // registered: another URL
+	client, _ := f.Store.Client(f.Conn.ClientRef)
+	f.Kantata.AddClient(client.ClientID, secret, "http://127.0.0.1:1/callback") // registered: another URL
 
 	opts := connect.AuthorizeOptions{HintAfter: 200 * time.Millisecond, Timeout: 3 * time.Second}
-	a, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, opts)
+	a, err := f.Svc.StartAuthorize(context.Background(), f.Conn.ID, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestCallbackHintBeforeTimeoutWhenCallbackNotRegistered(t *testing.T) {
 	if page, err := b.LastResult(); err == nil || !strings.Contains(page, "invalid_redirect_uri") {
 		t.Errorf("browser ended on %q (%v); want Kantata's error page", page, err)
 	}
-	if saved, _ := f.store.Connection(f.conn.ID); saved.Status != store.StatusFailed || !strings.Contains(saved.LastError, client.RedirectURI()) {
+	if saved, _ := f.Store.Connection(f.Conn.ID); saved.Status != store.StatusFailed || !strings.Contains(saved.LastError, client.RedirectURI()) {
 		t.Errorf("saved after the timeout: status %q, error %q; want failed, naming the callback URL", saved.Status, saved.LastError)
 	}
 }
@@ -80,7 +80,7 @@ func TestNoCallbackHintWhenTheSignInEndsFirst(t *testing.T) {
 	f := newFixture(t, nil)
 
 	start := time.Now()
-	a, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{NoBrowser: true, HintAfter: hintAfter, Timeout: time.Minute})
+	a, err := f.Svc.StartAuthorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{NoBrowser: true, HintAfter: hintAfter, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestNoCallbackHintWhenTheSignInEndsFirst(t *testing.T) {
 	if took := time.Since(start); took >= hintAfter {
 		t.Fatalf("the sign-in took %v, not less than the %v this test needs; the machine is overloaded", took, hintAfter)
 	}
-	canceled, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{NoBrowser: true, HintAfter: 50 * time.Millisecond, Timeout: time.Minute})
+	canceled, err := f.Svc.StartAuthorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{NoBrowser: true, HintAfter: 50 * time.Millisecond, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestNoCallbackHintWhenTheSignInEndsFirst(t *testing.T) {
 	if _, err := canceled.Wait(context.Background()); oauth.KindOf(err) != oauth.KindCanceled {
 		t.Fatalf("err = %v; want canceled", err)
 	}
-	never, err := f.svc.StartAuthorize(context.Background(), f.conn.ID, connect.AuthorizeOptions{NoBrowser: true, HintAfter: -1, Timeout: 300 * time.Millisecond})
+	never, err := f.Svc.StartAuthorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{NoBrowser: true, HintAfter: -1, Timeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/diagnose"
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -427,7 +428,7 @@ func (p *connectionPanel) onCopyDiagnostics() {
 	var report string
 	p.diagnostics.Disable()
 	p.u.background(func() (err error) {
-		report, err = p.u.svc.Diagnose(context.Background(), id, connect.DiagnoseOptions{Version: p.u.version})
+		report, err = diagnose.Report(context.Background(), p.u.store, id, diagnose.Options{Version: p.u.version})
 		return err
 	}, func(err error) {
 		p.diagnostics.Enable()

@@ -1,4 +1,7 @@
-package connect
+// Package diagnose builds the secret-free diagnostics report about one
+// connection that support staff read or pass on (Copy diagnostics in the
+// window, diagnose NAME on the command line).
+package diagnose
 
 import (
 	"context"
@@ -12,16 +15,19 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// DiagnoseOptions tune a diagnostics report.
-type DiagnoseOptions struct {
+// Options tune a diagnostics report.
+type Options struct {
 	// Version is the app's version and build, e.g. "0.1.0 (build 1)".
 	Version string
+	// Now is when the report is made; zero means time.Now().
+	Now time.Time
 }
 
-// Diagnose builds a plain-text report about one connection for support
+// Report builds a plain-text report about one connection for support
 // staff to read or pass on: the app and OS, which keychain answered and how
 // fast, the client's settings, the connection's status, identity and last
 // error, and the timings of its last sign-in and test. It asks Kantata
@@ -34,20 +40,23 @@ type DiagnoseOptions struct {
 //
 // It reads the keychain (bounded by the keychain's own timeout), so call it
 // off a UI thread. The error is for an unknown connection or a canceled ctx.
-func (s *Service) Diagnose(ctx context.Context, connectionID string, opts DiagnoseOptions) (string, error) {
+func Report(ctx context.Context, st *store.Store, connectionID string, opts Options) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("diagnose: %w", err)
 	}
-	conn, ok := s.Store.Connection(connectionID)
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	conn, ok := st.Connection(connectionID)
 	if !ok {
 		return "", &store.NotFoundError{Kind: "connection", ID: connectionID}
 	}
-	client, haveClient := s.Store.Client(conn.ClientRef)
+	client, haveClient := st.Client(conn.ClientRef)
 
 	var r report
 	var secrets []string
 	r.line("Kantata Connect diagnostics")
-	r.line("Created:  %s", stamp(s.now()))
+	r.line("Created:  %s", stamp(opts.Now))
 	r.line("This report holds no client secret, sign-in code or token.")
 
 	r.section("App")
@@ -66,9 +75,9 @@ func (s *Service) Diagnose(ctx context.Context, connectionID string, opts Diagno
 			r.field("WSL", d)
 		}
 	}
-	records := s.Store.Path()
+	records := st.Path()
 	var unreadable *store.UnreadableError
-	switch why := s.Store.ReadOnlyReason(); {
+	switch why := st.ReadOnlyReason(); {
 	case errors.As(why, &unreadable):
 		cause := unreadable.Err.Error()
 		var pe *fs.PathError
@@ -87,7 +96,7 @@ func (s *Service) Diagnose(ctx context.Context, connectionID string, opts Diagno
 		// Time the read the sign-in itself starts with; the value is kept
 		// only to scrub the report, never shown.
 		start := time.Now()
-		secret, err := s.Store.ClientSecret(client.ID)
+		secret, err := st.ClientSecret(client.ID)
 		took := time.Since(start)
 		if err != nil {
 			r.field("Client secret read", fmt.Sprintf("error: %s, after %s", keychainErrorKind(err), millis(took)))
@@ -98,7 +107,7 @@ func (s *Service) Diagnose(ctx context.Context, connectionID string, opts Diagno
 			// Only the system keychain's success means go-keyring's bus
 			// connection is open; with any other keychain (the tests'
 			// in-memory one) asking the bus could start a D-Bus daemon.
-			if s.Store.UsesSystemKeychain() {
+			if st.UsesSystemKeychain() {
 				if p := secretServiceProvider(ctx); p != "" {
 					r.field("Answered by", p)
 				}
@@ -107,7 +116,7 @@ func (s *Service) Diagnose(ctx context.Context, connectionID string, opts Diagno
 	} else {
 		r.field("Client secret read", "not tried: the connection's client is missing")
 	}
-	tok, err := s.Store.Token(conn.ID)
+	tok, err := st.Token(conn.ID)
 	switch {
 	case err == nil:
 		secrets = append(secrets, tok.AccessToken, tok.RefreshToken)
@@ -143,13 +152,13 @@ func (s *Service) Diagnose(ctx context.Context, connectionID string, opts Diagno
 	}
 
 	r.section(fmt.Sprintf("Connection “%s”", conn.Name))
-	status := StatusText(conn)
+	status := connect.StatusText(conn)
 	if conn.Status == store.StatusFailed {
 		status = "Failed" // the reason follows as the last error
 	}
 	r.field("Status", fmt.Sprintf("%s (%s)", status, conn.Status))
 	if conn.Identity != nil {
-		r.field("Kantata user", fmt.Sprintf("%s (user ID %s)", orUnknown(IdentityText(conn)), orUnknown(conn.Identity.UserID)))
+		r.field("Kantata user", fmt.Sprintf("%s (user ID %s)", orUnknown(connect.IdentityText(conn)), orUnknown(conn.Identity.UserID)))
 	} else {
 		r.field("Kantata user", "unknown")
 	}
@@ -315,7 +324,7 @@ func keychainErrorKind(err error) string {
 }
 
 func keychainDetail(err error) string {
-	_, detail := Explain(err)
+	_, detail := connect.Explain(err)
 	return detail
 }
 

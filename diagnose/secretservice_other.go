@@ -1,6 +1,6 @@
 //go:build !linux
 
-package connect
+package diagnose
 
 import "context"
 

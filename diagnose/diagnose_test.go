@@ -1,4 +1,4 @@
-package connect_test
+package diagnose_test
 
 import (
 	"context"
@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/diagnose"
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+	"github.com/kantata-connect/kantata-connect/internal/connecttest"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -19,36 +21,36 @@ import (
 // stand-in Kantata also issues refresh tokens, and which remembers every
 // secret the test saw, so each report can be searched for them.
 type diagnosis struct {
-	*fixture
+	*connecttest.Fixture
 	client  store.Client
 	secrets []string
 }
 
 func newDiagnosis(t *testing.T, b *browsertest.Browser) *diagnosis {
 	t.Helper()
-	f := newFixture(t, b)
-	client, _ := f.store.Client(f.conn.ClientRef)
+	f := connecttest.New(t, b)
+	client, _ := f.Store.Client(f.Conn.ClientRef)
 	clientSecret := "kc-" + testenv.RandomHex(t) + testenv.RandomHex(t)
-	client, err := f.store.SaveClient(client.ID, client.ClientSettings, clientSecret)
+	client, err := f.Store.SaveClient(client.ID, client.ClientSettings, clientSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.kantata.AddClient(client.ClientID, clientSecret, client.RedirectURI())
-	f.kantata.SetIssueRefreshToken(true)
+	f.Kantata.AddClient(client.ClientID, clientSecret, client.RedirectURI())
+	f.Kantata.SetIssueRefreshToken(true)
 	// The desktop name comes from the environment; set one to look for.
 	t.Setenv("XDG_CURRENT_DESKTOP", "TestDesk:GNOME")
-	return &diagnosis{fixture: f, client: client, secrets: []string{clientSecret}}
+	return &diagnosis{Fixture: f, client: client, secrets: []string{clientSecret}}
 }
 
 // signIn runs a sign-in in the browser and remembers the tokens it left and
 // the code and PKCE verifier the token request carried.
 func (d *diagnosis) signIn(t *testing.T) (store.Connection, error) {
 	t.Helper()
-	conn, err := d.svc.Authorize(context.Background(), d.conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
-	if form, _ := d.kantata.LastTokenRequest(); form != nil {
+	conn, err := d.Svc.Authorize(context.Background(), d.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
+	if form, _ := d.Kantata.LastTokenRequest(); form != nil {
 		d.secrets = append(d.secrets, form.Get("code"), form.Get("code_verifier"))
 	}
-	if tok, terr := d.store.Token(d.conn.ID); terr == nil {
+	if tok, terr := d.Store.Token(d.Conn.ID); terr == nil {
 		d.secrets = append(d.secrets, tok.AccessToken, tok.RefreshToken)
 	}
 	return conn, err
@@ -56,12 +58,12 @@ func (d *diagnosis) signIn(t *testing.T) (store.Connection, error) {
 
 // report builds the report and fails the test if it holds any stretch of 8
 // or more characters of any secret seen so far.
-func (d *diagnosis) report(t *testing.T, svc *connect.Service) string {
+func (d *diagnosis) report(t *testing.T, st *store.Store) string {
 	t.Helper()
-	if svc == nil {
-		svc = d.svc
+	if st == nil {
+		st = d.Store
 	}
-	rep, err := svc.Diagnose(context.Background(), d.conn.ID, connect.DiagnoseOptions{Version: "9.8.7 (build 6)"})
+	rep, err := diagnose.Report(context.Background(), st, d.Conn.ID, diagnose.Options{Version: "9.8.7 (build 6)"})
 	if err != nil {
 		t.Fatalf("Diagnose: %v", err)
 	}
@@ -126,9 +128,9 @@ func TestDiagnoseEveryState(t *testing.T) {
 		"Access token:            none in the keychain",
 		"OAuth 2.0 client “Test client”",
 		"Client ID:               "+d.client.ClientID,
-		"Authorization URL:       "+d.kantata.AuthURL(),
-		"Access token URL:        "+d.kantata.TokenURL(),
-		"API base URL:            "+d.kantata.APIBaseURL(),
+		"Authorization URL:       "+d.Kantata.AuthURL(),
+		"Access token URL:        "+d.Kantata.TokenURL(),
+		"API base URL:            "+d.Kantata.APIBaseURL(),
 		"Callback URL:            "+d.client.RedirectURI(),
 		"Client authentication:   request body (client_secret_post)",
 		"PKCE:                    on (S256)",
@@ -159,7 +161,7 @@ func TestDiagnoseEveryState(t *testing.T) {
 	if st == nil || st.BrowserWait <= 0 || st.TokenExchange <= 0 || st.IdentityCheck <= 0 || st.At.IsZero() {
 		t.Fatalf("sign-in timings = %+v; want every step measured", st)
 	}
-	if conn, err = d.svc.Test(context.Background(), d.conn.ID); err != nil {
+	if conn, err = d.Svc.Test(context.Background(), d.Conn.ID); err != nil {
 		t.Fatalf("Test: %v", err)
 	}
 	if tt := conn.LastTestTimings; tt == nil || tt.IdentityCheck <= 0 || tt.At.IsZero() {
@@ -182,8 +184,8 @@ func TestDiagnoseEveryState(t *testing.T) {
 	}
 
 	// Needs re-authorization: Kantata revoked the token.
-	d.kantata.RevokeAll()
-	if _, err := d.svc.Test(context.Background(), d.conn.ID); err == nil {
+	d.Kantata.RevokeAll()
+	if _, err := d.Svc.Test(context.Background(), d.Conn.ID); err == nil {
 		t.Fatal("Test after revocation succeeded")
 	}
 	rep = d.report(t, nil)
@@ -196,7 +198,7 @@ func TestDiagnoseEveryState(t *testing.T) {
 	mustNotSay(t, "revoked report", rep, "Last error:              none")
 
 	// Failed: the user clicked Deny in the browser.
-	d.svc.Opener = b.Opener((*browsertest.Browser).Deny)
+	d.Svc.Opener = b.Opener((*browsertest.Browser).Deny)
 	conn, err = d.signIn(t)
 	if err == nil || conn.Status != store.StatusFailed {
 		t.Fatalf("denied sign-in: %v (status %q)", err, conn.Status)
@@ -215,7 +217,7 @@ func TestDiagnoseEveryState(t *testing.T) {
 
 	// Read-only records: a newer app rewrote them. The report still works
 	// and says so.
-	data, err := os.ReadFile(d.store.Path())
+	data, err := os.ReadFile(d.Store.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,10 +225,10 @@ func TestDiagnoseEveryState(t *testing.T) {
 	if newer == string(data) {
 		t.Fatalf("records file has no schema_version 1 to bump:\n%s", data)
 	}
-	if err := os.WriteFile(d.store.Path(), []byte(newer), 0o600); err != nil {
+	if err := os.WriteFile(d.Store.Path(), []byte(newer), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.store.Reload(); err != nil || !d.store.ReadOnly() {
+	if err := d.Store.Reload(); err != nil || !d.Store.ReadOnly() {
 		t.Fatalf("store not read-only after a newer file (err %v)", err)
 	}
 	rep = d.report(t, nil)
@@ -242,8 +244,8 @@ func TestDiagnoseScrubsSecretsFromDetails(t *testing.T) {
 	if _, err := d.signIn(t); err != nil {
 		t.Fatalf("sign-in: %v", err)
 	}
-	clientSecret, tok := d.secrets[0], mustToken(t, d.store, d.conn.ID)
-	_, err := d.store.RecordOutcome(d.conn.ID, func(c *store.Connection) {
+	clientSecret, tok := d.secrets[0], mustToken(t, d.Store, d.Conn.ID)
+	_, err := d.Store.RecordOutcome(d.Conn.ID, func(c *store.Connection) {
 		c.LastError = "token " + tok.AccessToken[:12] + " rejected"
 		c.LastErrorDetail = "POST /oauth/token client_secret=" + clientSecret +
 			"\nAuthorization: Bearer " + tok.AccessToken + "\nrefresh_token=é" + tok.RefreshToken + "é"
@@ -261,11 +263,11 @@ func TestDiagnoseScrubsSecretsFromDetails(t *testing.T) {
 // Without a keychain the report still comes, saying what failed.
 func TestDiagnoseWithoutKeychain(t *testing.T) {
 	d := newDiagnosis(t, nil)
-	st, err := store.Open(dirOf(d.store), nil)
+	st, err := store.Open(dirOf(d.Store), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := d.report(t, connect.New(st, nil))
+	rep := d.report(t, st)
 	mustSay(t, "report", rep,
 		"Client secret read:      error: no keychain available, after ",
 		"Access token:            error: no keychain available",
@@ -305,7 +307,7 @@ func TestDiagnoseUnreadableRecords(t *testing.T) {
 	if err := st.Reload(); err != nil || !st.ReadOnly() {
 		t.Fatalf("store not read-only with an unreadable file (err %v)", err)
 	}
-	rep, err := connect.New(st, nil).Diagnose(context.Background(), conn.ID, connect.DiagnoseOptions{})
+	rep, err := diagnose.Report(context.Background(), st, conn.ID, diagnose.Options{})
 	if err != nil {
 		t.Fatalf("Diagnose: %v", err)
 	}
@@ -314,8 +316,7 @@ func TestDiagnoseUnreadableRecords(t *testing.T) {
 }
 
 func TestDiagnoseUnknownConnection(t *testing.T) {
-	svc := connect.New(testenv.Store(t), nil)
-	_, err := svc.Diagnose(context.Background(), "no-such-id", connect.DiagnoseOptions{})
+	_, err := diagnose.Report(context.Background(), testenv.Store(t), "no-such-id", diagnose.Options{})
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("err = %v; want not found", err)
 	}
@@ -325,7 +326,7 @@ func TestDiagnoseCanceled(t *testing.T) {
 	d := newDiagnosis(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := d.svc.Diagnose(ctx, d.conn.ID, connect.DiagnoseOptions{}); !errors.Is(err, context.Canceled) {
+	if _, err := diagnose.Report(ctx, d.Store, d.Conn.ID, diagnose.Options{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v; want canceled", err)
 	}
 }
