@@ -15,9 +15,16 @@ import (
 func (r *runner) newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by usage, help by help
-	fs.StringVar(&r.configDir, "config-dir", "", "")
+	fs.StringVar(&r.configDir, "config-dir", "", "the folder of the saved records")
+	if flagSetMade != nil {
+		flagSetMade(fs)
+	}
 	return fs
 }
+
+// flagSetMade, when set, sees every flag set a command makes: the help test
+// uses it to check that each command's help names all of its flags.
+var flagSetMade func(*flag.FlagSet)
 
 // parseArgs parses flags wherever they are among the arguments: Go's flag
 // package stops at the first non-flag, and people write "test NAME --json".

@@ -18,9 +18,9 @@ func (r *runner) service(st *store.Store) *connect.Service {
 
 func (r *runner) cmdAuthorize(args []string) int {
 	fs := r.newFlags("authorize")
-	noBrowser := fs.Bool("no-browser", false, "")
-	timeout := fs.Duration("timeout", oauth.DefaultTimeout, "")
-	hintAfter := fs.Duration("hint-after", connect.DefaultHintAfter, "")
+	noBrowser := fs.Bool("no-browser", false, "only print the sign-in address; open no browser")
+	timeout := fs.Duration("timeout", oauth.DefaultTimeout, "how long to wait for the browser")
+	hintAfter := fs.Duration("hint-after", connect.DefaultHintAfter, "when to print the callback URL to register while waiting")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return r.usage("authorize", "%v", err)
@@ -130,8 +130,8 @@ func (r *runner) hint(st *store.Store, conn store.Connection, err error) {
 
 func (r *runner) cmdTest(args []string) int {
 	fs := r.newFlags("test")
-	asJSON := fs.Bool("json", false, "")
-	all := fs.Bool("all", false, "")
+	asJSON := fs.Bool("json", false, "print JSON instead of text")
+	all := fs.Bool("all", false, "test every authorized connection")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return r.usage("test", "%v", err)

@@ -118,7 +118,7 @@ func writeJSON(w io.Writer, v any) {
 
 func (r *runner) cmdList(args []string) int {
 	fs := r.newFlags("list")
-	asJSON := fs.Bool("json", false, "")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return r.usage("list", "%v", err)

@@ -33,7 +33,7 @@ func onePath(pos []string) (string, error) {
 
 func (r *runner) cmdExport(args []string) int {
 	flags := r.newFlags("export")
-	force := flags.Bool("force", false, "")
+	force := flags.Bool("force", false, "replace FILE if it exists")
 	pos, err := parseArgs(flags, args)
 	if err != nil {
 		return r.usage("export", "%v", err)
@@ -148,7 +148,7 @@ const (
 
 func (r *runner) cmdImport(args []string) int {
 	flags := r.newFlags("import")
-	onClash := flags.String("on-clash", "", "")
+	onClash := flags.String("on-clash", "", "what to do with a name already in use: skip or rename")
 	pos, err := parseArgs(flags, args)
 	if err != nil {
 		return r.usage("import", "%v", err)
