@@ -20,16 +20,11 @@ type listJSON struct {
 	Connections []connectionJSON `json:"connections"`
 }
 
+// clientJSON is a client's settings, as records and setup files have them,
+// and the callback URL they make.
 type clientJSON struct {
-	Name         string `json:"name"`
-	ClientID     string `json:"client_id"`
-	AuthURL      string `json:"auth_url"`
-	TokenURL     string `json:"token_url"`
-	APIBaseURL   string `json:"api_base_url"`
-	ClientAuth   string `json:"client_auth"`
-	PKCE         bool   `json:"pkce"`
-	RedirectPort int    `json:"redirect_port"`
-	CallbackURL  string `json:"callback_url"`
+	store.ClientSettings
+	CallbackURL string `json:"callback_url"`
 }
 
 type userJSON struct {
@@ -67,12 +62,7 @@ type errorJSON struct {
 }
 
 func toClientJSON(c store.Client) clientJSON {
-	return clientJSON{
-		Name: c.Name, ClientID: c.ClientID,
-		AuthURL: c.AuthURL, TokenURL: c.TokenURL, APIBaseURL: c.APIBaseURL,
-		ClientAuth: c.ClientAuth, PKCE: c.PKCE, RedirectPort: c.RedirectPort,
-		CallbackURL: c.RedirectURI(),
-	}
+	return clientJSON{ClientSettings: c.ClientSettings, CallbackURL: c.RedirectURI()}
 }
 
 func toUserJSON(id *store.Identity) *userJSON {
