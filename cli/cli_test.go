@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -42,16 +43,18 @@ func TestParseGlobal(t *testing.T) {
 		{args: []string{"--config-dir="}, wantErr: "--config-dir needs a folder"},
 		{args: []string{"--bogus=hidden-value", "list"}, wantErr: "unknown option --bogus"},
 	} {
-		g, rest, err := cli.ParseGlobal(tc.args)
-		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "hidden-value") {
-				t.Errorf("ParseGlobal(%q) error = %v; want %q (and no value repeated)", tc.args, err, tc.wantErr)
+		t.Run(fmt.Sprintf("%q", tc.args), func(t *testing.T) {
+			g, rest, err := cli.ParseGlobal(tc.args)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "hidden-value") {
+					t.Errorf("error = %v; want %q (and no value repeated)", err, tc.wantErr)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || g.ConfigDir != tc.dir || !slices.Equal(rest, tc.rest) {
-			t.Errorf("ParseGlobal(%q) = %q, %q, %v; want %q, %q", tc.args, g.ConfigDir, rest, err, tc.dir, tc.rest)
-		}
+			if err != nil || g.ConfigDir != tc.dir || !slices.Equal(rest, tc.rest) {
+				t.Errorf("= %q, %q, %v; want %q, %q", g.ConfigDir, rest, err, tc.dir, tc.rest)
+			}
+		})
 	}
 }
 
@@ -121,11 +124,13 @@ func TestHelp(t *testing.T) {
 		{[]string{"help", "version"}, []string{"version"}},
 		{[]string{"help", "help"}, []string{"help [COMMAND]"}},
 	} {
-		res := h.run("", tc.args...)
-		if res.code != 0 {
-			t.Errorf("%q: %v", tc.args, res)
-		}
-		mustContain(t, strings.Join(tc.args, " "), res.out, tc.want...)
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			res := h.run("", tc.args...)
+			if res.code != 0 {
+				t.Errorf("%v", res)
+			}
+			mustContain(t, strings.Join(tc.args, " "), res.out, tc.want...)
+		})
 	}
 
 	if res := h.run("", "help", "nosuch"); res.code != 2 || !strings.Contains(res.errOut, "nosuch") {
@@ -175,13 +180,15 @@ func TestUsageErrorsExit2AndChangeNothing(t *testing.T) {
 		{[]string{"delete", "thing", "X"}, "delete connection NAME"},
 		{[]string{"delete", "connection", "X", "--cascade"}, "flag provided but not defined"},
 	} {
-		res := h.run(value+"\n", tc.args...)
-		if res.code != 2 || !strings.Contains(res.errOut, tc.want) || !strings.Contains(res.errOut, "kantata-connect help") {
-			t.Errorf("%q: %v; want exit 2 saying %q and where the help is", tc.args, res, tc.want)
-		}
-		if strings.Contains(res.out+res.errOut, value) {
-			t.Errorf("%q: an output repeats a value given on the command line: %v", tc.args, res)
-		}
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			res := h.run(value+"\n", tc.args...)
+			if res.code != 2 || !strings.Contains(res.errOut, tc.want) || !strings.Contains(res.errOut, "kantata-connect help") {
+				t.Errorf("%v; want exit 2 saying %q and where the help is", res, tc.want)
+			}
+			if strings.Contains(res.out+res.errOut, value) {
+				t.Errorf("an output repeats a value given on the command line: %v", res)
+			}
+		})
 	}
 	if res := h.run("", "list", "--json"); res.out != "{\n  \"clients\": [],\n  \"connections\": []\n}\n" {
 		t.Errorf("after usage errors the records are not empty: %v", res)

@@ -365,14 +365,16 @@ func TestImportRefusesBadFilesAndChangesNothing(t *testing.T) {
 		{"a folder", dir, "is a folder"},
 	}
 	for _, tc := range cases {
-		res := b.run(a.secrets["Acme app"]+"\n"+a.secrets["Sandbox"]+"\n", "import", tc.file, "--on-clash", "rename")
-		if res.code != 2 {
-			t.Errorf("%s: %v", tc.name, res)
-		}
-		mustContain(t, tc.name, res.errOut, tc.says)
-		if after := readRecords(t, b); !bytes.Equal(before, after) {
-			t.Errorf("%s: the records changed", tc.name)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			res := b.run(a.secrets["Acme app"]+"\n"+a.secrets["Sandbox"]+"\n", "import", tc.file, "--on-clash", "rename")
+			if res.code != 2 {
+				t.Errorf("%v", res)
+			}
+			mustContain(t, tc.name, res.errOut, tc.says)
+			if after := readRecords(t, b); !bytes.Equal(before, after) {
+				t.Error("the records changed")
+			}
+		})
 	}
 	if clients := b.store().Clients(); len(clients) != 1 {
 		t.Errorf("clients after refused imports: %d", len(clients))
