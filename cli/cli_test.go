@@ -164,9 +164,9 @@ func TestUsageErrorsExit2AndChangeNothing(t *testing.T) {
 		{[]string{"client", "add", "X", "--client-id", "Y", "--client-secret", value}, "never taken from the command line"},
 		{[]string{"client", "add", "X", "--client-id", "Y", "--secret=" + value}, "never taken from the command line"},
 		{[]string{"client", "add", "X", "--client-id", "Y", value}, "expected one NAME"},
-		{[]string{"client", "add", "X", "--client-id", "Y", "--client-auth", "digest"}, "--client-auth: Choose how the client secret is sent"},
+		{[]string{"client", "add", "X", "--client-id", "Y", "--client-auth", "digest"}, "--client-auth: Send the client secret in the request body (body) or a basic-auth header (basic)"},
 		{[]string{"client", "add", "X", "--client-id", "Y", "--redirect-port", "70000"}, "--redirect-port: The callback port must be a number"},
-		{[]string{"client", "add", "X", "--client-id", "Y", "--auth-url", "ftp://x"}, "--auth-url: The authorization URL is not usable"},
+		{[]string{"client", "add", "X", "--client-id", "Y", "--auth-url", "ftp://x"}, "--auth-url: The authorization URL must start with https://"},
 		{[]string{"client", "add", "X", "--client-id", "Y", "--pkce"}, "flag provided but not defined"},
 		{[]string{"client", "edit", "X", "--pkce", "--no-pkce"}, "not both"},
 		{[]string{"connection", "add", "C"}, "needs --client"},
@@ -310,14 +310,14 @@ func TestClientRulesCheckedBeforeTheSecret(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"client ID with a space", []string{"client", "add", "X", "--client-id", "abc def"}, "--client-id: The client ID can't contain spaces"},
-		{"client ID too long", []string{"client", "add", "X", "--client-id", strings.Repeat("a", store.MaxClientIDRunes+1)}, "--client-id: A client ID can be at most"},
-		{"auth URL with user info", []string{"client", "add", "X", "--client-id", "Y", "--auth-url", "https://u:p@app.mavenlink.com/oauth/authorize"}, "--auth-url: The authorization URL is not usable: it must not hold a user name or password"},
-		{"API URL over plain http", []string{"client", "add", "X", "--client-id", "Y", "--api-url", "http://api.example.com"}, "--api-url: The API base URL is not usable"},
+		{"client ID with a space", []string{"client", "add", "X", "--client-id", "abc def"}, "--client-id: A client ID has no spaces"},
+		{"client ID too long", []string{"client", "add", "X", "--client-id", strings.Repeat("a", store.MaxClientIDRunes+1)}, "--client-id: A client ID is at most 200 characters"},
+		{"auth URL with user info", []string{"client", "add", "X", "--client-id", "Y", "--auth-url", "https://u:p@app.mavenlink.com/oauth/authorize"}, "--auth-url: The authorization URL must not hold a user name or password"},
+		{"API URL over plain http", []string{"client", "add", "X", "--client-id", "Y", "--api-url", "http://api.example.com"}, "--api-url: The API base URL must use https:// (http:// is only for 127.0.0.1)"},
 		{"name taken", []string{"client", "add", "existing", "--client-id", "Y"}, "A client named “existing” already exists"},
 		{"name with a line break", []string{"client", "add", "A\nB", "--client-id", "Y"}, "Names can't contain line breaks"},
 		{"edit to a taken name", []string{"client", "edit", "Existing", "--name", " EXISTING "}, ""},
-		{"edit with a bad client ID", []string{"client", "edit", "Existing", "--client-id", "a\tb"}, "--client-id: The client ID can't contain spaces"},
+		{"edit with a bad client ID", []string{"client", "edit", "Existing", "--client-id", "a\tb"}, "--client-id: A client ID has no spaces"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := make([]string, len(tc.args))

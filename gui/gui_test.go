@@ -136,7 +136,7 @@ func TestClientDialogValidatesInline(t *testing.T) {
 	}
 	d.name.SetText("Sandbox")
 	test.Type(d.clientID, "has space")
-	if err := d.clientID.Validate(); err == nil || !strings.Contains(err.Error(), "can't contain spaces") {
+	if err := d.clientID.Validate(); err == nil || !strings.Contains(err.Error(), "has no spaces") {
 		t.Errorf("client ID with a space gave %v", err)
 	}
 	d.clientID.SetText("sandbox-id")

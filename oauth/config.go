@@ -100,11 +100,11 @@ func (c Config) validate() error {
 			"config: client ID is empty")
 	}
 	if err := CheckEndpoint(c.AuthURL); err != nil {
-		return bad(fmt.Sprintf("The authorization URL %q is not usable: %v. Leave it empty to use Kantata's (%s).", c.AuthURL, err, kantata.DefaultAuthURL),
+		return bad(fmt.Sprintf("The authorization URL %q %v. Leave it empty to use Kantata's (%s).", c.AuthURL, err, kantata.DefaultAuthURL),
 			fmt.Sprintf("config: authorization URL %q: %v", c.AuthURL, err))
 	}
 	if err := CheckEndpoint(c.TokenURL); err != nil {
-		return bad(fmt.Sprintf("The access token URL %q is not usable: %v. Leave it empty to use Kantata's (%s).", c.TokenURL, err, kantata.DefaultTokenURL),
+		return bad(fmt.Sprintf("The access token URL %q %v. Leave it empty to use Kantata's (%s).", c.TokenURL, err, kantata.DefaultTokenURL),
 			fmt.Sprintf("config: token URL %q: %v", c.TokenURL, err))
 	}
 	if c.RedirectPort < 1 || c.RedirectPort > 65535 {
@@ -126,23 +126,23 @@ func (c Config) validate() error {
 // https URL, or plain http only on a loopback address (a stand-in server on
 // this computer), with no user name or password in it. The token request
 // carries the client secret and API calls the token, so nothing else is safe.
-// The error says what is wrong in words that fit after "the URL is not usable: ".
+// The error says what is wrong in words that follow "The token URL".
 func CheckEndpoint(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "" && u.Opaque != "") {
-		return errors.New("it is not a web address")
+		return errors.New("is not a web address")
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return errors.New("it must start with https://")
+		return errors.New("must start with https://")
 	}
 	if u.Host == "" {
-		return errors.New("it has no host name")
+		return errors.New("has no host name")
 	}
 	if u.User != nil {
-		return errors.New("it must not hold a user name or password")
+		return errors.New("must not hold a user name or password")
 	}
 	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-		return errors.New("it must start with https:// (plain http:// is only for a test server on this computer)")
+		return errors.New("must use https:// (http:// is only for 127.0.0.1)")
 	}
 	return nil
 }

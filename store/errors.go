@@ -28,7 +28,7 @@ var (
 	// ErrSecretRequired: SaveClient was given no secret.
 	ErrSecretRequired error = &userError{
 		msg:    "client secret required",
-		user:   "Enter the client secret. It is never shown again once saved, so enter it each time you edit the client.",
+		user:   "Enter the client secret. It is needed each time the client is saved.",
 		detail: "empty client secret",
 	}
 )

@@ -150,11 +150,11 @@ func CheckClient(c ClientSettings) (ClientSettings, []*ValidationError) {
 		value string
 	}{{FieldAuthURL, c.AuthURL}, {FieldTokenURL, c.TokenURL}, {FieldAPIBaseURL, c.APIBaseURL}} {
 		if err := oauth.CheckEndpoint(u.value); err != nil {
-			add(&ValidationError{Field: u.field, Message: fmt.Sprintf("The %s is not usable: %v.", u.field.Words(), err)})
+			add(&ValidationError{Field: u.field, Message: fmt.Sprintf("The %s %v.", u.field.Words(), err)})
 		}
 	}
 	if c.ClientAuth != ClientAuthBody && c.ClientAuth != ClientAuthBasic {
-		add(&ValidationError{Field: FieldClientAuth, Message: "Choose how the client secret is sent: in the request body (body) or as a basic authentication header (basic)."})
+		add(&ValidationError{Field: FieldClientAuth, Message: "Send the client secret in the request body (body) or a basic-auth header (basic)."})
 	}
 	add(checkPort(c.RedirectPort))
 	return c, problems
@@ -174,9 +174,9 @@ func checkClientID(id string) error {
 	case id == "":
 		return &ValidationError{Field: FieldClientID, Message: "Enter the client ID (the Kantata OX application ID)."}
 	case strings.IndexFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return &ValidationError{Field: FieldClientID, Message: "The client ID can't contain spaces, line breaks or control characters. Copy only the ID from Kantata."}
+		return &ValidationError{Field: FieldClientID, Message: "A client ID has no spaces or line breaks: copy only the ID from Kantata."}
 	case utf8.RuneCountInString(id) > MaxClientIDRunes:
-		return &ValidationError{Field: FieldClientID, Message: fmt.Sprintf("A client ID can be at most %d characters. Copy only the ID from Kantata.", MaxClientIDRunes)}
+		return &ValidationError{Field: FieldClientID, Message: fmt.Sprintf("A client ID is at most %d characters: copy only the ID from Kantata.", MaxClientIDRunes)}
 	}
 	return nil
 }
