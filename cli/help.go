@@ -24,7 +24,8 @@ Commands:
   delete client NAME [--cascade]          delete a client and its secret
   diagnose NAME                           print a report for support: settings, status, timings, no secrets
   export FILE [--force]                   save the clients and connections, without secrets, to FILE
-  import FILE [--on-clash skip|rename]    add the clients and connections of an export file
+  import FILE [--on-clash skip|rename] [--accept-endpoints]
+                                          add the clients and connections of an export file
   help [COMMAND]                          show help (also -h or --help after any command)
   version                                 show the version
 
@@ -179,7 +180,7 @@ file is written whole or not at all, readable only by you (mode 0600).
 
 Exit code 0 when written, 2 when FILE exists (without --force) or can't be written.
 `,
-	"import": `Usage: kantata-connect import FILE [--on-clash skip|rename]
+	"import": `Usage: kantata-connect import FILE [--on-clash skip|rename] [--accept-endpoints]
 
 Adds the clients and connections of a file made by kantata-connect export (or Export in the window).
 Nothing saved is ever overwritten. The whole file is checked first: a file that is not an export,
@@ -201,6 +202,12 @@ Names already in use (compared without regard to case):
                       standard input is not a terminal)
   --on-clash rename   import it as "NAME (2)", "NAME (3)", ... (the first free name)
 A renamed client keeps its connections.
+
+Clients that send secrets elsewhere: a client whose authorization, token or API URL is on a host
+that is not Kantata's (app.mavenlink.com, api.mavenlink.com), or that turns PKCE off, would send its
+client secret, sign-in codes or tokens there. Such a client is named with its hosts and skipped,
+with its connections, before any secret is asked for:
+  --accept-endpoints  import such clients too (only for a file from someone you trust)
 
 All questions are asked before anything is saved: Ctrl-C at a prompt imports nothing. A report lists
 what was imported, renamed and skipped, and why.

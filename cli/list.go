@@ -162,10 +162,22 @@ func (r *runner) cmdList(args []string) int {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	fmt.Fprintln(tw, "CLIENT\tCLIENT ID\tCALLBACK URL\tAUTHORIZATION URL")
+	var departing []store.Client
 	for _, c := range clients {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.ClientID, c.RedirectURI(), c.AuthURL)
+		name := c.Name
+		if c.Departures().Any() {
+			name += " (!)"
+			departing = append(departing, c)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, c.ClientID, c.RedirectURI(), c.AuthURL)
 	}
 	_ = tw.Flush()
+	if len(departing) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, c := range departing {
+		fmt.Fprintf(w, "(!) “%s” %s.\n", c.Name, c.Departures())
+	}
 	return ExitOK
 }
 

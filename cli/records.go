@@ -158,6 +158,9 @@ func (r *runner) cmdClient(args []string) int {
 	}
 	fmt.Fprintf(w, "%s client “%s” (client ID %s). Its secret is in the system keychain.\n", verb, saved.Name, saved.ClientID)
 	fmt.Fprintf(w, "Callback URL to register in Kantata: %s\n", saved.RedirectURI())
+	if dep := saved.Departures(); dep.Any() {
+		fmt.Fprintf(w, "Note: this client %s. Its secret, sign-in codes and tokens go there.\n", dep)
+	}
 	var again []string
 	for _, conn := range st.Connections() {
 		if conn.ClientRef == saved.ID && conn.Status == store.StatusNeedsReauth && before[conn.ID] != store.StatusNeedsReauth {

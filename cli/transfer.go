@@ -149,6 +149,7 @@ const (
 func (r *runner) cmdImport(args []string) int {
 	flags := r.newFlags("import")
 	onClash := flags.String("on-clash", "", "what to do with a name already in use: skip or rename")
+	acceptEndpoints := flags.Bool("accept-endpoints", false, "import clients that send secrets to hosts that are not Kantata's, or turn PKCE off")
 	pos, err := parseArgs(flags, args)
 	if err != nil {
 		return r.usage("import", "%v", err)
@@ -187,7 +188,7 @@ func (r *runner) cmdImport(args []string) int {
 	}
 	ctx, stop := r.interruptible()
 	defer stop()
-	d := &cliDecider{r: r, ctx: ctx, terminal: terminal, policy: policy}
+	d := &cliDecider{r: r, ctx: ctx, terminal: terminal, policy: policy, acceptEndpoints: *acceptEndpoints}
 	if !terminal {
 		// One line a client, in file order; a line per client at most.
 		d.lines = bufio.NewReader(io.LimitReader(r.env.Stdin, int64(len(e.Clients)+1)*maxSecretInput))
@@ -252,13 +253,28 @@ func plainFileError(err error) string {
 // cliDecider answers import's questions: in a terminal by asking, else from
 // standard input (secrets, one line a client in file order) and --on-clash.
 type cliDecider struct {
-	r        *runner
-	ctx      context.Context
-	terminal bool
-	policy   string
-	lines    *bufio.Reader // not a terminal: the secret lines
-	read     int           // lines read so far
-	eof      bool
+	r               *runner
+	ctx             context.Context
+	terminal        bool
+	policy          string
+	acceptEndpoints bool
+	lines           *bufio.Reader // not a terminal: the secret lines
+	read            int           // lines read so far
+	eof             bool
+}
+
+// Endpoints keeps a client whose secrets would go to hosts that are not
+// Kantata's only with --accept-endpoints: a setup file is someone else's
+// word, and a secret sent to a stranger's host can't be taken back.
+func (d *cliDecider) Endpoints(req setupfile.EndpointsRequest) (bool, error) {
+	w := d.r.env.Stderr
+	if d.acceptEndpoints {
+		fmt.Fprintf(w, "Note: the client “%s” %s. Accepted with --accept-endpoints.\n", req.Client.Name, req.Departures)
+		return true, nil
+	}
+	fmt.Fprintf(w, "Skipping the client “%s”: it %s.\n", req.Client.Name, req.Departures)
+	fmt.Fprintln(w, "  Its client secret, sign-in codes and tokens would go there. If you trust whoever gave you this file, import again with --accept-endpoints.")
+	return false, nil
 }
 
 func (d *cliDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {

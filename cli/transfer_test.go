@@ -146,7 +146,7 @@ func TestExportThenImportOnAnotherMachine(t *testing.T) {
 	for _, s := range a.secrets {
 		b.secret(s)
 	}
-	res = b.run(a.secrets["Acme app"]+"\n"+a.secrets["Sandbox"]+"\n", "import", file)
+	res = b.run(a.secrets["Acme app"]+"\n"+a.secrets["Sandbox"]+"\n", "import", file, "--accept-endpoints") // the stand-in Kantata is not on Kantata's hosts
 	if res.code != 0 {
 		t.Fatalf("import: %v", res)
 	}
@@ -190,7 +190,7 @@ func TestImportNameClashesWithoutATerminal(t *testing.T) {
 	b.secret(sandboxSecret)
 
 	// Default: skip. The first line still belongs to the first client.
-	res := b.run("unused-line\n"+sandboxSecret+"\n", "import", file)
+	res := b.run("unused-line\n"+sandboxSecret+"\n", "import", file, "--accept-endpoints")
 	if res.code != 0 {
 		t.Fatalf("import: %v", res)
 	}
@@ -210,7 +210,7 @@ func TestImportNameClashesWithoutATerminal(t *testing.T) {
 	// rename: "Acme app (2)", and its connections follow it.
 	acmeSecret := "acme-line-" + testenv.RandomHex(t)
 	b.secret(acmeSecret)
-	res = b.run(acmeSecret+"\n"+sandboxSecret+"\n", "import", file, "--on-clash", "rename")
+	res = b.run(acmeSecret+"\n"+sandboxSecret+"\n", "import", file, "--on-clash", "rename", "--accept-endpoints")
 	if res.code != 0 {
 		t.Fatalf("import --on-clash rename: %v", res)
 	}
@@ -260,7 +260,7 @@ func TestImportInATerminal(t *testing.T) {
 		asked++
 		return s, nil
 	}
-	res := b.runEnv(context.Background(), env, "import", file)
+	res := b.runEnv(context.Background(), env, "import", file, "--accept-endpoints")
 	if res.code != 0 {
 		t.Fatalf("import: %v", res)
 	}
@@ -309,7 +309,7 @@ func TestImportCanceledAtAPromptChangesNothing(t *testing.T) {
 		<-release
 		return "", errors.New("released")
 	}
-	res := b.runEnv(ctx, env, "import", file)
+	res := b.runEnv(ctx, env, "import", file, "--accept-endpoints")
 	if res.code != 130 {
 		t.Fatalf("canceled import: %v", res)
 	}

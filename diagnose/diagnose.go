@@ -146,6 +146,9 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 			pkce = "on (S256)"
 		}
 		r.field("PKCE", pkce)
+		if dep := client.Departures(); dep.Any() {
+			r.field("Departs from Kantata", dep.String())
+		}
 	} else {
 		r.section("OAuth 2.0 client")
 		r.field("Missing", fmt.Sprintf("the connection uses client ID %q, which is not in the records", conn.ClientRef))

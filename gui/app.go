@@ -50,6 +50,8 @@ type UI struct {
 	importQuestion dialog.Dialog
 	importField    *escEntry
 	importOK       *widget.Button
+	importSkip     *widget.Button // the endpoints question's buttons
+	importAccept   *widget.Button
 	// dialogKeys are what Escape and Return do in the open dialogs, innermost last.
 	dialogKeys []dialogKeys
 }

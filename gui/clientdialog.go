@@ -2,12 +2,10 @@ package gui
 
 import (
 	"fmt"
-	"image/color"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -42,6 +40,7 @@ type clientDialog struct {
 	view                               *widget.RadioGroup
 	httpSettings                       *fyne.Container
 	callbackURL                        *widget.Label
+	departures                         *widget.Label // where secrets go, when not only to Kantata
 	saveButton, cancelButton, resetBtn *widget.Button
 	deleteButton                       *widget.Button // only when editing
 	dialog                             *dialog.CustomDialog
@@ -62,13 +61,9 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	}
 	d.name = entry("e.g. Kantata OX app")
 	d.clientID = entry("Kantata OX application ID")
-	d.secret = entry("Secret token from Kantata")
-	d.secret.Password = true
-	// An empty space in place of Fyne's reveal button: the secret is never
-	// shown as text, so there is nothing to reveal.
-	noReveal := canvas.NewRectangle(color.Transparent)
-	noReveal.SetMinSize(fyne.NewSize(theme.InnerPadding(), 0))
-	d.secret.ActionItem = noReveal
+	d.secret = newSecretEntry(cancel)
+	d.secret.OnChanged = func(string) { d.validate() }
+	d.secret.OnSubmitted = func(string) { d.submit() }
 	d.authURL = entry("https://app.mavenlink.com/oauth/authorize")
 	d.tokenURL = entry("https://app.mavenlink.com/oauth/token")
 	d.apiURL = entry("https://api.mavenlink.com")
@@ -100,7 +95,7 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	}
 
 	d.clientAuth = widget.NewSelect([]string{authBodyLabel, authBasicLabel}, nil)
-	d.pkce = widget.NewCheck("Authorization code with PKCE (S256)", nil)
+	d.pkce = widget.NewCheck("Authorization code with PKCE (S256)", func(bool) { d.validate() })
 	d.resetBtn = widget.NewButtonWithIcon("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.DefaultClientSettings(), false) })
 
 	d.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
@@ -142,7 +137,9 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	d.view.Required = true
 	d.view.SetSelected(viewSimple)
 
-	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form}
+	d.departures = wrappedLabel("")
+	d.departures.Importance = widget.WarningImportance
+	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form, d.departures}
 	if existing != nil {
 		top = append(top, wrappedLabel(secretEditNote))
 	}
@@ -268,11 +265,26 @@ func (d *clientDialog) validate() {
 	if d.saveButton == nil {
 		return
 	}
+	d.showDepartures()
 	if d.valid() && !d.saving {
 		d.saveButton.Enable()
 	} else {
 		d.saveButton.Disable()
 	}
+}
+
+// showDepartures says, under the fields, where this client's secrets go
+// when that is not only Kantata: custom endpoints are allowed, but never
+// unnoticed (they may have come in a setup file from someone else).
+func (d *clientDialog) showDepartures() {
+	c, _ := store.CheckClient(d.settings()) // empty fields are Kantata's
+	dep := c.Departures()
+	if !dep.Any() {
+		d.departures.Hide()
+		return
+	}
+	d.departures.SetText(fmt.Sprintf("This client %s. Its secret, sign-in codes and tokens go there.", dep))
+	d.departures.Show()
 }
 
 // submit saves the client in the background: the keychain may be slow or ask

@@ -679,3 +679,27 @@ func TestSecretFieldHasNoRevealControl(t *testing.T) {
 		t.Error("the secret is typed in plain sight")
 	}
 }
+
+// Custom endpoints typed in the dialog are accepted, and shown: the dialog
+// says which hosts the secrets would go to.
+func TestClientDialogShowsWhereSecretsGo(t *testing.T) {
+	h := newHarness(t, nil)
+	test.Tap(h.u.panel.addClient)
+	d := h.u.clientDialog
+	if d.departures.Visible() {
+		t.Fatalf("a new client with Kantata's settings shows %q", d.departures.Text)
+	}
+	d.view.SetSelected(viewHTTP)
+	d.apiURL.SetText("https://api.collector.example")
+	if !d.departures.Visible() || !strings.Contains(d.departures.Text, "api.collector.example (API base URL)") {
+		t.Errorf("a foreign API host shows %q (visible %v)", d.departures.Text, d.departures.Visible())
+	}
+	d.apiURL.SetText("")
+	d.pkce.SetChecked(false)
+	if !d.departures.Visible() || d.departures.Text != "This client PKCE is off. Its secret, sign-in codes and tokens go there." && !strings.Contains(d.departures.Text, "PKCE is off") {
+		t.Errorf("PKCE off shows %q", d.departures.Text)
+	}
+	if strings.Contains(d.departures.Text, "hosts") {
+		t.Errorf("an empty API URL (Kantata's) is shown as a foreign host: %q", d.departures.Text)
+	}
+}

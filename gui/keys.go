@@ -1,7 +1,11 @@
 package gui
 
 import (
+	"image/color"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -15,6 +19,18 @@ type escEntry struct {
 func newEscEntry(onEscape func()) *escEntry {
 	e := &escEntry{onEscape: onEscape}
 	e.ExtendBaseWidget(e)
+	return e
+}
+
+// newSecretEntry is a field for a client secret. The secret is never shown
+// as text, so where Fyne would put its reveal button there is only space.
+func newSecretEntry(onEscape func()) *escEntry {
+	e := newEscEntry(onEscape)
+	e.Password = true
+	noReveal := canvas.NewRectangle(color.Transparent)
+	noReveal.SetMinSize(fyne.NewSize(theme.InnerPadding(), 0))
+	e.ActionItem = noReveal
+	e.SetPlaceHolder("Secret token from Kantata")
 	return e
 }
 

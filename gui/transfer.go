@@ -117,10 +117,7 @@ type importAnswer struct {
 
 func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
 	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
-		secret := newEscEntry(nil)
-		secret.Password = true
-		secret.ActionItem = widget.NewIcon(theme.VisibilityOffIcon())
-		secret.SetPlaceHolder("Secret token from Kantata")
+		secret := newSecretEntry(nil)
 		intro := fmt.Sprintf("Enter the client secret of “%s” (client ID %s). Secrets never travel in setup files; "+
 			"it is kept in this computer's keychain.", req.Client.Name, req.Client.ClientID)
 		return d.form("Client secret", intro, req.Problem, secret, "Use this secret", reply)
@@ -137,6 +134,26 @@ func (d *importDecider) Clash(c setupfile.NameClash) (string, bool, error) {
 	return a.text, a.skip, a.err
 }
 
+// Endpoints names the hosts a client from the file would send its secrets
+// to and asks for an explicit yes; skipping it is the default (Return).
+func (d *importDecider) Endpoints(req setupfile.EndpointsRequest) (bool, error) {
+	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
+		warning := wrappedLabel(fmt.Sprintf("The client “%s” in this file %s.", req.Client.Name, req.Departures))
+		warning.Importance = widget.WarningImportance
+		explain := wrappedLabel("Its client secret, sign-in codes and tokens would go there, not only to Kantata. " +
+			"Use these settings only if you trust whoever gave you this file; otherwise skip the client and its connections.")
+		skip := widget.NewButtonWithIcon("Skip this client", theme.CancelIcon(), func() { reply(importAnswer{skip: true}) })
+		skip.Importance = widget.HighImportance
+		accept := widget.NewButtonWithIcon("Use these settings", theme.WarningIcon(), func() { reply(importAnswer{}) })
+		accept.Importance = widget.DangerImportance
+		d.u.importField, d.u.importOK, d.u.importSkip, d.u.importAccept = nil, skip, skip, accept
+		return sized(container.NewVBox(warning, explain, container.NewHBox(layout.NewSpacer(),
+			widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }),
+			skip, accept)))
+	})
+	return !a.skip, a.err
+}
+
 // ask shows a question dialog on the UI thread and waits for its answer.
 func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObject) importAnswer {
 	answers := make(chan importAnswer, 1)
@@ -150,10 +167,16 @@ func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObje
 			}
 		}
 		dlg = dialog.NewCustomWithoutButtons("Import setup", build(reply), d.u.win)
-		dlg.SetOnClosed(d.u.pushDialogKeys(func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }, nil))
+		var onReturn func() // with no field to take it, Return skips (the endpoints question)
+		if d.u.importField == nil && d.u.importSkip != nil {
+			onReturn = d.u.importSkip.OnTapped
+		}
+		dlg.SetOnClosed(d.u.pushDialogKeys(func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }, onReturn))
 		d.u.importQuestion = dlg
 		dlg.Show()
-		d.u.win.Canvas().Focus(d.u.importField)
+		if d.u.importField != nil {
+			d.u.win.Canvas().Focus(d.u.importField)
+		}
 	})
 	return <-answers
 }
@@ -179,6 +202,6 @@ func (d *importDecider) form(label, intro, problem string, field *escEntry, ok s
 			widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), cancel),
 			widget.NewButton("Skip", func() { reply(importAnswer{skip: true}) }),
 			okButton))
-	d.u.importField, d.u.importOK = field, okButton
+	d.u.importField, d.u.importOK, d.u.importSkip, d.u.importAccept = field, okButton, nil, nil
 	return sized(container.NewVBox(items...))
 }

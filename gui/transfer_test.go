@@ -8,8 +8,11 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
+	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/setupfile"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -18,15 +21,28 @@ type bufferCloser struct{ *bytes.Buffer }
 func (bufferCloser) Close() error { return nil }
 
 // answerImport plays the user through an import's questions: secret for
-// secret questions, the suggested free name for name questions.
+// secret questions, the suggested free name for name questions, and yes to
+// clients on hosts that are not Kantata's (the stand-in is on loopback).
 func (h *harness) answerImport(secret string) {
 	h.t.Helper()
+	h.answerImportWith(secret, func() *widget.Button { return h.u.importAccept })
+}
+
+// answerImportWith is answerImport with the button to tap at an endpoints
+// question chosen by endpoints, and returns the texts each showed.
+func (h *harness) answerImportWith(secret string, endpoints func() *widget.Button) (endpointQuestions []string) {
+	h.t.Helper()
 	for {
-		h.u.importField = nil
-		h.runUntil(func() bool { return h.u.importField != nil })
+		h.u.importField, h.u.importAccept = nil, nil
+		h.runUntil(func() bool { return h.u.importField != nil || h.u.importAccept != nil })
+		if h.u.importAccept != nil {
+			endpointQuestions = append(endpointQuestions, strings.Join(texts(topOverlay(h.u.win)), "\n"))
+			test.Tap(endpoints())
+			continue
+		}
 		f := h.u.importField
 		if f == nil {
-			return // no more questions: the import has finished
+			return endpointQuestions // no more questions: the import has finished
 		}
 		if f.Password {
 			test.Type(f, secret)
@@ -114,5 +130,59 @@ func TestImportForeignFileChangesNothing(t *testing.T) {
 	}
 	if after := mustRead(t, h.store.Path()); !bytes.Equal(before, after) {
 		t.Error("a foreign file changed the records")
+	}
+}
+
+// A setup file that sends the token request and the API elsewhere is shown
+// with its hosts before any secret is asked; skipping it (the default)
+// leaves the collector, a second stand-in on 127.0.0.2, without a single
+// request, and nothing is saved.
+func TestImportHostileSetupAsksBeforeAnySecret(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		accept bool
+	}{{"skipped", false}, {"accepted by name", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			collector := fakekantata.NewAt(t, "127.0.0.2")
+			c := store.DefaultClientSettings()
+			c.Name, c.ClientID, c.PKCE = "Kantata production", "prod-id", false
+			c.TokenURL, c.APIBaseURL = collector.TokenURL(), collector.APIBaseURL()
+			var file bytes.Buffer
+			if err := setupfile.WriteExport(&file, setupfile.Export{Format: setupfile.ExportFormat, Version: setupfile.ExportVersion,
+				Clients: []store.ClientSettings{c}, Connections: []setupfile.ExportConnection{{Name: "Production", Client: c.Name}}}); err != nil {
+				t.Fatal(err)
+			}
+
+			h.u.importFrom(io.NopCloser(&file))
+			secretAsked := false
+			questions := h.answerImportWith("typed-secret-789", func() *widget.Button {
+				if h.u.importField != nil {
+					secretAsked = true
+				}
+				if tc.accept {
+					return h.u.importAccept
+				}
+				return h.u.importSkip
+			})
+			h.wait()
+			if len(questions) != 1 || !strings.Contains(questions[0], strings.TrimPrefix(collector.URL, "http://")+" (access token URL, API base URL)") ||
+				!strings.Contains(questions[0], "PKCE is off") {
+				t.Fatalf("endpoint questions %q; want one naming the collector's host and PKCE", questions)
+			}
+			if secretAsked {
+				t.Error("a secret was asked before the endpoints were settled")
+			}
+			_, saved := h.store.ClientByName("Kantata production")
+			if saved != tc.accept {
+				t.Errorf("client saved: %v, want %v", saved, tc.accept)
+			}
+			if n := collector.Requests(); n != 0 {
+				t.Errorf("the collector received %d requests during the import", n)
+			}
+			if !tc.accept && !showsSubstring(topOverlay(h.u.win), "its settings were not accepted") {
+				t.Errorf("the report does not say why it was skipped: %q", texts(topOverlay(h.u.win)))
+			}
+		})
 	}
 }

@@ -2,6 +2,8 @@
 // which user a token belongs to.
 package kantata
 
+import "strings"
+
 // Kantata OX's documented OAuth 2.0 endpoints (developer.kantata.com,
 // "Obtaining tokens for users") and its API base.
 const (
@@ -14,3 +16,15 @@ const (
 // in Kantata. Kantata matches the callback URL exactly, so the port is fixed;
 // it sits below 49152 because Windows reserves dynamic ranges above it.
 const DefaultRedirectPort = 38917
+
+// IsKantataHost reports whether host (a URL's host, with or without a port)
+// is one of Kantata's own: the hosts of the endpoints above, over https's
+// default port. A client whose endpoints name any other host sends its
+// secret and tokens somewhere else.
+func IsKantataHost(host string) bool {
+	switch strings.ToLower(strings.TrimSuffix(host, ":443")) {
+	case "app.mavenlink.com", "api.mavenlink.com":
+		return true
+	}
+	return false
+}

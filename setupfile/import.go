@@ -27,6 +27,18 @@ type ImportDecider interface {
 	// Clash asks what to do about a name that can't be used: give a new
 	// name, or skip. Import never overwrites a saved record.
 	Clash(c NameClash) (newName string, skip bool, err error)
+	// Endpoints asks whether to keep a client whose settings send its
+	// secret, codes or tokens to hosts that are not Kantata's, or that turn
+	// PKCE off. Every such client is asked about first, before any secret;
+	// false skips it and its connections.
+	Endpoints(req EndpointsRequest) (accept bool, err error)
+}
+
+// EndpointsRequest shows one client whose settings depart from Kantata's.
+type EndpointsRequest struct {
+	Index      int                  // the client's position in the file, from 0
+	Client     store.ClientSettings // its settings as the file has them
+	Departures store.Departures     // what departs, with the hosts
 }
 
 // SecretRequest asks for one client's secret.
@@ -180,6 +192,23 @@ func planImport(ctx context.Context, st *store.Store, e Export, d ImportDecider,
 		return false
 	}
 
+	// Where secrets would go is settled first, before a secret is typed.
+	refused := map[int]bool{}
+	for i, c := range e.Clients {
+		dep := c.Departures()
+		if !dep.Any() {
+			continue
+		}
+		accept, err := d.Endpoints(EndpointsRequest{Index: i, Client: c, Departures: dep})
+		if err != nil {
+			return nil, nil, fmt.Errorf("import: client “%s”: %w", c.Name, err)
+		}
+		if !accept {
+			refused[i] = true
+			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: its settings were not accepted (%s)", c.Name, dep))
+		}
+	}
+
 	for i, c := range e.Clients {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, fmt.Errorf("import: %w", err)
@@ -187,6 +216,10 @@ func planImport(ctx context.Context, st *store.Store, e Export, d ImportDecider,
 		p := &plannedClient{file: c}
 		clients = append(clients, p)
 		byFileName[store.NameKey(c.Name)] = p
+		if refused[i] {
+			p.skip = true
+			continue
+		}
 		name, ok, err := askName(d, "client", i, c.Name, clientTaken, fileClients)
 		if err != nil {
 			return nil, nil, err

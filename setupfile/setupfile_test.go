@@ -26,13 +26,28 @@ type importDecider struct {
 	secrets map[string]string // file name → secret; absent → skip
 	clash   func(setupfile.NameClash) (string, bool, error)
 	secret  func(setupfile.SecretRequest) (string, bool, error) // overrides secrets when set
+	// endpoints answers for clients that depart from Kantata's settings;
+	// nil accepts them.
+	endpoints func(setupfile.EndpointsRequest) (bool, error)
 
-	secretAsked []setupfile.SecretRequest
-	clashAsked  []setupfile.NameClash
+	secretAsked    []setupfile.SecretRequest
+	clashAsked     []setupfile.NameClash
+	endpointsAsked []setupfile.EndpointsRequest
+	order          []string // "endpoints NAME", "secret NAME", "clash NAME", as asked
+}
+
+func (d *importDecider) Endpoints(req setupfile.EndpointsRequest) (bool, error) {
+	d.endpointsAsked = append(d.endpointsAsked, req)
+	d.order = append(d.order, "endpoints "+req.Client.Name)
+	if d.endpoints == nil {
+		return true, nil
+	}
+	return d.endpoints(req)
 }
 
 func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
 	d.secretAsked = append(d.secretAsked, req)
+	d.order = append(d.order, "secret "+req.FileName)
 	if d.secret != nil {
 		return d.secret(req)
 	}
@@ -42,6 +57,7 @@ func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error
 
 func (d *importDecider) Clash(c setupfile.NameClash) (string, bool, error) {
 	d.clashAsked = append(d.clashAsked, c)
+	d.order = append(d.order, "clash "+c.FileName)
 	if d.clash == nil {
 		d.t.Errorf("unexpected name clash question: %+v", c)
 		return "", true, nil
@@ -799,4 +815,76 @@ func TestReadExportComparesNamesAsTheStore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A setup file from someone else may keep Kantata's sign-in page but send
+// the token request and the API calls elsewhere. Such a client is shown with
+// its hosts before any secret is asked, and stays out unless accepted.
+func TestImportAsksAboutForeignEndpointsFirst(t *testing.T) {
+	hostile := exportClient("Looks like Kantata")
+	hostile.TokenURL, hostile.APIBaseURL, hostile.PKCE = "https://collector.example/oauth/token", "https://collector.example", false
+	plain := exportClient("Kantata production")
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1,
+		Clients: []store.ClientSettings{plain, hostile},
+		Connections: []setupfile.ExportConnection{
+			{Name: "Production", Client: "Kantata production"}, {Name: "Stolen", Client: "Looks like Kantata"}}}
+
+	for _, tc := range []struct {
+		name       string
+		accept     bool
+		clients    []string
+		conns      []string
+		secretsFor []string
+	}{
+		{"refused", false, []string{"Kantata production"}, []string{"Production"}, []string{"Kantata production"}},
+		{"accepted", true, []string{"Kantata production", "Looks like Kantata"}, []string{"Production", "Stolen"}, []string{"Kantata production", "Looks like Kantata"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := freshTransferStore(t)
+			d := &importDecider{t: t, secrets: map[string]string{"Kantata production": "s1", "Looks like Kantata": "s2"},
+				endpoints: func(setupfile.EndpointsRequest) (bool, error) { return tc.accept, nil }}
+			rep, err := setupfile.Import(context.Background(), st, e, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.endpointsAsked) != 1 {
+				t.Fatalf("asked about endpoints %d times, want once (for the hostile client only)", len(d.endpointsAsked))
+			}
+			req := d.endpointsAsked[0]
+			if req.Client.Name != "Looks like Kantata" || !slices.Equal(req.Departures.Hosts(), []string{"collector.example"}) || !req.Departures.NoPKCE {
+				t.Errorf("endpoints question %+v; want the hostile client, collector.example and PKCE off", req)
+			}
+			if d.order[0] != "endpoints Looks like Kantata" {
+				t.Errorf("questions in order %q; the endpoints come before any secret", d.order)
+			}
+			var asked []string
+			for _, r := range d.secretAsked {
+				asked = append(asked, r.FileName)
+			}
+			if !slices.Equal(asked, tc.secretsFor) {
+				t.Errorf("secrets asked for %q, want %q", asked, tc.secretsFor)
+			}
+			if !slices.Equal(rep.ClientsAdded, tc.clients) || !slices.Equal(rep.ConnectionsAdded, tc.conns) {
+				t.Errorf("report %+v; want clients %q and connections %q", rep, tc.clients, tc.conns)
+			}
+			if !tc.accept {
+				transferSays(t, "report", rep.String(), "client “Looks like Kantata”: its settings were not accepted (sends to hosts that are not Kantata's: collector.example (access token URL, API base URL); PKCE is off)",
+					"connection “Stolen”: its client “Looks like Kantata” was skipped")
+				if _, ok := st.ClientByName("Looks like Kantata"); ok {
+					t.Error("the refused client was saved")
+				}
+			}
+		})
+	}
+
+	t.Run("canceled at the question", func(t *testing.T) {
+		st := freshTransferStore(t)
+		d := &importDecider{t: t, endpoints: func(setupfile.EndpointsRequest) (bool, error) { return false, setupfile.ErrImportCanceled }}
+		if _, err := setupfile.Import(context.Background(), st, e, d); !errors.Is(err, setupfile.ErrImportCanceled) {
+			t.Fatalf("err = %v, want canceled", err)
+		}
+		if len(st.Clients())+len(st.Connections()) != 0 || len(d.secretAsked) != 0 {
+			t.Error("a canceled import saved something or asked for a secret")
+		}
+	})
 }

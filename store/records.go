@@ -1,7 +1,11 @@
 package store
 
 import (
+	"fmt"
 	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kantata-connect/kantata-connect/kantata"
@@ -183,4 +187,77 @@ func AccessTokenKey(connectionID string) string {
 }
 func RefreshTokenKey(connectionID string) string {
 	return "connection/" + connectionID + "/refresh-token"
+}
+
+// Endpoint is one of a client's URLs that receives something secret.
+type Endpoint struct {
+	Field Field  // FieldAuthURL, FieldTokenURL or FieldAPIBaseURL
+	Host  string // its host (and port, when not the scheme's default)
+}
+
+// Departures are the ways a client's settings leave Kantata's own in where
+// its secrets go: endpoints on hosts that are not Kantata's (the token URL
+// receives the client secret and the code, the API URL the token), and PKCE
+// turned off. A setup file from someone else can carry them, so they are
+// shown wherever such a client appears and accepted only on purpose.
+type Departures struct {
+	Foreign []Endpoint
+	NoPKCE  bool
+}
+
+// Departures reports how c departs from Kantata's settings; the zero value
+// means it doesn't.
+func (c ClientSettings) Departures() Departures {
+	d := Departures{NoPKCE: !c.PKCE}
+	for _, e := range []struct {
+		field Field
+		raw   string
+	}{{FieldAuthURL, c.AuthURL}, {FieldTokenURL, c.TokenURL}, {FieldAPIBaseURL, c.APIBaseURL}} {
+		u, err := url.Parse(strings.TrimSpace(e.raw))
+		host := e.raw
+		if err == nil {
+			host = u.Host
+		}
+		if !kantata.IsKantataHost(host) {
+			d.Foreign = append(d.Foreign, Endpoint{Field: e.field, Host: host})
+		}
+	}
+	return d
+}
+
+// Any reports whether there is a departure at all.
+func (d Departures) Any() bool { return len(d.Foreign) > 0 || d.NoPKCE }
+
+// Hosts are the foreign hosts, each once, in the order of the endpoints.
+func (d Departures) Hosts() []string {
+	var hosts []string
+	for _, e := range d.Foreign {
+		if !slices.Contains(hosts, e.Host) {
+			hosts = append(hosts, e.Host)
+		}
+	}
+	return hosts
+}
+
+// String says it in a line, e.g. `sends to hosts that are not Kantata's:
+// evil.example (access token URL, API base URL); PKCE is off`.
+func (d Departures) String() string {
+	var parts []string
+	if len(d.Foreign) > 0 {
+		var hosts []string
+		for _, h := range d.Hosts() {
+			var fields []string
+			for _, e := range d.Foreign {
+				if e.Host == h {
+					fields = append(fields, e.Field.Words())
+				}
+			}
+			hosts = append(hosts, fmt.Sprintf("%s (%s)", h, strings.Join(fields, ", ")))
+		}
+		parts = append(parts, "sends to hosts that are not Kantata's: "+strings.Join(hosts, ", "))
+	}
+	if d.NoPKCE {
+		parts = append(parts, "PKCE is off")
+	}
+	return strings.Join(parts, "; ")
 }

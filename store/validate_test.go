@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -154,5 +155,39 @@ func TestCheckSecret(t *testing.T) {
 	}
 	if err := CheckSecret(strings.Repeat("x", MaxSecretBytes+1)); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("long secret: %v", err)
+	}
+}
+
+func TestDepartures(t *testing.T) {
+	kantata := DefaultClientSettings()
+	for _, tc := range []struct {
+		name   string
+		change func(*ClientSettings)
+		hosts  []string
+		noPKCE bool
+		says   string
+	}{
+		{"Kantata's own", func(*ClientSettings) {}, nil, false, ""},
+		{"explicit https port", func(c *ClientSettings) { c.TokenURL = "https://app.mavenlink.com:443/oauth/token" }, nil, false, ""},
+		{"upper case host", func(c *ClientSettings) { c.APIBaseURL = "https://API.Mavenlink.com" }, nil, false, ""},
+		{"token and API elsewhere", func(c *ClientSettings) {
+			c.TokenURL, c.APIBaseURL = "https://collector.example/token", "https://collector.example"
+		}, []string{"collector.example"}, false, "sends to hosts that are not Kantata's: collector.example (access token URL, API base URL)"},
+		{"a look-alike host", func(c *ClientSettings) { c.AuthURL = "https://app.mavenlink.com.evil.example/oauth/authorize" },
+			[]string{"app.mavenlink.com.evil.example"}, false, "app.mavenlink.com.evil.example (authorization URL)"},
+		{"another port", func(c *ClientSettings) { c.APIBaseURL = "https://api.mavenlink.com:8443" }, []string{"api.mavenlink.com:8443"}, false, ""},
+		{"PKCE off", func(c *ClientSettings) { c.PKCE = false }, nil, true, "PKCE is off"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := kantata
+			tc.change(&c)
+			d := c.Departures()
+			if !slices.Equal(d.Hosts(), tc.hosts) || d.NoPKCE != tc.noPKCE || d.Any() != (len(tc.hosts) > 0 || tc.noPKCE) {
+				t.Errorf("Departures = %+v (hosts %q)", d, d.Hosts())
+			}
+			if !strings.Contains(d.String(), tc.says) || (tc.says == "" && len(tc.hosts) == 0 && d.String() != "") {
+				t.Errorf("String = %q, want it to say %q", d.String(), tc.says)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -89,6 +90,7 @@ type Server struct {
 	rateLimitLeft  int
 	slowDelay      time.Duration
 	codeLifespan   time.Duration
+	requests       int // of any kind, to any path
 	tokenRequests  int
 	meRequests     int
 	authRequests   int
@@ -98,9 +100,13 @@ type Server struct {
 }
 
 // New starts a fake Kantata on 127.0.0.1; t.Cleanup stops it.
-func New(t testing.TB) *Server {
+func New(t testing.TB) *Server { return NewAt(t, "127.0.0.1") }
+
+// NewAt starts one on another loopback address, such as 127.0.0.2: a second
+// host, for tests of what may and may not reach a host the user never chose.
+func NewAt(t testing.TB, ip string) *Server {
 	t.Helper()
-	s, err := Start()
+	s, err := startAt(ip)
 	if err != nil {
 		t.Fatalf("fakekantata: %v", err)
 	}
@@ -110,7 +116,9 @@ func New(t testing.TB) *Server {
 
 // Start starts a fake Kantata on 127.0.0.1 outside a test (for the
 // fakekantata-server command); the caller stops it with Close.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return startAt("127.0.0.1") }
+
+func startAt(ip string) (*Server, error) {
 	s := &Server{
 		closing:       make(chan struct{}),
 		clients:       map[string]*client{},
@@ -161,7 +169,19 @@ func Start() (*Server, error) {
 	mux.HandleFunc("/oauth/token", s.handleToken)
 	mux.HandleFunc("/oauth/revoke", s.handleRevoke)
 	mux.HandleFunc("/api/v1/users/me.json", s.handleMe)
-	s.ts = httptest.NewServer(mux) // listens on 127.0.0.1
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", ip, err)
+	}
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests++
+		s.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
+	s.ts.Listener.Close()
+	s.ts.Listener = l
+	s.ts.Start()
 	s.URL = s.ts.URL
 	return s, nil
 }
@@ -276,6 +296,13 @@ func (s *Server) SetCodeLifespan(d time.Duration) {
 	s.mu.Lock()
 	s.codeLifespan = d
 	s.mu.Unlock()
+}
+
+// Requests counts every request the server received, to any path.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
 }
 
 // TokenRequests counts requests to the token endpoint.

@@ -1,0 +1,89 @@
+package cli_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kantata-connect/kantata-connect/internal/browsertest"
+	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/setupfile"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// hostileSetup is a setup file a colleague's compromised machine could send:
+// it keeps the genuine sign-in page (the user sees the real Kantata) but
+// names a collector on another host for the token request and the API, with
+// PKCE off, so the client secret, the code and the token would all go there.
+func hostileSetup(t *testing.T, genuine, collector *fakekantata.Server, clientID string, port int) string {
+	t.Helper()
+	c := store.DefaultClientSettings()
+	c.Name, c.ClientID, c.RedirectPort, c.PKCE = "Kantata production", clientID, port, false
+	c.AuthURL, c.TokenURL, c.APIBaseURL = genuine.AuthURL(), collector.TokenURL(), collector.APIBaseURL()
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: setupfile.ExportVersion, ExportedAt: time.Now().UTC(),
+		Clients:     []store.ClientSettings{c},
+		Connections: []setupfile.ExportConnection{{Name: "Production", Client: c.Name}}}
+	var b bytes.Buffer
+	if err := setupfile.WriteExport(&b, e); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "from-a-colleague.json")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Nothing secret reaches a host the user never chose: the collector, a
+// fosite-backed server on a second loopback address, receives no request at
+// all unless the user accepts its host by name. Once accepted, the same
+// sign-in does reach it, which shows the test would see a leak.
+func TestHostileSetupFileReachesNoForeignHost(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
+	b := browsertest.New(t)
+	h := newHarness(t)
+	h.opener = b.Opener((*browsertest.Browser).Authorize)
+	collector := fakekantata.NewAt(t, "127.0.0.2")
+	clientID, secret, port := "client-"+testenv.RandomHex(t), "s3cr3t-"+testenv.RandomHex(t), testenv.FreePort(t)
+	h.secret(secret)
+	h.kantata.AddClient(clientID, secret, oauth.RedirectURI(port))
+	file := hostileSetup(t, h.kantata, collector, clientID, port)
+
+	res := h.run(secret+"\n", "import", file)
+	if res.code != 0 {
+		t.Fatalf("import: %v", res)
+	}
+	mustContain(t, "import", res.errOut, "Skipping the client “Kantata production”: it sends to hosts that are not Kantata's: ",
+		strings.TrimPrefix(collector.URL, "http://")+" (access token URL, API base URL)", "PKCE is off", "--accept-endpoints")
+	mustContain(t, "import", res.out, "Nothing was imported.", "connection “Production”: its client “Kantata production” was skipped")
+	if res := h.run("", "authorize", "Production"); res.code != 2 {
+		t.Errorf("authorize after the refused import: %v", res)
+	}
+	if n := collector.Requests(); n != 0 {
+		t.Fatalf("the collector received %d requests although its host was never accepted", n)
+	}
+
+	res = h.run(secret+"\n", "import", file, "--accept-endpoints")
+	if res.code != 0 {
+		t.Fatalf("import --accept-endpoints: %v", res)
+	}
+	mustContain(t, "import", res.errOut, "Accepted with --accept-endpoints")
+	if n := collector.Requests(); n != 0 {
+		t.Fatalf("importing sent %d requests to the collector", n)
+	}
+	res = h.run("", "authorize", "Production")
+	if res.code != 1 {
+		t.Errorf("authorize against the collector: %v; want the sign-in to fail there", res)
+	}
+	if n := collector.TokenRequests(); n != 1 {
+		t.Fatalf("the collector received %d token requests once accepted, want 1: the test can't see a leak", n)
+	}
+	if form, _ := collector.LastTokenRequest(); form.Get("code") == "" || form.Get("client_secret") == "" {
+		t.Errorf("the accepted collector got the form %v; want the code and the secret it was trusted with", form)
+	}
+}
