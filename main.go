@@ -19,6 +19,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/cli"
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/gui"
+	"github.com/kantata-connect/kantata-connect/internal/fynelocale"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -28,6 +29,11 @@ import (
 const appID = "com.kantataconnect.desktop"
 
 func main() {
+	// fynelocale's init, which runs before Fyne's, changed a locale such as
+	// C.UTF-8 to plain C so that Fyne's init would not log that it cannot
+	// parse it; from here on the program and the browser it opens see the
+	// user's C.UTF-8 again (package fynelocale says why not POSIX.UTF-8).
+	fynelocale.Restore()
 	g, rest, err := cli.ParseGlobal(os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kantata-connect:", err)
