@@ -273,6 +273,12 @@ func (s *Service) connectionAndClient(connectionID string) (store.Connection, st
 	if !ok {
 		return conn, client, &store.NotFoundError{Kind: "client", ID: conn.ClientRef}
 	}
+	// The rules hold when a client is used, not only when it is saved: a
+	// records file edited by hand, or written by an older version, must
+	// not send a secret or token where they would refuse it.
+	if _, err := store.NormalizeClient(client.ClientSettings); err != nil {
+		return conn, client, fmt.Errorf("client %q: %w", client.Name, err)
+	}
 	return conn, client, nil
 }
 

@@ -223,3 +223,53 @@ func TestTestOnReadOnlyRecordsStillReportsWho(t *testing.T) {
 		t.Errorf("got %+v; want the test's outcome although it could not be kept", conn)
 	}
 }
+
+// The endpoint rules hold when a client is used, not only when it is saved:
+// a records file edited to send the token over plain http to another host
+// gets no request out.
+func TestClientRulesHoldWhenUsed(t *testing.T) {
+	f := newFixture(t, nil)
+	tok := f.Kantata.IssueToken(t, mustClient(t, f).ClientID, secret, mustClient(t, f).RedirectURI())
+	if err := f.Store.SaveToken(f.Conn.ID, store.Token{AccessToken: tok}); err != nil {
+		t.Fatal(err)
+	}
+	before := f.Kantata.Requests() // issuing the token took some
+	data, err := os.ReadFile(f.Store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), `"api_base_url": "`+f.Kantata.APIBaseURL()+`"`, `"api_base_url": "http://api.collector.example"`, 1)
+	if edited == string(data) {
+		t.Fatal("no API URL to edit in the records file")
+	}
+	if err := os.WriteFile(f.Store.Path(), []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, run := range map[string]func() error{
+		"test": func() error { _, err := f.Svc.Test(context.Background(), f.Conn.ID); return err },
+		"authorize": func() error {
+			_, err := f.Svc.StartAuthorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{NoBrowser: true})
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := run()
+			var v *store.ValidationError
+			if !errors.As(err, &v) || v.Field != store.FieldAPIBaseURL {
+				t.Fatalf("err = %v; want the API base URL refused", err)
+			}
+		})
+	}
+	if n := f.Kantata.Requests() - before; n != 0 {
+		t.Errorf("%d requests went out for a client the rules refuse", n)
+	}
+}
+
+func mustClient(t *testing.T, f *connecttest.Fixture) store.Client {
+	t.Helper()
+	c, ok := f.Store.Client(f.Conn.ClientRef)
+	if !ok {
+		t.Fatal("the fixture's client is gone")
+	}
+	return c
+}
