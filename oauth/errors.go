@@ -26,6 +26,7 @@ const (
 	KindNetwork            Kind = "network"             // token endpoint unreachable
 	KindExchangeTimeout    Kind = "exchange_timeout"    // token endpoint too slow
 	KindTokenError         Kind = "token_error"         // another OAuth error code from the token endpoint
+	KindRedirected         Kind = "redirected"          // token endpoint answered with a redirect, not followed
 )
 
 // Error is a failed sign-in. Message is for the user: it says what happened,
