@@ -98,10 +98,7 @@ func (c Checker) Me(ctx context.Context, accessToken string) (Identity, error) {
 	if backoff <= 0 {
 		backoff = DefaultBackoff
 	}
-	client := c.HTTPClient
-	if client == nil {
-		client = defaultClient
-	}
+	client := noRedirects(c.HTTPClient)
 
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errCheckTimeout)
 	defer cancel()
@@ -154,6 +151,9 @@ func (c Checker) once(ctx context.Context, client *http.Client, endpoint, token 
 		return Identity{}, 0, transportError(ctx, err, token)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return Identity{}, 0, redirectedError(endpoint, resp, token)
+	}
 
 	body, err := readBody(resp)
 	if err != nil {
@@ -196,6 +196,60 @@ func (c Checker) once(ctx context.Context, client *http.Client, endpoint, token 
 		return Identity{}, 0, newError(KindBadResponse, resp.StatusCode,
 			redact(fmt.Sprintf("GET %s: unexpected HTTP %d%s%s; %s", mePath, resp.StatusCode, hint, kantataErrors(body), describeBody(resp, body, token)), token), nil)
 	}
+}
+
+// noRedirects returns a copy of c (nil: defaultClient) that follows no
+// redirect. The rule is the simplest one that is safe: none at all, not even
+// within the API's own scheme and host. The request carries the access
+// token, and net/http keeps the Authorization header on a redirect to the
+// same host name, even from https to http, and follows a redirect to another
+// host without it, where an answer would name another user. Kantata's
+// users/me answers directly, so a 3xx means the API address is not the one to
+// use: the check stops with KindRedirected and names where it pointed. The
+// caller's client is left as it was.
+func noRedirects(c *http.Client) *http.Client {
+	if c == nil {
+		c = defaultClient
+	}
+	nc := *c
+	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &nc
+}
+
+// redirectedError describes a 3xx answer that was not followed.
+func redirectedError(endpoint string, resp *http.Response, token string) *Error {
+	loc := resp.Header.Get("Location")
+	e := newError(KindRedirected, resp.StatusCode,
+		fmt.Sprintf("GET %s: HTTP %d, Location: %q; redirect not followed", mePath, resp.StatusCode, clip(loc, 300, token)), nil)
+	if where := clip(redirectTarget(endpoint, loc), 100, token); where != "" {
+		e.Message = "Kantata's API tried to send the request to another address (" + where + "). Kantata Connect " +
+			"sends the access token only to the API address you chose, so it stopped. Check the Kantata API address."
+	}
+	return e
+}
+
+// redirectTarget names where a redirect from endpoint to loc points, for a
+// message: the scheme and host when the scheme changes, the host when it
+// changes, else the host and path. "" when loc names no address.
+func redirectTarget(endpoint, loc string) string {
+	base, err := url.Parse(endpoint)
+	if err != nil || loc == "" {
+		return ""
+	}
+	l, err := url.Parse(loc)
+	if err != nil {
+		return ""
+	}
+	to := base.ResolveReference(l)
+	switch {
+	case to.Host == "":
+		return ""
+	case !strings.EqualFold(to.Scheme, base.Scheme):
+		return to.Scheme + "://" + to.Host
+	case !strings.EqualFold(to.Host, base.Host):
+		return to.Host
+	}
+	return to.Host + to.EscapedPath()
 }
 
 // readBody reads at most MaxBodyBytes, failing with KindTooLarge beyond it.
@@ -388,6 +442,12 @@ func describeBody(resp *http.Response, body []byte, token string) string {
 		ct = "none"
 	}
 	return fmt.Sprintf("content-type %s, %d bytes, starts %q", truncate(ct, 80), len(body), truncate(string(body), 120))
+}
+
+// clip removes the token from s, then cuts it to n bytes: in that order, so
+// no part of a token that spans the cut survives.
+func clip(s string, n int, token string) string {
+	return truncate(redact(s, token), n)
 }
 
 func truncate(s string, n int) string {

@@ -558,6 +558,13 @@ func TestErrorsNeverContainToken(t *testing.T) {
 			_, err := fastChecker("ftp://x").Me(context.Background(), testToken)
 			return err
 		},
+		KindRedirected: func(t *testing.T) error {
+			srv, _ := serve(t, echo(307, func(w http.ResponseWriter, tok string) {
+				w.Header().Set("Location", "https://"+tok+".example/"+strings.Repeat(tok, 20))
+			}))
+			_, err := fastChecker(srv.URL).Me(context.Background(), testToken)
+			return err
+		},
 	}
 	for kind, run := range cases {
 		t.Run(string(kind), func(t *testing.T) {
