@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
@@ -29,11 +28,16 @@ func (f *Flow) exchange(ctx context.Context, code string) (Token, error) {
 		return Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken,
 			TokenType: tok.TokenType, Expiry: tok.Expiry}, nil
 	}
-	secrets := []string{code, f.cfg.ClientSecret, f.verifier}
 	if f.flowCtx.Err() != nil {
 		return Token{}, canceledError(err)
 	}
-	return Token{}, f.exchangeError(ctx, err, secrets)
+	return Token{}, f.exchangeError(ctx, err, f.secrets(code))
+}
+
+// secrets are what must never show in an error's text: the code, the client
+// secret and the PKCE verifier.
+func (f *Flow) secrets(code string) []string {
+	return []string{code, f.cfg.ClientSecret, f.verifier}
 }
 
 func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *Error {
@@ -53,17 +57,18 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 		statusText := "no status"
 		if re.Response != nil {
 			status = re.Response.StatusCode
-			statusText = re.Response.Status
+			// The text after the code is the server's own.
+			statusText = clean(re.Response.Status, 100, secrets)
 		}
-		code, desc := clean(scrub(re.ErrorCode), 100), clean(scrub(re.ErrorDescription), 300)
+		code, desc := clean(re.ErrorCode, 100, secrets), clean(re.ErrorDescription, 300, secrets)
 		detail := fmt.Sprintf("POST %s: HTTP %s", tokenURL, statusText)
 		if code != "" {
 			detail += fmt.Sprintf(", error=%q", code)
 			if desc != "" {
 				detail += fmt.Sprintf(" error_description=%q", desc)
 			}
-		} else if snippet := bodySnippet(re.Body); snippet != "" {
-			detail += ", body: " + scrub(snippet)
+		} else if snippet := bodySnippet(re.Body, secrets); snippet != "" {
+			detail += ", body: " + snippet
 		}
 		e := &Error{Code: code, Description: desc, Detail: detail, Err: scrubRetrieveError(re, secrets)}
 		switch {
@@ -144,7 +149,7 @@ func noRedirects(c *http.Client) *http.Client {
 func (f *Flow) redirectedError(re *oauth2.RetrieveError, secrets []string) *Error {
 	resp := re.Response
 	loc := resp.Header.Get("Location")
-	where := clean(scrub(redirectTarget(f.cfg.TokenURL, loc), secrets), 100)
+	where := clean(redirectTarget(f.cfg.TokenURL, loc), 100, secrets)
 	const why = "Kantata Connect sends the client secret only to the access token URL you chose, so it stopped. " +
 		"Check the access token URL in this client's settings (Kantata's is " + defaultTokenURLHint + ")."
 	msg := "Kantata's token endpoint tried to send the sign-in to another address (" + where + "). " + why
@@ -153,7 +158,7 @@ func (f *Flow) redirectedError(re *oauth2.RetrieveError, secrets []string) *Erro
 	}
 	return &Error{Kind: KindRedirected, Message: msg,
 		Detail: fmt.Sprintf("POST %s: HTTP %s, Location: %q; redirect not followed", f.cfg.TokenURL,
-			clean(scrub(resp.Status, secrets), 100), clean(scrub(loc, secrets), 300)),
+			clean(resp.Status, 100, secrets), clean(loc, 300, secrets)),
 		Err: scrubRetrieveError(re, secrets)}
 }
 
@@ -194,22 +199,17 @@ func isTimeout(err error) bool {
 }
 
 // bodySnippet shows the start of a body that is not an OAuth JSON error,
-// enough to recognise an HTML page or a proxy message. A JSON body is left
-// out: it might carry a token.
-func bodySnippet(b []byte) string {
+// enough to recognise an HTML page or a proxy message, with the secrets
+// scrubbed from the whole body before it is cut. A JSON body is left out: it
+// might carry a token.
+func bodySnippet(b []byte, secrets []string) string {
 	if len(b) == 0 {
 		return "(empty)"
 	}
 	if json.Valid(b) {
 		return "(JSON without an OAuth error code)"
 	}
-	if len(b) > 200 {
-		b = b[:200]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
-		}
-	}
-	return fmt.Sprintf("%q", clean(string(b), 200))
+	return fmt.Sprintf("%q", clean(string(b), 200, secrets))
 }
 
 // scrubRetrieveError copies re for wrapping, with secrets scrubbed from its

@@ -254,7 +254,7 @@ func (f *Flow) run() {
 // complete turns the accepted callback into a token or an error.
 func (f *Flow) complete(cb *callback) (Token, error) {
 	if cb.errCode != "" {
-		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI)
+		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI, f.secrets(cb.code))
 	}
 	if cb.code == "" {
 		return Token{}, missingCodeError()

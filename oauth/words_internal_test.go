@@ -46,7 +46,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 	}
 	for _, code := range []string{"access_denied", "invalid_scope", "unauthorized_client", "server_error",
 		"temporarily_unavailable", "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri", "mystery"} {
-		errs["callback "+code] = callbackError(code, "description", redirect)
+		errs["callback "+code] = callbackError(code, "description", redirect, nil)
 	}
 	for _, code := range []string{"invalid_client", "invalid_grant", "redirect_uri_mismatch", "invalid_request",
 		"server_error", "temporarily_unavailable", "unsupported_grant_type"} {
