@@ -135,8 +135,8 @@ unreachable or failing, not authorized yet), 2 for a local problem (unknown name
             "error": {"message", "detail", "kind"} or null,
             "tested_at" (RFC 3339 UTC time when Kantata was asked, or null)}
            "status" is as in list --json. "error.kind" is one of rejected, rate_limited,
-           server_error, network, timeout, bad_response, too_large, invalid_input, canceled,
-           not_authorized, keychain, read_only, other. No secret is ever included.
+           server_error, network, timeout, bad_response, too_large, redirected, invalid_input,
+           canceled, not_authorized, keychain, read_only, other. No secret is ever included.
            With --all: {"results": [the object above plus "skipped" (true/false)], in name
            order, "summary": {"total", "passed", "failed", "skipped"}}, where total is every
            saved connection and a skipped one has ok false and error kind not_authorized.

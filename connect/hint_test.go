@@ -125,15 +125,24 @@ var consentInput = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value
 // GET the sign-in page, post its form, follow the redirect to the callback.
 func approveOverHTTP(t *testing.T, signInURL string) {
 	t.Helper()
+	if status, page := authorizeOverHTTP(t, signInURL); !strings.Contains(page, oauth.SuccessText) {
+		t.Fatalf("the callback answered HTTP %d: %s", status, page)
+	}
+}
+
+// authorizeOverHTTP is approveOverHTTP that returns the callback's answer,
+// whatever the outcome.
+func authorizeOverHTTP(t *testing.T, signInURL string) (status int, page string) {
+	t.Helper()
 	c := &http.Client{Timeout: 20 * time.Second} // hang guard
 	resp, err := c.Get(signInURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ := io.ReadAll(resp.Body)
+	consent, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	form := url.Values{}
-	for _, m := range consentInput.FindAllStringSubmatch(string(page), -1) {
+	for _, m := range consentInput.FindAllStringSubmatch(string(consent), -1) {
 		form.Add(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
 	}
 	form.Set("decision", "authorize")
@@ -144,7 +153,5 @@ func approveOverHTTP(t *testing.T, signInURL string) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), oauth.SuccessText) {
-		t.Fatalf("the callback answered HTTP %d: %s", resp.StatusCode, body)
-	}
+	return resp.StatusCode, string(body)
 }

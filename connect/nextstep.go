@@ -46,8 +46,9 @@ func (n NextStep) String() string {
 
 // NextStepOf classifies err by what the user should do next, from its typed
 // kind, never from its text. A wrong setting (client ID, callback URL,
-// scopes, token URL) is NextNone: the message names the setting, and signing
-// in again before fixing it fails the same way.
+// scopes, token URL, and a token endpoint or API address that answers with a
+// redirect) is NextNone: the message names the setting, and signing in again
+// before fixing it fails the same way.
 func NextStepOf(err error) NextStep {
 	if err == nil {
 		return NextNone

@@ -46,6 +46,7 @@ func TestNextStepOf(t *testing.T) {
 		{"oauth redirect mismatch", sign(oauth.KindRedirectMismatch, "redirect_uri_mismatch"), connect.NextNone},
 		{"oauth bad response", sign(oauth.KindBadResponse, ""), connect.NextNone},
 		{"oauth other token error", sign(oauth.KindTokenError, "unsupported_grant_type"), connect.NextNone},
+		{"oauth token endpoint redirected", sign(oauth.KindRedirected, ""), connect.NextNone},
 
 		// Kantata refused the token: sign in again. Anything else: test again or wait.
 		{"kantata rejected", check(kantata.KindRejected), connect.NextSignInAgain},
@@ -57,6 +58,7 @@ func TestNextStepOf(t *testing.T) {
 		{"kantata too large", check(kantata.KindTooLarge), connect.NextNone},
 		{"kantata canceled", check(kantata.KindCanceled), connect.NextNone},
 		{"kantata invalid input", check(kantata.KindInvalidInput), connect.NextNone},
+		{"kantata API redirected", check(kantata.KindRedirected), connect.NextNone},
 
 		{"not authorized yet", &connect.NotAuthorizedError{Name: "Production"}, connect.NextSignInFirst},
 

@@ -32,6 +32,9 @@ const (
 	// KindInvalidInput: the check could not be sent: an empty or malformed
 	// token, or an API base URL that is not http(s).
 	KindInvalidInput Kind = "invalid_input"
+	// KindRedirected: Kantata answered with a redirect (any 3xx), which the
+	// check does not follow: the token goes only to the API address chosen.
+	KindRedirected Kind = "redirected"
 )
 
 // Error is the typed failure of an identity check. Message is plain language
@@ -109,6 +112,8 @@ var userMessages = map[Kind]string{
 		"Check the Kantata API address, or send the technical details to support.",
 	KindCanceled:     "The connection test was cancelled.",
 	KindInvalidInput: "The connection test could not be sent because its settings are not valid.",
+	KindRedirected: "Kantata's API answered with a redirect to another address. Kantata Connect sends the access " +
+		"token only to the API address you chose, so it stopped. Check the Kantata API address.",
 }
 
 // newError builds an *Error with the Kind's standard user message. detail

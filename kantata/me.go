@@ -98,10 +98,7 @@ func (c Checker) Me(ctx context.Context, accessToken string) (Identity, error) {
 	if backoff <= 0 {
 		backoff = DefaultBackoff
 	}
-	client := c.HTTPClient
-	if client == nil {
-		client = defaultClient
-	}
+	client := noRedirects(c.HTTPClient)
 
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errCheckTimeout)
 	defer cancel()
@@ -154,6 +151,9 @@ func (c Checker) once(ctx context.Context, client *http.Client, endpoint, token 
 		return Identity{}, 0, transportError(ctx, err, token)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return Identity{}, 0, redirectedError(endpoint, resp, token)
+	}
 
 	body, err := readBody(resp)
 	if err != nil {
@@ -163,13 +163,14 @@ func (c Checker) once(ctx context.Context, client *http.Client, endpoint, token 
 		return Identity{}, 0, transportError(ctx, err, token)
 	}
 	// A legitimate answer never holds the token; removing any echo of it
-	// before parsing means no error detail built from the body can quote it,
-	// not even truncated.
+	// before parsing keeps it out of a quote of the raw body. Text decoded
+	// from the body is redacted again before it is cut (clip): JSON may
+	// spell the token in a way the raw body does not show.
 	body = []byte(redact(string(body), token))
 
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		id, err := parseMe(body)
+		id, err := parseMe(body, token)
 		if err != nil {
 			return Identity{}, 0, newError(KindBadResponse, resp.StatusCode,
 				redact(fmt.Sprintf("GET %s: %v; %s", mePath, err, describeBody(resp, body, token)), token), nil)
@@ -177,25 +178,79 @@ func (c Checker) once(ctx context.Context, client *http.Client, endpoint, token 
 		return id, 0, nil
 	case resp.StatusCode == http.StatusUnauthorized:
 		return Identity{}, 0, newError(KindRejected, resp.StatusCode,
-			redact(fmt.Sprintf("GET %s: HTTP 401%s", mePath, kantataErrors(body)), token), nil)
+			redact(fmt.Sprintf("GET %s: HTTP 401%s", mePath, kantataErrors(body, token)), token), nil)
 	case resp.StatusCode == http.StatusTooManyRequests:
 		ra := retryAfter(resp.Header.Get("Retry-After"))
 		d := fmt.Sprintf("GET %s: HTTP 429", mePath)
 		if h := resp.Header.Get("Retry-After"); h != "" {
-			d += fmt.Sprintf(" Retry-After=%q", truncate(redact(h, token), 80))
+			d += fmt.Sprintf(" Retry-After=%q", clip(h, 80, token))
 		}
 		return Identity{}, ra, newError(KindRateLimited, resp.StatusCode, redact(d, token), nil)
 	case resp.StatusCode >= 500:
 		return Identity{}, 0, newError(KindServerError, resp.StatusCode,
-			redact(fmt.Sprintf("GET %s: HTTP %d%s; %s", mePath, resp.StatusCode, kantataErrors(body), describeBody(resp, body, token)), token), nil)
+			redact(fmt.Sprintf("GET %s: HTTP %d%s; %s", mePath, resp.StatusCode, kantataErrors(body, token), describeBody(resp, body, token)), token), nil)
 	default:
 		hint := ""
 		if resp.StatusCode == http.StatusNotFound {
 			hint = " (is the API base URL right?)"
 		}
 		return Identity{}, 0, newError(KindBadResponse, resp.StatusCode,
-			redact(fmt.Sprintf("GET %s: unexpected HTTP %d%s%s; %s", mePath, resp.StatusCode, hint, kantataErrors(body), describeBody(resp, body, token)), token), nil)
+			redact(fmt.Sprintf("GET %s: unexpected HTTP %d%s%s; %s", mePath, resp.StatusCode, hint, kantataErrors(body, token), describeBody(resp, body, token)), token), nil)
 	}
+}
+
+// noRedirects returns a copy of c (nil: defaultClient) that follows no
+// redirect. The rule is the simplest one that is safe: none at all, not even
+// within the API's own scheme and host. The request carries the access
+// token, and net/http keeps the Authorization header on a redirect to the
+// same host name, even from https to http, and follows a redirect to another
+// host without it, where an answer would name another user. Kantata's
+// users/me answers directly, so a 3xx means the API address is not the one to
+// use: the check stops with KindRedirected and names where it pointed. The
+// caller's client is left as it was.
+func noRedirects(c *http.Client) *http.Client {
+	if c == nil {
+		c = defaultClient
+	}
+	nc := *c
+	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &nc
+}
+
+// redirectedError describes a 3xx answer that was not followed.
+func redirectedError(endpoint string, resp *http.Response, token string) *Error {
+	loc := resp.Header.Get("Location")
+	e := newError(KindRedirected, resp.StatusCode,
+		fmt.Sprintf("GET %s: HTTP %d, Location: %q; redirect not followed", mePath, resp.StatusCode, clip(loc, 300, token)), nil)
+	if where := clip(redirectTarget(endpoint, loc), 100, token); where != "" {
+		e.Message = "Kantata's API tried to send the request to another address (" + where + "). Kantata Connect " +
+			"sends the access token only to the API address you chose, so it stopped. Check the Kantata API address."
+	}
+	return e
+}
+
+// redirectTarget names where a redirect from endpoint to loc points, for a
+// message: the scheme and host when the scheme changes, the host when it
+// changes, else the host and path. "" when loc names no address.
+func redirectTarget(endpoint, loc string) string {
+	base, err := url.Parse(endpoint)
+	if err != nil || loc == "" {
+		return ""
+	}
+	l, err := url.Parse(loc)
+	if err != nil {
+		return ""
+	}
+	to := base.ResolveReference(l)
+	switch {
+	case to.Host == "":
+		return ""
+	case !strings.EqualFold(to.Scheme, base.Scheme):
+		return to.Scheme + "://" + to.Host
+	case !strings.EqualFold(to.Host, base.Host):
+		return to.Host
+	}
+	return to.Host + to.EscapedPath()
 }
 
 // readBody reads at most MaxBodyBytes, failing with KindTooLarge beyond it.
@@ -334,8 +389,9 @@ func (f *flexID) UnmarshalJSON(b []byte) error {
 }
 
 // parseMe reads results[0] (which must point into "users") and then that
-// user. It never returns an Identity without a UserID.
-func parseMe(body []byte) (Identity, error) {
+// user. It never returns an Identity without a UserID. Its errors quote
+// fields of the body, with the token removed before they are cut.
+func parseMe(body []byte, token string) (Identity, error) {
 	var r meResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		return Identity{}, fmt.Errorf("not Kantata's users/me JSON: %w", err)
@@ -345,7 +401,7 @@ func parseMe(body []byte) (Identity, error) {
 	}
 	first := r.Results[0]
 	if first.Key != "users" {
-		return Identity{}, fmt.Errorf("results[0].key is %q, want \"users\"", truncate(first.Key, 40))
+		return Identity{}, fmt.Errorf("results[0].key is %q, want \"users\"", clip(first.Key, 40, token))
 	}
 	id := strings.TrimSpace(string(first.ID))
 	if id == "" {
@@ -353,17 +409,17 @@ func parseMe(body []byte) (Identity, error) {
 	}
 	u, ok := r.Users[id]
 	if !ok {
-		return Identity{}, fmt.Errorf("users has no entry for results[0].id %q", truncate(id, 40))
+		return Identity{}, fmt.Errorf("users has no entry for results[0].id %q", clip(id, 40, token))
 	}
 	if u.ID != "" && strings.TrimSpace(string(u.ID)) != id {
-		return Identity{}, fmt.Errorf("users[%q].id is %q", truncate(id, 40), truncate(string(u.ID), 40))
+		return Identity{}, fmt.Errorf("users[%q].id is %q", clip(id, 40, token), clip(string(u.ID), 40, token))
 	}
 	return Identity{UserID: id, FullName: strings.TrimSpace(u.FullName), Email: strings.TrimSpace(u.EmailAddress)}, nil
 }
 
 // kantataErrors summarises Kantata's {"errors":[{"type","message"}]} body,
 // or returns "" when the body is not that shape.
-func kantataErrors(body []byte) string {
+func kantataErrors(body []byte, token string) string {
 	var e struct {
 		Errors []struct {
 			Type    string `json:"type"`
@@ -375,7 +431,7 @@ func kantataErrors(body []byte) string {
 	}
 	parts := make([]string, 0, len(e.Errors))
 	for _, x := range e.Errors {
-		parts = append(parts, truncate(strings.TrimSpace(x.Type+": "+x.Message), 200))
+		parts = append(parts, clip(strings.TrimSpace(x.Type+": "+x.Message), 200, token))
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
 }
@@ -383,11 +439,18 @@ func kantataErrors(body []byte) string {
 // describeBody gives support staff a look at an unexpected answer: its
 // content type, size and a short printable prefix.
 func describeBody(resp *http.Response, body []byte, token string) string {
-	ct := redact(resp.Header.Get("Content-Type"), token)
+	ct := clip(resp.Header.Get("Content-Type"), 80, token)
 	if ct == "" {
 		ct = "none"
 	}
-	return fmt.Sprintf("content-type %s, %d bytes, starts %q", truncate(ct, 80), len(body), truncate(string(body), 120))
+	return fmt.Sprintf("content-type %s, %d bytes, starts %q", ct, len(body), clip(string(body), 120, token))
+}
+
+// clip removes the token from s, then cuts it to n bytes: in that order, so
+// no part of a token that spans the cut survives. Every text quoted from an
+// answer is cut through clip.
+func clip(s string, n int, token string) string {
+	return truncate(redact(s, token), n)
 }
 
 func truncate(s string, n int) string {
@@ -398,12 +461,21 @@ func truncate(s string, n int) string {
 }
 
 // redact removes the token from text that quotes a server's answer: a
-// misbehaving proxy or server may echo the Authorization header back.
+// misbehaving proxy or server may echo the Authorization header back, in a
+// JSON body perhaps escaped ("/" as "\/", "<" as "\u003c").
 func redact(s, token string) string {
 	if token == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, token, "[redacted]")
+	s = strings.ReplaceAll(s, token, "[redacted]")
+	b, _ := json.Marshal(token) // a string always marshals
+	escaped := string(b[1 : len(b)-1])
+	for _, spelling := range []string{escaped, strings.ReplaceAll(escaped, "/", `\/`)} {
+		if spelling != token {
+			s = strings.ReplaceAll(s, spelling, "[redacted]")
+		}
+	}
+	return s
 }
 
 // scrubErr keeps err (and its chain) unless its text holds the token, in

@@ -558,6 +558,13 @@ func TestErrorsNeverContainToken(t *testing.T) {
 			_, err := fastChecker("ftp://x").Me(context.Background(), testToken)
 			return err
 		},
+		KindRedirected: func(t *testing.T) error {
+			srv, _ := serve(t, echo(307, func(w http.ResponseWriter, tok string) {
+				w.Header().Set("Location", "https://"+tok+".example/"+strings.Repeat(tok, 20))
+			}))
+			_, err := fastChecker(srv.URL).Me(context.Background(), testToken)
+			return err
+		},
 	}
 	for kind, run := range cases {
 		t.Run(string(kind), func(t *testing.T) {
@@ -615,13 +622,13 @@ func TestParseMe(t *testing.T) {
 		"first result wins": {`{"results":[{"key":"users","id":"1"},{"key":"users","id":"2"}],"users":{"1":{"full_name":"One"},"2":{"full_name":"Two"}}}`,
 			Identity{"1", "One", ""}},
 	} {
-		got, err := parseMe([]byte(tc.body))
+		got, err := parseMe([]byte(tc.body), testToken)
 		if err != nil || got != tc.want {
 			t.Errorf("%s: parseMe = %+v, %v; want %+v", name, got, err, tc.want)
 		}
 	}
 	for _, bad := range []string{`null`, `{}`, `{"results":null}`, `{"results":[{"key":"users","id":true}]}`, `{"results":[{"key":"users","id":"1"}],"users":null}`} {
-		if id, err := parseMe([]byte(bad)); err == nil {
+		if id, err := parseMe([]byte(bad), testToken); err == nil {
 			t.Errorf("parseMe(%s) = %+v, want an error", bad, id)
 		}
 	}
@@ -637,7 +644,7 @@ func FuzzParseMe(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		id, err := parseMe(body)
+		id, err := parseMe(body, testToken)
 		if err == nil && strings.TrimSpace(id.UserID) == "" {
 			t.Fatalf("parseMe(%q) returned an identity without a user id: %+v", body, id)
 		}
@@ -650,7 +657,7 @@ func FuzzParseMe(f *testing.F) {
 func BenchmarkParseMe(b *testing.B) {
 	body := []byte(meOKBody)
 	for b.Loop() {
-		if _, err := parseMe(body); err != nil {
+		if _, err := parseMe(body, testToken); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package kantata
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -12,13 +13,19 @@ var frontWords = []string{"Save & authorize", "click", "kantata-connect"}
 
 func TestMessagesNameNoFront(t *testing.T) {
 	kinds := []Kind{KindRejected, KindRateLimited, KindServerError, KindNetwork, KindTimeout,
-		KindBadResponse, KindTooLarge, KindCanceled, KindInvalidInput}
+		KindBadResponse, KindTooLarge, KindCanceled, KindInvalidInput, KindRedirected}
 	if len(kinds) != len(userMessages) {
 		t.Errorf("%d kinds listed here, %d with a message: list every kind", len(kinds), len(userMessages))
 	}
+	msgs := map[string]string{}
 	for _, k := range kinds {
-		t.Run(string(k), func(t *testing.T) {
-			msg := newError(k, 0, "detail", nil).UserMessage()
+		msgs[string(k)] = newError(k, 0, "detail", nil).UserMessage()
+	}
+	// Messages built beside the standard ones.
+	msgs["redirected, naming where"] = redirectedError(DefaultAPIBaseURL+mePath, &http.Response{StatusCode: 307,
+		Header: http.Header{"Location": {"http://evil.example/api/v1/users/me.json"}}}, "token").UserMessage()
+	for name, msg := range msgs {
+		t.Run(name, func(t *testing.T) {
 			if msg == "" {
 				t.Fatal("no user message")
 			}

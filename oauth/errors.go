@@ -26,6 +26,7 @@ const (
 	KindNetwork            Kind = "network"             // token endpoint unreachable
 	KindExchangeTimeout    Kind = "exchange_timeout"    // token endpoint too slow
 	KindTokenError         Kind = "token_error"         // another OAuth error code from the token endpoint
+	KindRedirected         Kind = "redirected"          // token endpoint answered with a redirect, not followed
 )
 
 // Error is a failed sign-in. Message is for the user: it says what happened,
@@ -130,9 +131,11 @@ func missingCodeError() *Error {
 		Detail:  "callback with the right state but neither code nor error"}
 }
 
-// callbackError turns error= in the callback into an *Error.
-func callbackError(code, desc, redirectURI string) *Error {
-	code, desc = clean(code, 100), clean(desc, 300)
+// callbackError turns error= in the callback into an *Error. Kantata knows
+// the client secret, so an error_description may echo it: secrets are
+// scrubbed from both texts.
+func callbackError(code, desc, redirectURI string, secrets []string) *Error {
+	code, desc = clean(code, 100, secrets), clean(desc, 300, secrets)
 	e := &Error{Kind: KindAuthorizationError, Code: code, Description: desc,
 		Detail: fmt.Sprintf("authorization callback error=%q error_description=%q", code, desc)}
 	switch code {
@@ -168,9 +171,12 @@ func reason(code, desc string) string {
 	return ""
 }
 
-// clean bounds server- or browser-supplied text and drops control
-// characters, so it can sit in a message or a log line.
-func clean(s string, max int) string {
+// clean makes server- or browser-supplied text fit for a message or a log
+// line: it scrubs the secrets from it, drops control characters, then cuts
+// it to max runes. Scrubbing comes first so that no part of a secret that
+// spans the cut survives it.
+func clean(s string, max int, secrets []string) string {
+	s = scrub(s, secrets)
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
 			return ' '

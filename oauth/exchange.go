@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 )
@@ -18,9 +18,7 @@ import (
 func (f *Flow) exchange(ctx context.Context, code string) (Token, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.ExchangeTimeout)
 	defer cancel()
-	if f.cfg.HTTPClient != nil {
-		ctx = context.WithValue(ctx, oauth2.HTTPClient, f.cfg.HTTPClient)
-	}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, noRedirects(f.cfg.HTTPClient))
 	var opts []oauth2.AuthCodeOption
 	if f.verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(f.verifier))
@@ -30,11 +28,16 @@ func (f *Flow) exchange(ctx context.Context, code string) (Token, error) {
 		return Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken,
 			TokenType: tok.TokenType, Expiry: tok.Expiry}, nil
 	}
-	secrets := []string{code, f.cfg.ClientSecret, f.verifier}
 	if f.flowCtx.Err() != nil {
 		return Token{}, canceledError(err)
 	}
-	return Token{}, f.exchangeError(ctx, err, secrets)
+	return Token{}, f.exchangeError(ctx, err, f.secrets(code))
+}
+
+// secrets are what must never show in an error's text: the code, the client
+// secret and the PKCE verifier.
+func (f *Flow) secrets(code string) []string {
+	return []string{code, f.cfg.ClientSecret, f.verifier}
 }
 
 func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *Error {
@@ -46,22 +49,26 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 	scrub := func(s string) string { return scrub(s, secrets) }
 
 	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 300 && re.Response.StatusCode < 400 {
+		return f.redirectedError(re, secrets)
+	}
 	if errors.As(err, &re) {
 		status := 0
 		statusText := "no status"
 		if re.Response != nil {
 			status = re.Response.StatusCode
-			statusText = re.Response.Status
+			// The text after the code is the server's own.
+			statusText = clean(re.Response.Status, 100, secrets)
 		}
-		code, desc := clean(scrub(re.ErrorCode), 100), clean(scrub(re.ErrorDescription), 300)
+		code, desc := clean(re.ErrorCode, 100, secrets), clean(re.ErrorDescription, 300, secrets)
 		detail := fmt.Sprintf("POST %s: HTTP %s", tokenURL, statusText)
 		if code != "" {
 			detail += fmt.Sprintf(", error=%q", code)
 			if desc != "" {
 				detail += fmt.Sprintf(" error_description=%q", desc)
 			}
-		} else if snippet := bodySnippet(re.Body); snippet != "" {
-			detail += ", body: " + scrub(snippet)
+		} else if snippet := bodySnippet(re.Body, secrets); snippet != "" {
+			detail += ", body: " + snippet
 		}
 		e := &Error{Code: code, Description: desc, Detail: detail, Err: scrubRetrieveError(re, secrets)}
 		switch {
@@ -120,6 +127,65 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 
 const defaultTokenURLHint = "https://app.mavenlink.com/oauth/token"
 
+// noRedirects returns a copy of c (nil: a client like http.DefaultClient)
+// that follows no redirect at all. The token request carries the client
+// secret, the code and the PKCE verifier, and goes to the token URL the user
+// chose and nowhere else: a 307 or 308 would post them again wherever it
+// points, even from https to http on another host. A 3xx answer comes back
+// as it is, and exchangeError makes it KindRedirected. The caller's client
+// is left as it was.
+func noRedirects(c *http.Client) *http.Client {
+	var nc http.Client
+	if c != nil {
+		nc = *c
+	}
+	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &nc
+}
+
+// redirectedError: the token endpoint answered with a redirect, which the
+// exchange did not follow. The message names where it pointed; the detail
+// keeps the status and the Location, scrubbed, then cut.
+func (f *Flow) redirectedError(re *oauth2.RetrieveError, secrets []string) *Error {
+	resp := re.Response
+	loc := resp.Header.Get("Location")
+	where := clean(redirectTarget(f.cfg.TokenURL, loc), 100, secrets)
+	const why = "Kantata Connect sends the client secret only to the access token URL you chose, so it stopped. " +
+		"Check the access token URL in this client's settings (Kantata's is " + defaultTokenURLHint + ")."
+	msg := "Kantata's token endpoint tried to send the sign-in to another address (" + where + "). " + why
+	if where == "" {
+		msg = fmt.Sprintf("Kantata's token endpoint answered with a redirect (HTTP %d) instead of a token. ", resp.StatusCode) + why
+	}
+	return &Error{Kind: KindRedirected, Message: msg,
+		Detail: fmt.Sprintf("POST %s: HTTP %s, Location: %q; redirect not followed", f.cfg.TokenURL,
+			clean(resp.Status, 100, secrets), clean(loc, 300, secrets)),
+		Err: scrubRetrieveError(re, secrets)}
+}
+
+// redirectTarget names where a redirect from tokenURL to loc points, for a
+// message: the scheme and host when the scheme changes, the host when it
+// changes, else the host and path. "" when loc names no address.
+func redirectTarget(tokenURL, loc string) string {
+	base, err := url.Parse(tokenURL)
+	if err != nil || loc == "" {
+		return ""
+	}
+	l, err := url.Parse(loc)
+	if err != nil {
+		return ""
+	}
+	to := base.ResolveReference(l)
+	switch {
+	case to.Host == "":
+		return ""
+	case !strings.EqualFold(to.Scheme, base.Scheme):
+		return to.Scheme + "://" + to.Host
+	case !strings.EqualFold(to.Host, base.Host):
+		return to.Host
+	}
+	return to.Host + to.EscapedPath()
+}
+
 func serverProblem(status int) string {
 	if status == 0 {
 		return "a server error"
@@ -133,22 +199,17 @@ func isTimeout(err error) bool {
 }
 
 // bodySnippet shows the start of a body that is not an OAuth JSON error,
-// enough to recognise an HTML page or a proxy message. A JSON body is left
-// out: it might carry a token.
-func bodySnippet(b []byte) string {
+// enough to recognise an HTML page or a proxy message, with the secrets
+// scrubbed from the whole body before it is cut. A JSON body is left out: it
+// might carry a token.
+func bodySnippet(b []byte, secrets []string) string {
 	if len(b) == 0 {
 		return "(empty)"
 	}
 	if json.Valid(b) {
 		return "(JSON without an OAuth error code)"
 	}
-	if len(b) > 200 {
-		b = b[:200]
-		for len(b) > 0 && !utf8.Valid(b) {
-			b = b[:len(b)-1]
-		}
-	}
-	return fmt.Sprintf("%q", clean(string(b), 200))
+	return fmt.Sprintf("%q", clean(string(b), 200, secrets))
 }
 
 // scrubRetrieveError copies re for wrapping, with secrets scrubbed from its
@@ -164,6 +225,17 @@ func scrubRetrieveError(re *oauth2.RetrieveError, secrets []string) *oauth2.Retr
 		body = "[body with a token removed]"
 	}
 	c.Body = []byte(body)
+	if re.Response != nil {
+		// The Location of a redirect may echo the code; the request could
+		// rebuild the form with the secret (GetBody).
+		resp := *re.Response
+		resp.Header = resp.Header.Clone()
+		if loc := resp.Header.Get("Location"); loc != "" {
+			resp.Header.Set("Location", scrub(loc, secrets))
+		}
+		resp.Request = nil
+		c.Response = &resp
+	}
 	return &c
 }
 

@@ -23,6 +23,7 @@ import (
 type Flow struct {
 	cfg         Config
 	redirectURI string
+	host        string // 127.0.0.1:PORT, the only Host the callback answers
 	oc          *oauth2.Config
 	state       string
 	verifier    string // "" when PKCE is disabled
@@ -100,6 +101,7 @@ func Start(ctx context.Context, cfg Config, open Opener) (*Flow, error) {
 	f := &Flow{
 		cfg:         cfg,
 		redirectURI: cfg.RedirectURI(),
+		host:        net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		state:       randomString(32), // 256 bits
 		open:        open,
 		ln:          ln,
@@ -252,7 +254,7 @@ func (f *Flow) run() {
 // complete turns the accepted callback into a token or an error.
 func (f *Flow) complete(cb *callback) (Token, error) {
 	if cb.errCode != "" {
-		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI)
+		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI, f.secrets(cb.code))
 	}
 	if cb.code == "" {
 		return Token{}, missingCodeError()
@@ -283,7 +285,20 @@ func (f *Flow) Timings() (browserWait, exchange time.Duration) {
 // machine can reach the port, and a stray or forged request must not end the
 // sign-in. The page for the real callback waits for the exchange, so the
 // browser tells the real outcome.
+//
+// Only a request for 127.0.0.1:PORT, the address of the callback URL, is
+// looked at. A web page served under another name that resolves to
+// 127.0.0.1 (DNS rebinding) reaches this port too, with its own name in
+// Host: it gets 421 Misdirected Request, before the path or the state is
+// looked at, and the sign-in goes on waiting.
 func (f *Flow) serveCallback(w http.ResponseWriter, r *http.Request) {
+	if r.Host != f.host {
+		writeFailure(w, http.StatusMisdirectedRequest, failureData{
+			Heading: "Wrong address",
+			Message: "This request was not sent to the address of a Kantata Connect sign-in, so it was ignored.",
+		})
+		return
+	}
 	if r.URL.Path != CallbackPath {
 		writeFailure(w, http.StatusNotFound, failureData{
 			Heading: "Page not found",

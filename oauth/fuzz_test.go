@@ -11,11 +11,11 @@ import (
 	"time"
 )
 
-// FuzzCallback throws arbitrary methods, paths and query strings at the
-// callback handler of a waiting flow. Without the flow's state nothing may
-// complete it or reach the token endpoint, and the answer must be one of the
-// fixed error pages: it never depends on (so never echoes) the input, code
-// included.
+// FuzzCallback throws arbitrary methods, Host headers, paths and query
+// strings at the callback handler of a waiting flow. Without the flow's state
+// nothing may complete it or reach the token endpoint, and the answer must be
+// one of the fixed error pages: it never depends on (so never echoes) the
+// input, code included.
 func FuzzCallback(f *testing.F) {
 	var tokenCalls atomic.Int64
 	te := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,58 +37,61 @@ func FuzzCallback(f *testing.F) {
 	}
 	defer flow.Cancel()
 
-	serve := func(method, path, query string) *httptest.ResponseRecorder {
+	serve := func(method, host, path, query string) *httptest.ResponseRecorder {
 		r := (&http.Request{Method: method, URL: &url.URL{Path: path, RawQuery: query},
-			Header: http.Header{}, Host: "127.0.0.1"}).WithContext(context.Background())
+			Header: http.Header{}, Host: host}).WithContext(context.Background())
 		w := httptest.NewRecorder()
 		flow.serveCallback(w, r)
 		return w
 	}
 	// The only answers a request without the state may get.
 	allowed := map[string]bool{}
-	for _, c := range [][3]string{
-		{"GET", "/nope", ""},
-		{"POST", CallbackPath, ""},
-		{"GET", CallbackPath, "state=wrong"},
+	for _, c := range [][4]string{
+		{"GET", flow.host, "/nope", ""},
+		{"POST", flow.host, CallbackPath, ""},
+		{"GET", flow.host, CallbackPath, "state=wrong"},
+		{"GET", "evil.example", CallbackPath, ""},
 	} {
-		allowed[serve(c[0], c[1], c[2]).Body.String()] = true
+		allowed[serve(c[0], c[1], c[2], c[3]).Body.String()] = true
 	}
 
-	for _, seed := range [][3]string{
-		{"GET", "/callback", "state=abc&code=secret-code-123"},
-		{"GET", "/callback", "code=secret-code-123"},
-		{"GET", "/callback", "error=access_denied&error_description=%3Cscript%3E"},
-		{"GET", "/callback", "state=&state=x&code=%00%ff"},
-		{"GET", "/callback/", "state=x;code=y"},
-		{"GET", "//callback", "%zz&&==&code"},
-		{"HEAD", "/callback", "state=x"},
-		{"GET", "", ""},
-		{"GET", "/../callback", "state=" + "A"},
+	for _, seed := range [][4]string{
+		{"GET", flow.host, "/callback", "state=abc&code=secret-code-123"},
+		{"GET", flow.host, "/callback", "code=secret-code-123"},
+		{"GET", flow.host, "/callback", "error=access_denied&error_description=%3Cscript%3E"},
+		{"GET", flow.host, "/callback", "state=&state=x&code=%00%ff"},
+		{"GET", flow.host, "/callback/", "state=x;code=y"},
+		{"GET", flow.host, "//callback", "%zz&&==&code"},
+		{"HEAD", flow.host, "/callback", "state=x"},
+		{"GET", flow.host, "", ""},
+		{"GET", flow.host, "/../callback", "state=" + "A"},
+		{"GET", "localhost", "/callback", "code=secret-code-123"},
+		{"GET", "", "/callback", "state=x"},
 	} {
-		f.Add(seed[0], seed[1], seed[2])
+		f.Add(seed[0], seed[1], seed[2], seed[3])
 	}
 
-	f.Fuzz(func(t *testing.T, method, path, query string) {
-		w := serve(method, path, query)
+	f.Fuzz(func(t *testing.T, method, host, path, query string) {
+		w := serve(method, host, path, query)
 		if !allowed[w.Body.String()] {
-			t.Fatalf("%s %q ?%q: unexpected page %q", method, path, query, w.Body.String())
+			t.Fatalf("%s %q %q ?%q: unexpected page %q", method, host, path, query, w.Body.String())
 		}
-		if c := w.Code; c != 400 && c != 404 && c != 405 {
-			t.Fatalf("%s %q ?%q: status %d", method, path, query, c)
+		if c := w.Code; c != 400 && c != 404 && c != 405 && c != 421 {
+			t.Fatalf("%s %q %q ?%q: status %d", method, host, path, query, c)
 		}
 		if w.Header().Get("Content-Security-Policy") == "" {
 			t.Fatal("page without CSP")
 		}
 		select {
 		case <-flow.Done():
-			t.Fatalf("%s %q ?%q ended the flow: %v", method, path, query, flow.err)
+			t.Fatalf("%s %q %q ?%q ended the flow: %v", method, host, path, query, flow.err)
 		default:
 		}
 		flow.mu.Lock()
 		accepted := flow.accepted
 		flow.mu.Unlock()
 		if accepted || tokenCalls.Load() != 0 {
-			t.Fatalf("%s %q ?%q was taken for the callback", method, path, query)
+			t.Fatalf("%s %q %q ?%q was taken for the callback", method, host, path, query)
 		}
 	})
 }

@@ -35,14 +35,18 @@ func TestDefaultTimeoutMessage(t *testing.T) {
 }
 
 func TestClean(t *testing.T) {
-	if got := clean("a\nb\x00c\u2028d", 100); got != "a b c d" {
+	if got := clean("a\nb\x00c\u2028d", 100, nil); got != "a b c d" {
 		t.Errorf("clean = %q", got)
 	}
-	if got := clean("abcdef", 3); got != "abc…" {
+	if got := clean("abcdef", 3, nil); got != "abc…" {
 		t.Errorf("clean cut = %q", got)
 	}
-	if got := clean("\xff\xfe", 10); got != "?" {
+	if got := clean("\xff\xfe", 10, nil); got != "?" {
 		t.Errorf("clean invalid UTF-8 = %q", got)
+	}
+	// A secret across the cut: scrubbed first, so none of it is left.
+	if got := clean("abc s3cret-value", 8, []string{"s3cret-value"}); got != "abc [red…" {
+		t.Errorf("clean with a secret across the cut = %q", got)
 	}
 }
 

@@ -40,10 +40,13 @@ func TestMessagesNameNoFront(t *testing.T) {
 		"token not json":   exchange(errors.New("oauth2: server response missing access_token")),
 		"exchange timeout": exchange(context.DeadlineExceeded),
 		"network":          exchange(&url.Error{Op: "Post", URL: f.cfg.TokenURL, Err: syscall.ECONNREFUSED}),
+		"token redirected": exchange(&oauth2.RetrieveError{Response: &http.Response{StatusCode: 307, Status: "307 Temporary Redirect",
+			Header: http.Header{"Location": {"http://evil.example/oauth/token"}}}}),
+		"token redirected nowhere": exchange(retrieve(302, "")),
 	}
 	for _, code := range []string{"access_denied", "invalid_scope", "unauthorized_client", "server_error",
 		"temporarily_unavailable", "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri", "mystery"} {
-		errs["callback "+code] = callbackError(code, "description", redirect)
+		errs["callback "+code] = callbackError(code, "description", redirect, nil)
 	}
 	for _, code := range []string{"invalid_client", "invalid_grant", "redirect_uri_mismatch", "invalid_request",
 		"server_error", "temporarily_unavailable", "unsupported_grant_type"} {
@@ -81,7 +84,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 	}
 	for _, k := range []Kind{KindInvalidConfig, KindPortInUse, KindAlreadyWaiting, KindCanceled, KindTimeout,
 		KindDenied, KindAuthorizationError, KindInvalidClient, KindInvalidGrant, KindRedirectMismatch,
-		KindServerError, KindBadResponse, KindNetwork, KindExchangeTimeout, KindTokenError} {
+		KindServerError, KindBadResponse, KindNetwork, KindExchangeTimeout, KindTokenError, KindRedirected} {
 		if !kinds[k] {
 			t.Errorf("no error of kind %q was built", k)
 		}
