@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // Kind says what went wrong, so callers can react without parsing text.
@@ -168,16 +170,11 @@ func reason(code, desc string) string {
 	return ""
 }
 
-// clean bounds server- or browser-supplied text and drops control
-// characters, so it can sit in a message or a log line.
+// clean makes server- or browser-supplied text safe (safetext.Clean: no
+// escape sequence, bidi control or zero-width character) and bounds it, so
+// it can sit in a message, the records or a log line.
 func clean(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "?"))
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(safetext.Clean(s))
 	if r := []rune(s); len(r) > max {
 		s = string(r[:max]) + "…"
 	}
