@@ -18,6 +18,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -112,14 +113,40 @@ func Run(ctx context.Context, g Global, args []string, env Env) int {
 	if env.Stderr == nil {
 		env.Stderr = io.Discard
 	}
-	r := &runner{ctx: ctx, g: g, env: env}
+	// Names, Kantata's users and error text are made safe where they enter;
+	// as a second guard (records written before that, or by hand), every
+	// line printed passes through safetext too. Only export's file, which
+	// is data rather than text for people, goes out as it is.
+	fileOut := env.Stdout
+	env.Stdout, env.Stderr = terminal{env.Stdout}, terminal{env.Stderr}
+	r := &runner{ctx: ctx, g: g, env: env, fileOut: fileOut}
 	return r.run(args)
+}
+
+// terminal writes each line through safetext.Clean, keeping the line
+// breaks: no escape sequence, bidi control or zero-width character reaches
+// the terminal, and JSON stays JSON (encoding/json already writes C0
+// controls as \u00XX; what is left is only ever dropped or replaced inside
+// strings).
+type terminal struct{ w io.Writer }
+
+func (t terminal) Write(p []byte) (int, error) {
+	s := string(p)
+	if safetext.Find(s) >= 0 {
+		s = safetext.Lines(s)
+	}
+	if _, err := io.WriteString(t.w, s); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 type runner struct {
 	ctx context.Context
 	g   Global
 	env Env
+	// fileOut is standard output as given, for export's file.
+	fileOut io.Writer
 	// configDir is --config-dir given after the command; it wins over g.
 	configDir string
 }

@@ -316,6 +316,9 @@ func TestClientRulesCheckedBeforeTheSecret(t *testing.T) {
 		{"API URL over plain http", []string{"client", "add", "X", "--client-id", "Y", "--api-url", "http://api.example.com"}, "--api-url: The API base URL must use https:// (http:// is only for 127.0.0.1)"},
 		{"name taken", []string{"client", "add", "existing", "--client-id", "Y"}, "A client named “existing” already exists"},
 		{"name with a line break", []string{"client", "add", "A\nB", "--client-id", "Y"}, "Names can't contain line breaks"},
+		{"name with a right-to-left override", []string{"client", "add", "Prod\u202egpj.exe", "--client-id", "Y"}, "Names can't contain the invisible character U+202E (right-to-left override)."},
+		{"name with a zero-width space", []string{"client", "add", "Acme\u200bApp", "--client-id", "Y"}, "Names can't contain the invisible character U+200B (zero-width space)."},
+		{"edit to a name with a bidi isolate", []string{"client", "edit", "Existing", "--name", "Ex\u2066isting"}, "Names can't contain the invisible character U+2066 (left-to-right isolate)."},
 		{"edit to a taken name", []string{"client", "edit", "Existing", "--name", " EXISTING "}, ""},
 		{"edit with a bad client ID", []string{"client", "edit", "Existing", "--client-id", "a\tb"}, "--client-id: A client ID has no spaces"},
 	} {

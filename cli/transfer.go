@@ -55,7 +55,7 @@ func (r *runner) cmdExport(args []string) int {
 	summary := fmt.Sprintf("Exported %s and %s", countOf(len(e.Clients), "client"), countOf(len(e.Connections), "connection"))
 	note := "The file holds no secrets or tokens: importing it asks for each client's secret, and its connections must be authorized again."
 	if path == "-" {
-		if _, err := r.env.Stdout.Write(buf.Bytes()); err != nil {
+		if _, err := r.fileOut.Write(buf.Bytes()); err != nil {
 			return r.report(fmt.Errorf("write the export to standard output: %w", err), "")
 		}
 		fmt.Fprintf(r.env.Stderr, "%s to standard output.\n%s\n", summary, note)

@@ -3,6 +3,7 @@ package connect_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -272,4 +274,36 @@ func mustClient(t *testing.T, f *connecttest.Fixture) store.Client {
 		t.Fatal("the fixture's client is gone")
 	}
 	return c
+}
+
+// Explain is where every error becomes the words shown and kept with a
+// connection: whatever an error's text holds (a Go network error quoting a
+// server's certificate, a wrapped name), what comes out is safe to show,
+// line by line.
+func TestExplainMakesTextSafe(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		err   error
+		lines int // of the detail
+	}{
+		{"plain error with a title change", errors.New("read \x1b]0;pwned\x07 failed"), 1},
+		{"plain error with an OSC 8 link", fmt.Errorf("open: %w", errors.New("\x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\")), 1},
+		{"joined errors keep their lines", errors.Join(errors.New("first \u202eevil\u202c"), errors.New("second\u009b31m")), 2},
+		{"typed error with an unsafe detail", &kantata.Error{Kind: kantata.KindNetwork, Message: "Could not reach \x1b[2JKantata.",
+			Detail: "GET /api/v1/users/me.json", Err: errors.New("x509: certificate is valid for Jane\u200bDoe\x1b[8m, not kantata")}, 2},
+		{"wrapped typed error", fmt.Errorf("test %q: %w", "Prod", &oauth.Error{Kind: oauth.KindTokenError, Message: "Kantata refused: \u2066x\u2069",
+			Detail: "POST token: \x1b[31mred"}), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg, detail := connect.Explain(tc.err)
+			for what, s := range map[string]string{"message": strings.ReplaceAll(msg, "\n", " "), "detail": strings.ReplaceAll(detail, "\n", " ")} {
+				if i := safetext.Find(s); i >= 0 {
+					t.Errorf("the %s holds %q at byte %d: %q", what, []rune(s[i:])[0], i, s)
+				}
+			}
+			if n := strings.Count(detail, "\n") + 1; n != tc.lines {
+				t.Errorf("the detail has %d lines, want %d: %q", n, tc.lines, detail)
+			}
+		})
+	}
 }

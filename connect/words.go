@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -17,7 +18,10 @@ type userFacing interface {
 
 // Explain splits err into the plain-language message to show and the
 // technical detail to put one click away. Neither holds a secret: the typed
-// errors never carry one, and wrapping only adds names.
+// errors never carry one, and wrapping only adds names. Both are safe to
+// show, line by line (safetext.Lines): text from servers is made safe where
+// it is parsed, and this catches what an error quotes from elsewhere (a Go
+// network error naming a certificate, say) before it is shown or kept.
 func Explain(err error) (message, detail string) {
 	if err == nil {
 		return "", ""
@@ -30,9 +34,9 @@ func Explain(err error) (message, detail string) {
 		if inner := u.TechnicalDetail(); !strings.Contains(detail, inner) {
 			detail += "\n" + inner
 		}
-		return u.UserMessage(), detail
+		return safetext.Lines(u.UserMessage()), safetext.Lines(detail)
 	}
-	return "Something went wrong: " + err.Error(), err.Error()
+	return safetext.Lines("Something went wrong: " + err.Error()), safetext.Lines(err.Error())
 }
 
 // StatusText is a connection's status as a person reads it.

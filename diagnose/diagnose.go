@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -36,7 +37,8 @@ type Options struct {
 // The report never holds a secret, a code or a token: it shows only
 // settings and outcomes, and as a last guard every stretch of 8 or more
 // characters that also occurs in the client secret or the tokens is
-// replaced by "[redacted]" before it is returned.
+// replaced by "[redacted]" before it is returned. Nor does it hold an escape
+// sequence, a bidi control or a zero-width character (safetext.Lines).
 //
 // It reads the keychain (bounded by the keychain's own timeout), so call it
 // off a UI thread. The error is for an unknown connection or a canceled ctx.
@@ -193,7 +195,10 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 		r.field("Last test", "none recorded")
 	}
 
-	return redactSecrets(r.String(), secrets), nil
+	// Safe to show and to paste into a terminal, line by line (records
+	// written before text was made safe where it enters may hold escape
+	// sequences). Redacted first, so cleaning can't break a secret apart.
+	return safetext.Lines(redactSecrets(r.String(), secrets)), nil
 }
 
 // report is the text being built: sections of "Label: value" lines.

@@ -14,6 +14,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 	"github.com/kantata-connect/kantata-connect/internal/connecttest"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -357,4 +358,27 @@ func osReleasePrettyName(t *testing.T) string {
 		}
 	}
 	return ""
+}
+
+// The report is read on screen and pasted into tickets and terminals: what
+// the records hold about the user and the last error (written by an older
+// version, or by hand) comes out safe, the detail still line by line.
+func TestDiagnoseMakesRecordedTextSafe(t *testing.T) {
+	d := newDiagnosis(t, nil)
+	const hostile = "\x1b]0;pwned\x07Jane \x1b]8;;http://evil.example\x1b\\Doe\x1b]8;;\x1b\\ \u202eeoD\u202c\u200b \u009b31m\x1b[2J"
+	_, err := d.Store.RecordOutcome(d.Conn.ID, func(c *store.Connection) {
+		c.Status = store.StatusFailed
+		c.Identity = &store.Identity{UserID: "4\x1b[2J2", FullName: hostile, Email: "jane\u202e@example.com"}
+		c.LastError = "Kantata said: " + hostile
+		c.LastErrorDetail = "GET /api/v1/users/me.json: " + hostile + "\r\nkind=server_error: " + hostile
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := d.report(t, nil)
+	if i := safetext.Find(strings.ReplaceAll(rep, "\n", " ")); i >= 0 {
+		t.Errorf("the report holds %U at byte %d: %q", []rune(rep[i:])[0], i, rep[max(0, i-40):min(len(rep), i+40)])
+	}
+	mustSay(t, "report", rep, "Jane", "Doe", "jane@example.com", "Kantata said: ",
+		"\n      GET /api/v1/users/me.json: ", "\n      kind=server_error: ")
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // Identity is the Kantata user an access token belongs to.
@@ -404,7 +406,7 @@ func parseMe(body []byte, token string) (Identity, error) {
 		return Identity{}, fmt.Errorf("results[0].key is %q, want \"users\"", clip(first.Key, 40, token))
 	}
 	id := strings.TrimSpace(string(first.ID))
-	if id == "" {
+	if serverText(id) == "" {
 		return Identity{}, errors.New("results[0].id is empty")
 	}
 	u, ok := r.Users[id]
@@ -414,7 +416,14 @@ func parseMe(body []byte, token string) (Identity, error) {
 	if u.ID != "" && strings.TrimSpace(string(u.ID)) != id {
 		return Identity{}, fmt.Errorf("users[%q].id is %q", clip(id, 40, token), clip(string(u.ID), 40, token))
 	}
-	return Identity{UserID: id, FullName: strings.TrimSpace(u.FullName), Email: strings.TrimSpace(u.EmailAddress)}, nil
+	return Identity{UserID: serverText(id), FullName: serverText(u.FullName), Email: serverText(u.EmailAddress)}, nil
+}
+
+// serverText is text from Kantata made safe where it enters: trimmed, with
+// no escape sequence, bidi control or zero-width character left to reach a
+// screen or the records (see safetext.Clean).
+func serverText(s string) string {
+	return strings.TrimSpace(safetext.Clean(s))
 }
 
 // kantataErrors summarises Kantata's {"errors":[{"type","message"}]} body,
@@ -431,7 +440,7 @@ func kantataErrors(body []byte, token string) string {
 	}
 	parts := make([]string, 0, len(e.Errors))
 	for _, x := range e.Errors {
-		parts = append(parts, clip(strings.TrimSpace(x.Type+": "+x.Message), 200, token))
+		parts = append(parts, serverText(clip(strings.TrimSpace(x.Type+": "+x.Message), 200, token)))
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
 }

@@ -2,6 +2,7 @@ package kantata
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // Kantata's documented answers (developer.kantata.com; PRODUCT.md).
@@ -627,7 +631,8 @@ func TestParseMe(t *testing.T) {
 			t.Errorf("%s: parseMe = %+v, %v; want %+v", name, got, err, tc.want)
 		}
 	}
-	for _, bad := range []string{`null`, `{}`, `{"results":null}`, `{"results":[{"key":"users","id":true}]}`, `{"results":[{"key":"users","id":"1"}],"users":null}`} {
+	for _, bad := range []string{`null`, `{}`, `{"results":null}`, `{"results":[{"key":"users","id":true}]}`, `{"results":[{"key":"users","id":"1"}],"users":null}`,
+		`{"results":[{"key":"users","id":"\u200b\u202e"}],"users":{"\u200b\u202e":{"full_name":"A"}}}`} {
 		if id, err := parseMe([]byte(bad), testToken); err == nil {
 			t.Errorf("parseMe(%s) = %+v, want an error", bad, id)
 		}
@@ -640,6 +645,7 @@ func FuzzParseMe(f *testing.F) {
 		`{"results":[{"key":"users","id":1e400}],"users":{}}`,
 		`{"results":[{"key":"users","id":" 1 "}],"users":{"1":{}}}`,
 		`{"results":[{"key":"users","id":"1"}],"users":{"1":{"id":{"x":1}}}}`,
+		`{"results":[{"key":"users","id":"\u200b"}],"users":{"\u200b":{"full_name":"\u001b]0;x\u0007"}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -650,6 +656,11 @@ func FuzzParseMe(f *testing.F) {
 		}
 		if err != nil && id != (Identity{}) {
 			t.Fatalf("parseMe(%q) returned both an identity and an error", body)
+		}
+		for _, s := range []string{id.UserID, id.FullName, id.Email} {
+			if u := hasUnsafe(s); u != "" {
+				t.Fatalf("parseMe(%q) returned an identity holding %s", body, u)
+			}
 		}
 	})
 }
@@ -676,5 +687,90 @@ func TestMeRetryAfterOverCap(t *testing.T) {
 	e := wantKind(t, err, KindRateLimited)
 	if k.count() != 1 || !strings.Contains(e.Detail, "cap") {
 		t.Fatalf("requests=%d detail=%q, want 1 request and a cap note", k.count(), e.Detail)
+	}
+}
+
+// hasUnsafe reports the first character of s no screen may get, or "".
+func hasUnsafe(s string) string {
+	if i := safetext.Find(s); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return fmt.Sprintf("%U at byte %d of %q", r, i, s)
+	}
+	return ""
+}
+
+// What Kantata sends about the user is made safe as it is parsed, so an
+// identity never holds a character a terminal obeys or one that reorders or
+// hides text; the user is still recognised.
+func TestParseMeCleansServerText(t *testing.T) {
+	me := func(id, name, email string) string {
+		b, _ := json.Marshal(map[string]any{
+			"count": 1, "results": []any{map[string]string{"key": "users", "id": id}},
+			"users": map[string]any{id: map[string]string{"id": id, "full_name": name, "email_address": email}},
+		})
+		return string(b)
+	}
+	for _, tc := range []struct {
+		name string
+		body string
+		want Identity
+	}{
+		{"title change in the name", me("1", "Jane\x1b]0;pwned\x07 Doe", "jane@example.com"),
+			Identity{"1", "Jane\uFFFD]0;pwned\uFFFD Doe", "jane@example.com"}},
+		{"screen clear in the name", me("1", "\x1b[2JJane Doe", "jane@example.com"),
+			Identity{"1", "\uFFFD[2JJane Doe", "jane@example.com"}},
+		{"OSC 8 link in the name", me("1", "\x1b]8;;http://evil\x1b\\Jane\x1b]8;;\x1b\\", "j@example.com"),
+			Identity{"1", "\uFFFD]8;;http://evil\uFFFD\\Jane\uFFFD]8;;\uFFFD\\", "j@example.com"}},
+		{"8-bit CSI in the name", me("1", "\u009b31mJane", "j@example.com"), Identity{"1", "\uFFFD31mJane", "j@example.com"}},
+		{"right-to-left override in the name", me("1", "\u202eeoD enaJ\u202c", "j@example.com"), Identity{"1", "eoD enaJ", "j@example.com"}},
+		{"zero-width space in the name", me("1", "Jane\u200bDoe", "j@example.com"), Identity{"1", "JaneDoe", "j@example.com"}},
+		{"line break in the name", me("1", "Jane\nDoe", "j@example.com"), Identity{"1", "Jane Doe", "j@example.com"}},
+		{"escape sequence in the email", me("1", "Jane", "jane@example.com\x1b[8m"), Identity{"1", "Jane", "jane@example.com\uFFFD[8m"}},
+		{"bidi in the email", me("1", "Jane", "moc.elpmaxe@\u202eenaj"), Identity{"1", "Jane", "moc.elpmaxe@enaj"}},
+		{"escape sequence in the user ID", me("7\x1b[2J", "Jane", "j@example.com"), Identity{"7\uFFFD[2J", "Jane", "j@example.com"}},
+		{"invalid UTF-8 in the name", `{"results":[{"key":"users","id":"1"}],"users":{"1":{"full_name":"Jan` + "\xff" + `e"}}}`,
+			Identity{"1", "Jan\uFFFDe", ""}},
+		{"a name that is only invisible characters", me("1", "\u202e\u200b", "j@example.com"), Identity{"1", "", "j@example.com"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseMe([]byte(tc.body), testToken)
+			if err != nil || got != tc.want {
+				t.Fatalf("parseMe = %+v, %v; want %+v", got, err, tc.want)
+			}
+			for _, s := range []string{got.UserID, got.FullName, got.Email} {
+				if u := hasUnsafe(s); u != "" {
+					t.Errorf("identity holds %s", u)
+				}
+			}
+		})
+	}
+}
+
+// Kantata's error bodies reach the technical detail, which is shown and kept
+// with the connection: their text is made safe there too.
+func TestMeErrorBodiesCleaned(t *testing.T) {
+	const evil = `{"errors":[{"type":"oauth\u001b]0;pwned\u0007","message":"Invalid \u001b[2J\u202eOAuth\u202c \u001b]8;;http://evil\u001b\\click\u001b]8;;\u001b\\ \u009b31m"}]}`
+	for _, tc := range []struct {
+		name   string
+		status int
+		kind   Kind
+	}{
+		{"401", http.StatusUnauthorized, KindRejected},
+		{"500", http.StatusInternalServerError, KindServerError},
+		{"unexpected status", http.StatusForbidden, KindBadResponse},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := serve(t, fixed(tc.status, evil))
+			_, err := fastChecker(srv.URL).Me(context.Background(), testToken)
+			e := wantKind(t, err, tc.kind)
+			if !strings.Contains(e.Detail, "Invalid") || !strings.Contains(e.Detail, "OAuth") {
+				t.Errorf("detail lost Kantata's words: %q", e.Detail)
+			}
+			for what, s := range map[string]string{"Error()": e.Error(), "TechnicalDetail": e.TechnicalDetail(), "UserMessage": e.UserMessage()} {
+				if u := hasUnsafe(s); u != "" {
+					t.Errorf("%s holds %s", what, u)
+				}
+			}
+		})
 	}
 }

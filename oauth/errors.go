@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // Kind says what went wrong, so callers can react without parsing text.
@@ -171,19 +173,13 @@ func reason(code, desc string) string {
 	return ""
 }
 
-// clean makes server- or browser-supplied text fit for a message or a log
-// line: it scrubs the secrets from it, drops control characters, then cuts
-// it to max runes. Scrubbing comes first so that no part of a secret that
-// spans the cut survives it.
+// clean makes server- or browser-supplied text fit for a message, the
+// records or a log line: it scrubs the secrets from it, makes it safe
+// (safetext.Clean: no escape sequence, bidi control or zero-width
+// character), then cuts it to max runes. Scrubbing comes first so that no
+// part of a secret that spans the cut survives it.
 func clean(s string, max int, secrets []string) string {
-	s = scrub(s, secrets)
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "?"))
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(safetext.Clean(scrub(s, secrets)))
 	if r := []rune(s); len(r) > max {
 		s = string(r[:max]) + "…"
 	}

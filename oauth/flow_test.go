@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/safetext"
 	"golang.org/x/oauth2"
 )
 
@@ -745,5 +747,61 @@ func checkPageHeaders(t testing.TB, resp *http.Response) {
 		if got := resp.Header.Get(k); got != want {
 			t.Errorf("%s: %s = %q, want %q", resp.Request.URL.Path, k, got, want)
 		}
+	}
+}
+
+// Text from the authorization server (error and error_description in the
+// callback) and from the token endpoint reaches the message, the detail and
+// the records: it is made safe where it enters, so no escape sequence, bidi
+// control or zero-width character survives, and the server's words remain.
+func TestServerTextCleaned(t *testing.T) {
+	t.Parallel()
+	const desc = "Bad \x1b]0;pwned\x07request \x1b[2J\u202eesrever\u202c \x1b]8;;http://evil\x1b\\click\x1b]8;;\x1b\\ \u009b31m zero\u200bwidth"
+	descJSON, _ := json.Marshal(desc)
+	cases := []struct {
+		name     string
+		callback url.Values // nil: a code, and the token endpoint answers h
+		h        func(http.ResponseWriter, *http.Request)
+		kind     oauth.Kind
+	}{
+		{"callback error_description", url.Values{"error": {"mystery\u202e\x1b[31m"}, "error_description": {desc}}, okToken, oauth.KindAuthorizationError},
+		{"callback access_denied", url.Values{"error": {"access_denied"}, "error_description": {desc}}, okToken, oauth.KindDenied},
+		{"token endpoint JSON error", nil, jsonAnswer(400, `{"error":"weird\u202e\u001b[31m","error_description":`+string(descJSON)+`}`), oauth.KindTokenError},
+		{"token endpoint invalid_client", nil, jsonAnswer(401, `{"error":"invalid_client","error_description":`+string(descJSON)+`}`), oauth.KindInvalidClient},
+		{"token endpoint form error", nil, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+			w.WriteHeader(400)
+			fmt.Fprint(w, url.Values{"error": {"weird\u202e"}, "error_description": {desc}}.Encode())
+		}, oauth.KindTokenError},
+		{"token endpoint HTML body", nil, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(400)
+			fmt.Fprint(w, "<h1>"+desc+"</h1>")
+		}, oauth.KindBadResponse},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			te := newTokenEndpoint(t, c.h)
+			f := start(t, testConfig(t, te.URL), nil)
+			q := c.callback
+			if q == nil {
+				q = url.Values{"code": {testCode}}
+			}
+			q.Set("state", stateOf(t, f))
+			callback(t, f, q)
+			_, err := wait(t, f)
+			e := wantKind(t, err, c.kind)
+			texts := map[string]string{"Error()": err.Error(), "UserMessage": e.UserMessage(),
+				"TechnicalDetail": e.TechnicalDetail(), "Code": e.Code, "Description": e.Description}
+			for what, s := range texts {
+				if i := safetext.Find(s); i >= 0 {
+					t.Errorf("%s holds %q at byte %d: %q", what, []rune(s[i:])[0], i, s)
+				}
+			}
+			if c.kind != oauth.KindDenied && !strings.Contains(e.TechnicalDetail(), "request") && !strings.Contains(e.TechnicalDetail(), "Bad") {
+				t.Errorf("the detail lost the server's words: %q", e.TechnicalDetail())
+			}
+		})
 	}
 }

@@ -35,14 +35,23 @@ func TestDefaultTimeoutMessage(t *testing.T) {
 }
 
 func TestClean(t *testing.T) {
-	if got := clean("a\nb\x00c\u2028d", 100, nil); got != "a b c d" {
-		t.Errorf("clean = %q", got)
-	}
-	if got := clean("abcdef", 3, nil); got != "abc…" {
-		t.Errorf("clean cut = %q", got)
-	}
-	if got := clean("\xff\xfe", 10, nil); got != "?" {
-		t.Errorf("clean invalid UTF-8 = %q", got)
+	for _, tc := range []struct {
+		name, in string
+		max      int
+		want     string
+	}{
+		{"line breaks and separators part words", "a\nb\tc\u2028d", 100, "a b c d"},
+		{"control characters show as U+FFFD", "a\x00b\x1b[2J", 100, "a\uFFFDb\uFFFD[2J"},
+		{"bidi and zero-width dropped", "\u202eab\u200bc\u202c", 100, "abc"},
+		{"trimmed", " \r\nabc\n ", 100, "abc"},
+		{"cut", "abcdef", 3, "abc…"},
+		{"invalid UTF-8", "\xff\xfe", 10, "\uFFFD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := clean(tc.in, tc.max, nil); got != tc.want {
+				t.Errorf("clean(%q, %d) = %q; want %q", tc.in, tc.max, got, tc.want)
+			}
+		})
 	}
 	// A secret across the cut: scrubbed first, so none of it is left.
 	if got := clean("abc s3cret-value", 8, []string{"s3cret-value"}); got != "abc [red…" {

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -396,12 +397,8 @@ func clip(s string) string {
 	return s[:cut] + "…"
 }
 
-// clipName is clip for names shown between quotes: one line.
+// clipName is clip for names shown between quotes: one line, and safe to
+// show (safetext.Clean), since a damaged file may hold any character.
 func clipName(s string) string {
-	return clip(strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s))
+	return clip(safetext.Clean(s))
 }

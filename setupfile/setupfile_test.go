@@ -16,6 +16,7 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/setupfile"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -662,7 +663,12 @@ func TestReadExportRefusesTamperedFiles(t *testing.T) {
 		{"missing client", replace(`"client": "two"`, `"client": "Three"`), setupfile.ProblemDamaged, "the connection “C2” uses the client “Three”, which is not in the file"},
 		{"duplicate client", replace(`"name": "Two"`, `"name": " one "`), setupfile.ProblemDamaged, "the client name “one” appears twice"},
 		{"duplicate connection", replace(`"name": "C2"`, `"name": "c1"`), setupfile.ProblemDamaged, "the connection name “c1” appears twice"},
-		{"bad name", replace(`"name": "C2"`, `"name": "C\u00072"`), setupfile.ProblemDamaged, "connection 2 (“C 2”) has a name that is not allowed"},
+		{"bad name", replace(`"name": "C2"`, `"name": "C\u00072"`), setupfile.ProblemDamaged, "connection 2 (“C\uFFFD2”) has a name that is not allowed"},
+		{"name with an escape sequence", replace(`"name": "C2"`, `"name": "\u001b]0;pwned\u0007C2\u001b[2J"`), setupfile.ProblemDamaged, "connection 2 (“\uFFFD]0;pwned\uFFFDC2\uFFFD[2J”) has a name that is not allowed"},
+		{"name with an 8-bit CSI", replace(`"name": "C2"`, `"name": "\u009b31mC2"`), setupfile.ProblemDamaged, "connection 2 (“\uFFFD31mC2”) has a name that is not allowed"},
+		{"name with a right-to-left override", replace(`"name": "C2"`, "\"name\": \"C\u202e2\""), setupfile.ProblemDamaged, "connection 2 (“C2”) has a name that is not allowed"},
+		{"client name with a zero-width space", replace(`"name": "One"`, `"name": "O\u200bne"`), setupfile.ProblemDamaged, "client 1 (“One”) has a name that is not allowed"},
+		{"client name with a bidi isolate", replace(`"name": "Two"`, "\"name\": \"\u2067Two\u2069\""), setupfile.ProblemDamaged, "client 2 (“Two”) has a name that is not allowed"},
 		{"empty name", replace(`"name": "One"`, `"name": ""`), setupfile.ProblemDamaged, "client 1 (“”) has a name that is not allowed"},
 		{"null clients", `{"format": "kantata-connect-export", "version": 1, "clients": null, "connections": []}`, setupfile.ProblemDamaged, "the list of clients is missing"},
 		{"oversized", valid[:len(valid)-2] + strings.Repeat(" ", setupfile.MaxExportBytes) + "}\n", setupfile.ProblemTooLarge, "too large"},
@@ -681,6 +687,13 @@ func TestReadExportRefusesTamperedFiles(t *testing.T) {
 			transferSays(t, "message", msg, tc.says, "Nothing was imported.")
 			if detail == "" {
 				t.Error("no technical detail")
+			}
+			// What the file holds is quoted safely: no escape sequence,
+			// bidi control or zero-width character reaches a screen.
+			for what, s := range map[string]string{"message": msg, "detail": detail} {
+				if i := safetext.Find(s); i >= 0 {
+					t.Errorf("the %s holds %q at byte %d: %q", what, []rune(s[i:])[0], i, s)
+				}
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // The one rule set for what users type: names, a client's settings and its
@@ -67,8 +68,9 @@ func (f Field) Words() string {
 }
 
 // NormalizeName trims a client or connection name and applies the naming
-// rules (not empty, no line breaks or control characters, at most
-// MaxNameRunes), without looking for a clash with saved names.
+// rules (not empty, no line breaks, control characters, bidi controls or
+// zero-width characters, at most MaxNameRunes), without looking for a clash
+// with saved names.
 func NormalizeName(raw string) (string, error) {
 	return checkName("", raw, func(string) bool { return false })
 }
@@ -80,9 +82,12 @@ func checkName(kind, raw string, taken func(name string) bool) (string, error) {
 	if name == "" {
 		return "", &ValidationError{Field: FieldName, Message: "Enter a name."}
 	}
-	if !utf8.ValidString(name) || strings.IndexFunc(name, func(r rune) bool {
-		return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
-	}) >= 0 {
+	// A name is shown as it is typed: refuse what safetext.Clean would
+	// change, naming an invisible character since the user can't see it.
+	if i := safetext.Find(name); i >= 0 {
+		if r, _ := utf8.DecodeRuneInString(name[i:]); safetext.IsInvisible(r) {
+			return "", &ValidationError{Field: FieldName, Message: fmt.Sprintf("Names can't contain the invisible character %s.", safetext.Describe(r))}
+		}
 		return "", &ValidationError{Field: FieldName, Message: "Names can't contain line breaks or control characters."}
 	}
 	if utf8.RuneCountInString(name) > MaxNameRunes {

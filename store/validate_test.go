@@ -191,3 +191,78 @@ func TestDepartures(t *testing.T) {
 		})
 	}
 }
+
+// Names are shown in lists, the terminal and messages: characters that are
+// invisible yet reorder or hide the text around them (bidi controls,
+// zero-width characters) are refused like control characters, with a
+// message that says which one. Every way a name is saved checks it.
+func TestNamesRefuseInvisibleCharacters(t *testing.T) {
+	const control = "Names can't contain line breaks or control characters."
+	invisible := func(what string) string { return "Names can't contain the invisible character " + what + "." }
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"right-to-left override", "Prod\u202Egpj.exe", invisible("U+202E (right-to-left override)")},
+		{"override closed by a pop", "\u202Dtest\u202C", invisible("U+202D (left-to-right override)")},
+		{"right-to-left embedding", "a\u202Bb", invisible("U+202B (right-to-left embedding)")},
+		{"first strong isolate", "a\u2068b\u2069", invisible("U+2068 (first strong isolate)")},
+		{"left-to-right mark", "Prod\u200E", invisible("U+200E (left-to-right mark)")},
+		{"Arabic letter mark", "\u061Ca", invisible("U+061C (Arabic letter mark)")},
+		{"zero-width space", "Jane\u200BDoe", invisible("U+200B (zero-width space)")},
+		{"zero-width joiner", "a\u200Db", invisible("U+200D (zero-width joiner)")},
+		{"word joiner", "a\u2060b", invisible("U+2060 (word joiner)")},
+		{"byte order mark first", "\uFEFFProd", invisible("U+FEFF (zero-width no-break space)")},
+		{"only an invisible character", "\u200B", invisible("U+200B (zero-width space)")},
+		{"title change", "\x1b]0;pwned\x07", control},
+		{"screen clear", "Prod\x1b[2J", control},
+		{"8-bit CSI", "\u009b31mProd", control},
+		{"invalid UTF-8", "Pr\xffod", control},
+		{"line separator", "a\u2028b", control},
+		{"accents stay allowed", "Zoë Ångström", ""},
+		{"Arabic letters stay allowed", "مريم الإنتاج", ""},
+		{"Hebrew letters stay allowed", "ייצור", ""},
+		{"CJK stays allowed", "本番 山田", ""},
+		{"emoji stay allowed", "🚀 Prod", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			check := func(how string, err error) {
+				t.Helper()
+				if tc.want == "" {
+					if err != nil {
+						t.Errorf("%s: %v", how, err)
+					}
+					return
+				}
+				var ve *ValidationError
+				if !errors.As(err, &ve) || ve.Field != FieldName || ve.UserMessage() != tc.want {
+					t.Errorf("%s: err = %v; want the name message %q", how, err, tc.want)
+				}
+			}
+			_, err := NormalizeName(tc.in)
+			check("NormalizeName", err)
+			s := openTemp(t, newMemKeychain())
+			check("CheckClientName", s.CheckClientName(tc.in, ""))
+			check("CheckConnectionName", s.CheckConnectionName(tc.in, ""))
+			c := DefaultClientSettings()
+			c.Name, c.ClientID = tc.in, "id"
+			_, problems := CheckClient(c)
+			var first error
+			if len(problems) > 0 {
+				first = problems[0]
+			}
+			check("CheckClient", first)
+			client, err := s.SaveClient("", c, "secret")
+			check("SaveClient", err)
+			if err != nil {
+				client = addClient(t, s, "Acme", "secret")
+			}
+			_, err = s.SaveConnection("", tc.in, client.ID)
+			check("SaveConnection", err)
+			s = openTemp(t, newMemKeychain())
+			client = addClient(t, s, "Acme", "secret")
+			conn := addConnection(t, s, "Plain", client.ID)
+			_, err = s.SaveConnection(conn.ID, tc.in, client.ID)
+			check("SaveConnection (rename)", err)
+		})
+	}
+}

@@ -52,6 +52,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 		"client port":      {Name: "N", ClientID: "id", RedirectPort: -1},
 		"client auth":      {Name: "N", ClientID: "id", ClientAuth: "header"},
 		"client name line": {Name: "a\nb", ClientID: "id"},
+		"client name bidi": {Name: "a\u202eb", ClientID: "id"},
 		"client name long": {Name: strings.Repeat("n", MaxNameRunes+1), ClientID: "id"},
 		"client name used": {Name: "client", ClientID: "id"},
 	} {

@@ -87,6 +87,7 @@ type Server struct {
 	issueRefresh   bool
 	tokenMode      TokenMode
 	meMode         MeMode
+	meErrorMessage string
 	rateLimitLeft  int
 	slowDelay      time.Duration
 	codeLifespan   time.Duration
@@ -241,6 +242,15 @@ func (s *Server) AddClient(id, secret string, redirectURIs ...string) {
 func (s *Server) SetUser(id, fullName, email string) {
 	s.mu.Lock()
 	s.user = User{id, fullName, email}
+	s.mu.Unlock()
+}
+
+// SetMeErrorMessage sets the message of the error body users/me answers
+// with in MeUnauthorized and MeServerError (and for a refused token), as a
+// misbehaving or hostile server could; "" restores Kantata's own.
+func (s *Server) SetMeErrorMessage(msg string) {
+	s.mu.Lock()
+	s.meErrorMessage = msg
 	s.mu.Unlock()
 }
 
@@ -639,6 +649,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.meRequests++
 	mode := s.meMode
+	errorMessage := s.meErrorMessage
 	limited := false
 	if mode == MeRateLimited && s.rateLimitLeft > 0 {
 		s.rateLimitLeft--
@@ -649,7 +660,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	switch mode {
 	case MeUnauthorized:
-		writeUnauthorized(w)
+		writeUnauthorized(w, errorMessage)
 		return
 	case MeRateLimited:
 		if limited {
@@ -660,7 +671,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 		}
 	case MeServerError:
 		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = w.Write([]byte(`{"errors":[{"type":"system","message":"Internal Server Error"}]}`))
+		_, _ = w.Write(errorsBody("system", "Internal Server Error", errorMessage))
 		return
 	case MeSlow:
 		if !s.sleep(r) {
@@ -679,7 +690,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 
 	user, ok := s.authenticate(r)
 	if !ok {
-		writeUnauthorized(w)
+		writeUnauthorized(w, errorMessage)
 		return
 	}
 	body := meBody(user)
@@ -707,10 +718,32 @@ func (s *Server) authenticate(r *http.Request) (User, bool) {
 	return sess.User, true
 }
 
-func writeUnauthorized(w http.ResponseWriter) {
+// writeUnauthorized answers 401 with Kantata's body, or with message
+// instead of Kantata's message when one is set.
+func writeUnauthorized(w http.ResponseWriter, message string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusUnauthorized)
-	_, _ = w.Write([]byte(UnauthorizedBody))
+	if message == "" {
+		_, _ = w.Write([]byte(UnauthorizedBody))
+		return
+	}
+	_, _ = w.Write(errorsBody("oauth", "", message))
+}
+
+// errorsBody is Kantata's {"errors":[{"type","message"}]} body with
+// message, or with def when message is "".
+func errorsBody(typ, def, message string) []byte {
+	if message == "" {
+		message = def
+	}
+	type kantataError struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	b, _ := json.Marshal(struct {
+		Errors []kantataError `json:"errors"`
+	}{[]kantataError{{typ, message}}})
+	return b
 }
 
 // meResponse mirrors Kantata's users/me body, in Kantata's key order.

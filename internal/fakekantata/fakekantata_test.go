@@ -644,6 +644,45 @@ func TestMeModes(t *testing.T) {
 	}
 }
 
+// SetMeErrorMessage puts any text into users/me's error bodies, as a
+// hostile server could; "" restores Kantata's.
+func TestMeErrorMessage(t *testing.T) {
+	s, cb := setup(t)
+	code := authorize(t, s, cb, baseParams(cb))
+	tok := wantToken(t, exchange(t, s, codeForm(code, cb.URL), testClientID, testSecret, false))
+	const msg = "Invalid \x1b]0;pwned\x07\u202eOAuth"
+	message := func(r meReply) string {
+		var body struct {
+			Errors []struct{ Type, Message string }
+		}
+		if err := json.Unmarshal(r.body, &body); err != nil || len(body.Errors) != 1 {
+			t.Fatalf("status %d body %s: not one Kantata error (%v)", r.status, r.body, err)
+		}
+		return body.Errors[0].Message
+	}
+
+	s.SetMeErrorMessage(msg)
+	for _, mode := range []MeMode{MeUnauthorized, MeServerError} {
+		s.SetMeMode(mode)
+		if got := message(me(t, s, tok)); got != msg {
+			t.Errorf("mode %d: message %q, want %q", mode, got, msg)
+		}
+	}
+	s.SetMeMode(MeOK)
+	if got := message(me(t, s, "made-up")); got != msg {
+		t.Errorf("refused token: message %q, want %q", got, msg)
+	}
+	wantMeUser(t, me(t, s, tok), DefaultUserID, DefaultFullName, DefaultEmail)
+
+	s.SetMeErrorMessage("")
+	s.SetMeMode(MeUnauthorized)
+	wantUnauthorized(t, me(t, s, tok))
+	s.SetMeMode(MeServerError)
+	if r := me(t, s, tok); string(r.body) != `{"errors":[{"type":"system","message":"Internal Server Error"}]}` {
+		t.Errorf("MeServerError body %s", r.body)
+	}
+}
+
 func TestCloseReleasesSlowHandlers(t *testing.T) {
 	s := New(t)
 	s.SetMeMode(MeSlow)
