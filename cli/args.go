@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
 // newFlags is a flag set for one command. Every command also takes the
@@ -121,7 +123,7 @@ func (r *runner) readSecret(ctx context.Context) (string, error) {
 		}
 		return "", fmt.Errorf("read the client secret: %w", err)
 	}
-	if s = strings.TrimSpace(s); s == "" {
+	if s = store.NormalizeSecret(s); s == "" {
 		return "", errNoSecret
 	}
 	return s, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kantata-connect/kantata-connect/setupfile"
+	"github.com/kantata-connect/kantata-connect/store"
 	"golang.org/x/term"
 )
 
@@ -298,7 +299,7 @@ func (d *cliDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
 				line = l
 			}
 		}
-		s := strings.TrimSpace(line)
+		s := store.NormalizeSecret(line)
 		return s, s == "", nil
 	}
 	if req.Problem != "" {
@@ -310,7 +311,7 @@ func (d *cliDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
-	s = strings.TrimSpace(s)
+	s = store.NormalizeSecret(s)
 	return s, s == "", nil
 }
 

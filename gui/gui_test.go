@@ -204,7 +204,7 @@ func TestClientDialogAddKeepsSecretInKeychainAndEditAsksAgain(t *testing.T) {
 		t.Fatal("Save enabled on edit before the secret was entered again")
 	}
 	d.clientID.SetText("prod-id-2")
-	test.Type(d.secret, "new-secret-value")
+	test.Type(d.secret, "new-secret-value ") // pasted with a trailing space
 	test.Tap(d.saveButton)
 	h.wait()
 	got, _ := h.store.Client(c.ID)
@@ -212,7 +212,7 @@ func TestClientDialogAddKeepsSecretInKeychainAndEditAsksAgain(t *testing.T) {
 		t.Errorf("client ID after edit = %q", got.ClientID)
 	}
 	if s, _ := h.store.ClientSecret(c.ID); s != "new-secret-value" {
-		t.Error("edited secret not in the keychain")
+		t.Errorf("the keychain holds %q after the edit; want the secret without the pasted space", s)
 	}
 	if topOverlay(h.u.win) != nil {
 		t.Error("dialog still open after a successful save")

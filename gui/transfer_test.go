@@ -80,7 +80,7 @@ func TestExportThenImportOnAFreshComputer(t *testing.T) {
 
 	dst := newHarness(t, nil)
 	dst.u.importFrom(io.NopCloser(bytes.NewReader(file.Bytes())))
-	dst.answerImport("re-entered-secret-123")
+	dst.answerImport("\tre-entered-secret-123 \n") // as pasted, with white space around it
 	dst.wait()
 	got, ok := dst.store.ClientByName("Production app")
 	if !ok || got.ClientID != c.ClientID || got.AuthURL != c.AuthURL || got.RedirectPort != c.RedirectPort {

@@ -340,7 +340,8 @@ func askSecret(d ImportDecider, index int, fileName string, c store.ClientSettin
 		if err != nil {
 			return "", "", fmt.Errorf("import: client “%s”: %w", fileName, err)
 		}
-		if skip || strings.TrimSpace(s) == "" {
+		s = store.NormalizeSecret(s)
+		if skip || s == "" {
 			return "", refused, nil
 		}
 		if err := store.CheckSecret(s); err != nil {

@@ -318,12 +318,14 @@ func (s *Store) CheckClient(id string, c ClientSettings) (ClientSettings, error)
 }
 
 // SaveClient adds a client with settings c (id "") or updates client id, and
-// stores secret in the keychain. The secret is required every time: it is
+// stores secret (NormalizeSecret: without surrounding white space) in the
+// keychain. The secret is required every time: it is
 // never shown, so an edit re-enters it. Empty endpoints and a zero port take
 // Kantata's defaults. If the secret can't be stored, nothing is saved.
 // Changing any setting but the name, or the secret, leaves the client's
 // authorized and failed connections needing re-authorization.
 func (s *Store) SaveClient(id string, c ClientSettings, secret string) (Client, error) {
+	secret = NormalizeSecret(secret)
 	var saved Client
 	err := s.update(func(next *records) (func(), error) {
 		c, err := checkClientSettings(next, c, id)

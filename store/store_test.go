@@ -1203,3 +1203,24 @@ func TestOpenFailsWhenFolderCantBeMade(t *testing.T) {
 func dbusServiceUnknown() error {
 	return keychainErrorCases[2].err
 }
+
+// A secret pasted with spaces or a line break around it is kept without
+// them, however it arrives: Kantata would refuse it as typed.
+func TestSecretKeptWithoutSurroundingWhiteSpace(t *testing.T) {
+	s := openTemp(t, newMemKeychain())
+	for _, tc := range []struct{ name, typed string }{
+		{"trailing space", "s3cret "}, {"leading tab", "\ts3cret"}, {"CRLF", "s3cret\r\n"}, {"no-break space", "\u00a0s3cret\u00a0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultClientSettings()
+			c.Name, c.ClientID = "Client "+tc.name, "id"
+			saved, err := s.SaveClient("", c, tc.typed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := s.ClientSecret(saved.ID); got != "s3cret" {
+				t.Errorf("kept %q, want %q", got, "s3cret")
+			}
+		})
+	}
+}

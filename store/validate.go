@@ -203,10 +203,16 @@ func ParsePort(s string) (int, error) {
 	return n, checkPort(n)
 }
 
+// NormalizeSecret is a client secret as it is kept: without the spaces,
+// tabs and line breaks a paste so often brings along. Kantata's secrets
+// hold none of their own, and one kept with them is refused at sign-in.
+func NormalizeSecret(secret string) string { return strings.TrimSpace(secret) }
+
 // CheckSecret reports a client secret SaveClient would refuse: empty, or too
 // long for every platform's keychain.
 func CheckSecret(secret string) error {
-	if strings.TrimSpace(secret) == "" {
+	secret = NormalizeSecret(secret)
+	if secret == "" {
 		return ErrSecretRequired
 	}
 	return CheckSecretSize(ClientSecretKey("new"), secret)
