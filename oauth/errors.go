@@ -78,6 +78,11 @@ var ErrEnded = errors.New("oauth: the sign-in has already ended")
 
 const registerHint = "Kantata (Settings > API > registered applications)"
 
+// checkClientID is the advice for a client Kantata doesn't recognise.
+const checkClientID = "Check that the client ID is exactly the application ID shown in " + registerHint
+
+func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
+
 func portInUseError(port int, err error) *Error {
 	return &Error{
 		Kind: KindPortInUse,
@@ -146,10 +151,19 @@ func callbackError(code, desc, redirectURI string, secrets []string) *Error {
 		e.Message = "You chose not to authorize Kantata Connect in Kantata."
 	case "invalid_scope":
 		e.Message = "Kantata did not accept the requested scopes. Remove the scopes from this client (Kantata needs none) and try again."
+	// A client ID Kantata doesn't know is the likeliest cause of these:
+	// Kantata answers a typo in it with server_error as often as with
+	// invalid_client, so "wait a few minutes" alone would mislead.
+	case "invalid_client":
+		e.Message = "Kantata doesn't know this client (invalid_client). " + checkClientID + "."
 	case "unauthorized_client":
-		e.Message = "Kantata does not allow this application to sign in this way. Check the application in " + registerHint + " and try again."
-	case "server_error", "temporarily_unavailable":
-		e.Message = "Kantata had a problem while authorizing. Wait a few minutes."
+		e.Message = "Kantata does not let this client sign in this way (unauthorized_client). " + checkClientID +
+			", and that the application is still registered."
+	case "server_error":
+		e.Message = "Kantata couldn't complete the sign-in (server_error). Most often the client ID is not one Kantata knows: " +
+			lowerFirst(checkClientID) + ". If it is, Kantata may be having a problem: wait a few minutes."
+	case "temporarily_unavailable":
+		e.Message = "Kantata had a problem while authorizing (temporarily_unavailable). Wait a few minutes."
 	case "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri":
 		e.Message = "Kantata found the sign-in request invalid. Check that " + redirectURI +
 			" is registered as a callback URL in " + registerHint + ", then try again."

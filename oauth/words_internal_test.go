@@ -90,3 +90,30 @@ func TestMessagesNameNoFront(t *testing.T) {
 		}
 	}
 }
+
+// A typo in the client ID comes back from Kantata's authorization page as
+// server_error as often as invalid_client: each of them names the client ID
+// as the likely cause, and only a real outage says to wait.
+func TestAuthorizationErrorsNameTheClientID(t *testing.T) {
+	for _, tc := range []struct {
+		code     string
+		clientID bool
+		wait     bool
+	}{
+		{"invalid_client", true, false},
+		{"unauthorized_client", true, false},
+		{"server_error", true, true},
+		{"temporarily_unavailable", false, true},
+		{"access_denied", false, false},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			msg := callbackError(tc.code, "", "http://127.0.0.1:38917/callback", nil).Message
+			if got := strings.Contains(msg, "client ID"); got != tc.clientID {
+				t.Errorf("names the client ID: %v, want %v: %q", got, tc.clientID, msg)
+			}
+			if got := strings.Contains(msg, "wait a few minutes") || strings.Contains(msg, "Wait a few minutes"); got != tc.wait {
+				t.Errorf("says to wait: %v, want %v: %q", got, tc.wait, msg)
+			}
+		})
+	}
+}
