@@ -116,6 +116,16 @@ func (a *Authorization) Cancel() { a.flow.Cancel() }
 func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
 	tok, err := a.flow.Wait(ctx)
 	if err != nil {
+		if a.conn.Status == store.StatusAuthorized {
+			// The working token was not touched: a new sign-in that did not
+			// finish takes nothing away from the connection.
+			err = &StillAuthorizedError{Name: a.conn.Name, Who: IdentityText(a.conn), Err: err}
+			if oauth.KindOf(err) == oauth.KindCanceled {
+				return a.conn, err
+			}
+			conn, uerr := a.svc.record(a.conn, a.timings(0))
+			return conn, errors.Join(err, uerr)
+		}
 		if oauth.KindOf(err) == oauth.KindCanceled {
 			return a.conn, err
 		}
@@ -169,6 +179,32 @@ func (s *Service) Authorize(ctx context.Context, connectionID string, opts Autho
 		started(a)
 	}
 	return a.Wait(ctx)
+}
+
+// StillAuthorizedError is a new sign-in of an authorized connection that did
+// not finish (denied, canceled, timed out, refused by the token endpoint):
+// the connection keeps its working authorization. It unwraps to why.
+type StillAuthorizedError struct {
+	Name string // the connection
+	Who  string // IdentityText of the user it still works as; "" when unknown
+	Err  error
+}
+
+func (e *StillAuthorizedError) Error() string {
+	return fmt.Sprintf("new sign-in of %q did not finish; it keeps its authorization: %v", e.Name, e.Err)
+}
+func (e *StillAuthorizedError) Unwrap() error { return e.Err }
+func (e *StillAuthorizedError) UserMessage() string {
+	msg, _ := Explain(e.Err)
+	still := fmt.Sprintf("The new sign-in did not finish, so nothing changed: “%s” still works", e.Name)
+	if e.Who != "" {
+		still += " as " + e.Who
+	}
+	return msg + " " + still + "."
+}
+func (e *StillAuthorizedError) TechnicalDetail() string {
+	_, detail := Explain(e.Err)
+	return detail
 }
 
 // ErrNotAuthorized means a connection has no token to test yet.

@@ -117,6 +117,60 @@ func TestAuthorizeDeniedKeepsReasonWithConnection(t *testing.T) {
 	}
 }
 
+// A new sign-in of a working connection that doesn't finish takes nothing
+// away: denied or canceled, the connection stays authorized as the same user
+// with the same token, and the error says so.
+func TestFailedReauthorizationKeepsTheWorkingOne(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
+	b := browsertest.New(t)
+	f := newFixture(t, b)
+	working, err := f.Svc.Authorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
+	if err != nil || working.Status != store.StatusAuthorized {
+		t.Fatalf("first sign-in: %+v, %v", working, err)
+	}
+	tok, _ := f.Store.Token(f.Conn.ID)
+
+	for _, tc := range []struct {
+		name string
+		kind oauth.Kind
+		run  func() (store.Connection, error)
+	}{
+		{"denied", oauth.KindDenied, func() (store.Connection, error) {
+			f.Svc.Opener = b.Opener((*browsertest.Browser).Deny)
+			return f.Svc.Authorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)
+		}},
+		{"canceled", oauth.KindCanceled, func() (store.Connection, error) {
+			f.Svc.Opener = func(string) error { return nil }
+			a, err := f.Svc.StartAuthorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute})
+			if err != nil {
+				return store.Connection{}, err
+			}
+			a.Cancel()
+			return a.Wait(context.Background())
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := tc.run()
+			if oauth.KindOf(err) != tc.kind {
+				t.Fatalf("err = %v; want the %s kind", err, tc.kind)
+			}
+			msg, _ := connect.Explain(err)
+			if !strings.Contains(msg, "“Production” still works as Jane Doe <jane@example.com>") {
+				t.Errorf("message %q does not say the connection still works", msg)
+			}
+			saved, _ := f.Store.Connection(f.Conn.ID)
+			for what, c := range map[string]store.Connection{"returned": conn, "saved": saved} {
+				if c.Status != store.StatusAuthorized || connect.IdentityText(c) != "Jane Doe <jane@example.com>" || c.LastError != "" {
+					t.Errorf("%s connection: %s as %q, last error %q; want still authorized as Jane Doe", what, c.Status, connect.IdentityText(c), c.LastError)
+				}
+			}
+			if now, _ := f.Store.Token(f.Conn.ID); now != tok {
+				t.Error("the working token was replaced or removed")
+			}
+		})
+	}
+}
+
 func TestCancelLeavesConnectionAsItWas(t *testing.T) {
 	f := newFixture(t, nil)
 	f.Svc.Opener = func(string) error { return nil } // the user never answers
