@@ -272,7 +272,11 @@ func (r *runner) interruptible() (context.Context, context.CancelFunc) {
 func (r *runner) report(err error, connName string) int {
 	msg, detail := connect.Explain(err)
 	fmt.Fprintln(r.env.Stderr, msg)
-	if connect.NextStepOf(err).SignIn() {
+	var needsSecret *connect.SecretNeededError
+	switch {
+	case errors.As(err, &needsSecret):
+		fmt.Fprintf(r.env.Stderr, "Run: %s client edit %s (it asks for the secret)\n", Prog, shellArg(needsSecret.Client))
+	case connect.NextStepOf(err).SignIn():
 		fmt.Fprintln(r.env.Stderr, "Run: "+authorizeCommand(connName))
 	}
 	if detail != "" && !strings.Contains(msg, detail) {

@@ -24,7 +24,7 @@ Commands:
   delete client NAME [--cascade]          delete a client and its secret
   diagnose NAME                           print a report for support: settings, status, timings, no secrets
   export FILE [--force]                   save the clients and connections, without secrets, to FILE
-  import FILE [--on-clash skip|rename] [--accept-endpoints]
+  import FILE [--on-clash use-existing|skip|rename] [--accept-endpoints]
                                           add the clients and connections of an export file
   help [COMMAND]                          show help (also -h or --help after any command)
   version                                 show the version
@@ -180,7 +180,7 @@ file is written whole or not at all, readable only by you (mode 0600).
 
 Exit code 0 when written, 2 when FILE exists (without --force) or can't be written.
 `,
-	"import": `Usage: kantata-connect import FILE [--on-clash skip|rename] [--accept-endpoints]
+	"import": `Usage: kantata-connect import FILE [--on-clash use-existing|skip|rename] [--accept-endpoints]
 
 Adds the clients and connections of a file made by kantata-connect export (or Export in the window).
 Nothing saved is ever overwritten. The whole file is checked first: a file that is not an export,
@@ -189,17 +189,22 @@ connections are not authorized yet: run kantata-connect authorize NAME for each.
 
 Client secrets (they never travel in the file):
   - in a terminal, each is asked for at a hidden prompt:
-      Secret for client "NAME" (input hidden, empty to skip):
+      Secret for client "NAME" (input hidden; empty to enter it later, before signing in):
   - otherwise standard input gives one line per client, in the order of the file's "clients" list
-    (also for clients skipped for their name). An empty or missing line skips that client.
+    (also for clients skipped for their name).
       printf '%s\n' "$SECRET_1" "$SECRET_2" | kantata-connect import setup.json
-A skipped client's connections are skipped too.
+An empty or missing secret imports the client (and its connections) without one: authorize then
+says to enter it first with kantata-connect client edit NAME. A skipped client's connections are
+skipped too.
 
 Names already in use (compared without regard to case):
   - in a terminal you are asked: A client named "NAME" already exists. Type a new name, or press
-    Return to skip:
-  --on-clash skip     leave out each client or connection whose name is in use (the default when
-                      standard input is not a terminal)
+    Return to skip (for a client with the same settings, Return uses the saved one)
+  --on-clash use-existing  a client whose settings (all but the name) are the saved one's is used
+                      as it is: the file's connections use it and no secret is asked; anything
+                      else whose name is in use is left out (the default when standard input is
+                      not a terminal)
+  --on-clash skip     leave out each client or connection whose name is in use
   --on-clash rename   import it as "NAME (2)", "NAME (3)", ... (the first free name)
 A renamed client keeps its connections.
 

@@ -165,6 +165,9 @@ func (r *runner) cmdList(args []string) int {
 	var departing []store.Client
 	for _, c := range clients {
 		name := c.Name
+		if c.SecretNeeded {
+			name += " (secret needed)"
+		}
 		if c.Departures().Any() {
 			name += " (!)"
 			departing = append(departing, c)

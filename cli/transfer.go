@@ -142,14 +142,15 @@ func writeNewFile(path string, data []byte, replace bool) (err error) {
 
 // Clash policies of import.
 const (
-	clashAsk    = "ask"
-	clashSkip   = "skip"
-	clashRename = "rename"
+	clashAsk         = "ask"
+	clashSkip        = "skip"
+	clashRename      = "rename"
+	clashUseExisting = "use-existing"
 )
 
 func (r *runner) cmdImport(args []string) int {
 	flags := r.newFlags("import")
-	onClash := flags.String("on-clash", "", "what to do with a name already in use: skip or rename")
+	onClash := flags.String("on-clash", "", "what to do with a name already in use: use-existing, skip or rename")
 	acceptEndpoints := flags.Bool("accept-endpoints", false, "import clients that send secrets to hosts that are not Kantata's, or turn PKCE off")
 	pos, err := parseArgs(flags, args)
 	if err != nil {
@@ -166,17 +167,19 @@ func (r *runner) cmdImport(args []string) int {
 	policy := strings.ToLower(strings.TrimSpace(*onClash))
 	switch policy {
 	case "":
-		policy = clashSkip
+		// A client whose settings match the saved one is used as it is;
+		// anything else in use is left out.
+		policy = clashUseExisting
 		if terminal {
 			policy = clashAsk
 		}
-	case clashSkip, clashRename:
+	case clashSkip, clashRename, clashUseExisting:
 	case clashAsk:
 		if !terminal {
 			return r.usage("import", "--on-clash ask needs a terminal to ask in; use --on-clash skip or --on-clash rename")
 		}
 	default:
-		return r.usage("import", "--on-clash must be skip (leave out what has a name already in use) or rename (import it as “NAME (2)”)")
+		return r.usage("import", "--on-clash must be use-existing (a client with the same settings serves the file's connections; anything else in use is left out), skip (leave out what has a name already in use) or rename (import it as “NAME (2)”)")
 	}
 
 	e, ok := r.readExportFile(path)
@@ -299,36 +302,43 @@ func (d *cliDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
 				line = l
 			}
 		}
-		s := store.NormalizeSecret(line)
-		return s, s == "", nil
+		return store.NormalizeSecret(line), false, nil // empty: entered later
 	}
 	if req.Problem != "" {
 		fmt.Fprintln(d.r.env.Stderr, req.Problem)
 	}
-	fmt.Fprintf(d.r.env.Stderr, "Secret for client “%s” (input hidden, empty to skip): ", req.Client.Name)
+	fmt.Fprintf(d.r.env.Stderr, "Secret for client “%s” (input hidden; empty to enter it later, before signing in): ", req.Client.Name)
 	s, err := d.r.readHidden(d.ctx)
 	fmt.Fprintln(d.r.env.Stderr) // the hidden input's Enter is not echoed
 	if err != nil {
 		return "", false, err
 	}
-	s = store.NormalizeSecret(s)
-	return s, s == "", nil
+	return store.NormalizeSecret(s), false, nil // empty: entered later
 }
 
-func (d *cliDecider) Clash(c setupfile.NameClash) (string, bool, error) {
+func (d *cliDecider) Clash(c setupfile.NameClash) (setupfile.ClashAnswer, error) {
 	switch d.policy {
+	case clashUseExisting:
+		return setupfile.ClashAnswer{UseExisting: c.SameSettings, Skip: !c.SameSettings}, nil
 	case clashSkip:
-		return "", true, nil
+		return setupfile.ClashAnswer{Skip: true}, nil
 	case clashRename:
-		return c.Suggestion, false, nil
+		return setupfile.ClashAnswer{Name: c.Suggestion}, nil
 	}
-	fmt.Fprintf(d.r.env.Stderr, "%s Type a new name, or press Return to skip: ", c.Problem)
+	if c.SameSettings {
+		fmt.Fprintf(d.r.env.Stderr, "%s It has the same settings as this one. Press Return to use it for the file's connections, or type a new name: ", c.Problem)
+	} else {
+		fmt.Fprintf(d.r.env.Stderr, "%s Type a new name, or press Return to skip: ", c.Problem)
+	}
 	line, err := d.r.readLine(d.ctx)
 	if err != nil {
-		return "", false, err
+		return setupfile.ClashAnswer{}, err
 	}
 	name := strings.TrimSpace(line)
-	return name, name == "", nil
+	if name == "" {
+		return setupfile.ClashAnswer{UseExisting: c.SameSettings, Skip: !c.SameSettings}, nil
+	}
+	return setupfile.ClashAnswer{Name: name}, nil
 }
 
 // readHidden reads one line without echo (a terminal); Ctrl-C (ctx) gives

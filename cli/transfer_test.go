@@ -48,16 +48,10 @@ func newMachine(t *testing.T) *machine {
 	return m
 }
 
-type clientSettings struct {
-	Name, ClientID, AuthURL, TokenURL, APIBaseURL, ClientAuth string
-	PKCE                                                      bool
-	RedirectPort                                              int
-}
-
-func settingsOf(st *store.Store) ([]clientSettings, []string) {
-	var clients []clientSettings
+func settingsOf(st *store.Store) ([]store.ClientSettings, []string) {
+	var clients []store.ClientSettings
 	for _, c := range st.Clients() {
-		clients = append(clients, clientSettings{c.Name, c.ClientID, c.AuthURL, c.TokenURL, c.APIBaseURL, c.ClientAuth, c.PKCE, c.RedirectPort})
+		clients = append(clients, c.ClientSettings)
 	}
 	var conns []string
 	for _, c := range st.Connections() {
@@ -253,7 +247,7 @@ func TestImportInATerminal(t *testing.T) {
 	// for the client; Return (skip) for the connection.
 	env := b.env("acme APP\nAcme (laptop)\n\n", &watched{}, &watched{})
 	env.StdinIsTerminal = func() bool { return true }
-	secrets := []string{a.secrets["Acme app"], ""} // Sandbox: empty, skipped
+	secrets := []string{a.secrets["Acme app"], ""} // Sandbox: empty, entered later
 	var asked int
 	env.ReadPassword = func() (string, error) {
 		s := secrets[asked]
@@ -270,15 +264,23 @@ func TestImportInATerminal(t *testing.T) {
 	mustContain(t, "prompts", res.errOut,
 		"A client named “Acme app” already exists. Type a new name, or press Return to skip: ",
 		"A client named “acme APP” already exists. Type a new name, or press Return to skip: ",
-		"Secret for client “Acme (laptop)” (input hidden, empty to skip): ",
-		"Secret for client “Sandbox” (input hidden, empty to skip): ",
+		"Secret for client “Acme (laptop)” (input hidden; empty to enter it later, before signing in): ",
+		"Secret for client “Sandbox” (input hidden; empty to enter it later, before signing in): ",
 		"A connection named “Reporting” already exists. Type a new name, or press Return to skip: ")
-	mustContain(t, "report", res.out, "Imported 1 client and 1 connection.", "client “Acme app” as “Acme (laptop)”",
-		"client “Sandbox”: no secret was given", "connection “Reporting”: the name is already in use",
-		"connection “Sandbox test”: its client “Sandbox” was skipped")
+	mustContain(t, "report", res.out, "Imported 2 clients and 2 connections.", "client “Acme app” as “Acme (laptop)”",
+		"Imported without a secret (enter it before signing in):\n  client “Sandbox”", "connection “Reporting”: the name is already in use")
 	_, conns := settingsOf(b.store())
-	if want := []string{"Production → Acme (laptop)", "Reporting → Acme app"}; !reflect.DeepEqual(conns, want) {
+	if want := []string{"Production → Acme (laptop)", "Reporting → Acme app", "Sandbox test → Sandbox"}; !reflect.DeepEqual(conns, want) {
 		t.Errorf("connections = %v, want %v", conns, want)
+	}
+	// Its sign-in asks for the secret first, and says how.
+	res = b.run("", "authorize", "Sandbox test")
+	if res.code != 2 {
+		t.Errorf("authorize of a connection whose client has no secret: %v", res)
+	}
+	mustContain(t, "authorize", res.errOut, "The OAuth 2.0 client “Sandbox” has no secret yet", "Run: kantata-connect client edit Sandbox (it asks for the secret)")
+	if res := b.run("", "list"); !strings.Contains(res.out, "Sandbox (secret needed)") {
+		t.Errorf("list does not flag the client without a secret:\n%s", res.out)
 	}
 }
 
@@ -408,5 +410,38 @@ func TestTransferUsageErrors(t *testing.T) {
 	res := h.run("", "export", filepath.Join(t.TempDir(), "no", "such", "folder.json"))
 	if res.code != 2 || !strings.Contains(res.errOut, "Couldn't write the export") {
 		t.Errorf("export to a missing folder: %v", res)
+	}
+}
+
+// A client whose name is in use but whose settings are the saved one's is
+// used as it is: without a terminal that is the default, so the file's
+// connections need no secret and aren't dropped with the client.
+func TestImportUsesTheSavedClientByDefault(t *testing.T) {
+	a := newMachine(t)
+	file := filepath.Join(t.TempDir(), "setup.json")
+	if res := a.run("", "export", file); res.code != 0 {
+		t.Fatalf("export: %v", res)
+	}
+	st := a.store()
+	reporting, _ := st.ConnectionByName("Reporting")
+	if err := st.DeleteConnection(reporting.ID); err != nil {
+		t.Fatal(err)
+	}
+	acme, _ := st.ClientByName("Acme app")
+
+	res := a.run("", "import", file, "--accept-endpoints") // no secrets on standard input
+	if res.code != 0 {
+		t.Fatalf("import: %v", res)
+	}
+	mustContain(t, "report", res.out, "Imported 0 clients and 1 connection.", "connection “Reporting”",
+		"Used the saved client of the same name and settings (no secret needed):\n  client “Acme app”\n  client “Sandbox”")
+	if again, _ := a.store().ConnectionByName("Reporting"); again.ClientRef != acme.ID {
+		t.Errorf("the imported connection uses client %q, want the saved “Acme app” (%s)", again.ClientRef, acme.ID)
+	}
+	if got, _ := a.store().ClientSecret(acme.ID); got != a.secrets["Acme app"] {
+		t.Error("the saved client's secret changed")
+	}
+	if res := a.run("", "import", file, "--accept-endpoints", "--on-clash", "skip"); !strings.Contains(res.out, "client “Acme app”: the name is already in use") {
+		t.Errorf("--on-clash skip did not skip the same client: %v", res)
 	}
 }

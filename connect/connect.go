@@ -66,6 +66,9 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 	if err != nil {
 		return nil, err
 	}
+	if client.SecretNeeded {
+		return nil, &SecretNeededError{Client: client.Name}
+	}
 	secret, err := s.Store.ClientSecret(client.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read the secret of client %q: %w", client.Name, err)
@@ -180,6 +183,18 @@ func (s *Service) Authorize(ctx context.Context, connectionID string, opts Autho
 	}
 	return a.Wait(ctx)
 }
+
+// SecretNeededError: the connection's client was saved without its secret
+// (imported with none given); it must be entered before a sign-in.
+type SecretNeededError struct{ Client string }
+
+func (e *SecretNeededError) Error() string {
+	return fmt.Sprintf("client %q has no secret yet", e.Client)
+}
+func (e *SecretNeededError) UserMessage() string {
+	return fmt.Sprintf("The OAuth 2.0 client “%s” has no secret yet: it was imported without one. Enter its secret first.", e.Client)
+}
+func (e *SecretNeededError) TechnicalDetail() string { return e.Error() + " (secret_needed in the records)" }
 
 // StillAuthorizedError is a new sign-in of an authorized connection that did
 // not finish (denied, canceled, timed out, refused by the token endpoint):

@@ -47,11 +47,12 @@ type UI struct {
 	clientDialog *clientDialog
 	// importQuestion, importField and importOK are the import question last
 	// shown, for tests.
-	importQuestion dialog.Dialog
-	importField    *escEntry
-	importOK       *widget.Button
-	importSkip     *widget.Button // the endpoints question's buttons
-	importAccept   *widget.Button
+	importQuestion    dialog.Dialog
+	importField       *escEntry
+	importOK          *widget.Button
+	importSkip        *widget.Button // the endpoints question's buttons
+	importAccept      *widget.Button
+	importUseExisting *widget.Button // a name clash with a client of the same settings
 	// dialogKeys are what Escape and Return do in the open dialogs, innermost last.
 	dialogKeys []dialogKeys
 }

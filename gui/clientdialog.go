@@ -103,7 +103,10 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	copyCallback := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { u.copy(d.callbackURL.Text) })
 
 	secretItem := &widget.FormItem{Text: "Client secret *", Widget: d.secret, HintText: secretHint}
-	if existing != nil {
+	switch {
+	case existing != nil && existing.SecretNeeded:
+		secretItem.HintText = "Imported without its secret: enter it to sign in."
+	case existing != nil:
 		secretItem.HintText = "Enter the secret again."
 	}
 	simpleItems := []*widget.FormItem{
@@ -173,7 +176,11 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	d.dialog.Resize(d.size())
 	u.clientDialog = d
 	d.dialog.Show()
-	u.win.Canvas().Focus(d.name)
+	if existing != nil && existing.SecretNeeded {
+		u.win.Canvas().Focus(d.secret)
+	} else {
+		u.win.Canvas().Focus(d.name)
+	}
 	return d
 }
 

@@ -341,7 +341,18 @@ func (p *connectionPanel) setBusy(busy bool) {
 }
 
 func (p *connectionPanel) onSaveAndAuthorize() {
-	p.saveConnection(func(c store.Connection) { p.u.authorize(c) })
+	p.saveConnection(func(c store.Connection) {
+		if client, ok := p.u.store.Client(c.ClientRef); ok && client.SecretNeeded {
+			// Imported without its secret: the sign-in needs it, so ask
+			// for it first and sign in once it is saved.
+			p.u.showClientDialog(&client, func(saved store.Client) {
+				p.clientSaved(saved)
+				p.u.authorize(c)
+			})
+			return
+		}
+		p.u.authorize(c)
+	})
 }
 
 func (p *connectionPanel) onTest() {

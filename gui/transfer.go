@@ -107,31 +107,69 @@ func (u *UI) importFrom(r io.ReadCloser) {
 
 // importDecider asks the import's questions with dialogs. Import calls it on
 // its own goroutine, which waits here for the user's answer.
-type importDecider struct{ u *UI }
+type importDecider struct {
+	u *UI
+	// forAllClients, once the user ticks "the same for the other clients",
+	// answers the later client name clashes without asking.
+	forAllClients *importAnswer
+}
 
 type importAnswer struct {
-	text string
-	skip bool
-	err  error
+	text        string
+	skip        bool
+	useExisting bool
+	forAll      bool // "the same for the other clients whose names are in use"
+	err         error
 }
 
 func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
 	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
 		secret := newSecretEntry(nil)
 		intro := fmt.Sprintf("Enter the client secret of “%s” (client ID %s). Secrets never travel in setup files; "+
-			"it is kept in this computer's keychain.", req.Client.Name, req.Client.ClientID)
-		return d.form("Client secret", intro, req.Problem, secret, "Use this secret", reply)
+			"it is kept in this computer's keychain. Don't have it at hand? Leave it empty: Save & authorize asks for it first.",
+			req.Client.Name, req.Client.ClientID)
+		return d.form("Client secret", intro, req.Problem, secret, "Continue", reply, nil, nil)
 	})
 	return a.text, a.skip, a.err
 }
 
-func (d *importDecider) Clash(c setupfile.NameClash) (string, bool, error) {
+func (d *importDecider) Clash(c setupfile.NameClash) (setupfile.ClashAnswer, error) {
+	if all := d.forAllClients; all != nil && c.Kind == "client" {
+		switch {
+		case all.useExisting && c.SameSettings:
+			return setupfile.ClashAnswer{UseExisting: true}, nil
+		case all.skip || all.useExisting:
+			return setupfile.ClashAnswer{Skip: true}, nil
+		default:
+			return setupfile.ClashAnswer{Name: c.Suggestion}, nil
+		}
+	}
 	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
 		name := newEscEntry(nil)
 		name.SetText(c.Suggestion)
-		return d.form("New name", c.Problem+" Type another name for the imported "+c.Kind+", or skip it.", "", name, "Use this name", reply)
+		intro := c.Problem + " Type another name for the imported " + c.Kind + ", or skip it."
+		var extra []fyne.CanvasObject
+		var forAll *widget.Check
+		if c.Kind == "client" {
+			forAll = widget.NewCheck("Do the same for the other clients whose names are in use", nil)
+			extra = append(extra, forAll)
+		}
+		with := func(a importAnswer) importAnswer {
+			a.forAll = forAll != nil && forAll.Checked
+			return a
+		}
+		var useExisting *widget.Button
+		if c.SameSettings {
+			intro = c.Problem + " It has the same settings: use it for the file's connections (no secret to enter), " +
+				"or import this one under another name."
+			useExisting = widget.NewButtonWithIcon("Use the existing client", theme.ConfirmIcon(), func() { reply(with(importAnswer{useExisting: true})) })
+		}
+		return d.form("New name", intro, "", name, "Use this name", func(a importAnswer) { reply(with(a)) }, extra, useExisting)
 	})
-	return a.text, a.skip, a.err
+	if a.forAll && c.Kind == "client" {
+		d.forAllClients = &a
+	}
+	return setupfile.ClashAnswer{Name: a.text, Skip: a.skip, UseExisting: a.useExisting}, a.err
 }
 
 // Endpoints names the hosts a client from the file would send its secrets
@@ -182,8 +220,11 @@ func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObje
 }
 
 // form is a question with one field and the buttons every import question
-// has: cancel the import, skip this item, or go on with the answer.
-func (d *importDecider) form(label, intro, problem string, field *escEntry, ok string, reply func(importAnswer)) fyne.CanvasObject {
+// has: cancel the import, skip this item, or go on with the answer. extra
+// goes under the field; preferred, when set, is the answer offered first
+// (the default for Return), before the field's.
+func (d *importDecider) form(label, intro, problem string, field *escEntry, ok string, reply func(importAnswer),
+	extra []fyne.CanvasObject, preferred *widget.Button) fyne.CanvasObject {
 	cancel := func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }
 	submit := func() { reply(importAnswer{text: field.Text}) }
 	field.onEscape = cancel
@@ -196,12 +237,20 @@ func (d *importDecider) form(label, intro, problem string, field *escEntry, ok s
 	}
 	okButton := widget.NewButtonWithIcon(ok, theme.ConfirmIcon(), submit)
 	okButton.Importance = widget.HighImportance
-	items = append(items,
-		widget.NewForm(widget.NewFormItem(label, field)),
-		container.NewHBox(layout.NewSpacer(),
-			widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), cancel),
-			widget.NewButton("Skip", func() { reply(importAnswer{skip: true}) }),
-			okButton))
-	d.u.importField, d.u.importOK, d.u.importSkip, d.u.importAccept = field, okButton, nil, nil
+	buttons := []fyne.CanvasObject{layout.NewSpacer(),
+		widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), cancel),
+		widget.NewButton("Skip", func() { reply(importAnswer{skip: true}) }),
+		okButton}
+	if preferred != nil {
+		// The field's answer is the alternative now; Return takes the preferred one.
+		okButton.Importance = widget.MediumImportance
+		preferred.Importance = widget.HighImportance
+		buttons = append(buttons, preferred)
+		field.OnSubmitted = func(string) { preferred.OnTapped() }
+	}
+	items = append(items, widget.NewForm(widget.NewFormItem(label, field)))
+	items = append(items, extra...)
+	items = append(items, container.NewHBox(buttons...))
+	d.u.importField, d.u.importOK, d.u.importSkip, d.u.importAccept, d.u.importUseExisting = field, okButton, nil, nil, preferred
 	return sized(container.NewVBox(items...))
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -185,4 +186,118 @@ func TestImportHostileSetupAsksBeforeAnySecret(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Clients whose names are in use with the same settings are used as they
+// are ("Use the existing client", the default), so their connections come
+// along with no secret to type; ticking "the same for the other clients"
+// answers the next clash too.
+func TestImportUsesExistingClientsAndTheSameForAll(t *testing.T) {
+	h := newHarness(t, nil)
+	one := h.addClient("Production app", "prod-id")
+	two := h.addClient("Sandbox app", "sandbox-id")
+	var file bytes.Buffer
+	e := setupfile.FromStore(h.store, time.Now())
+	e.Connections = []setupfile.ExportConnection{{Name: "Reporting", Client: "Production app"}, {Name: "Sandbox test", Client: "Sandbox app"}}
+	if err := setupfile.WriteExport(&file, e); err != nil {
+		t.Fatal(err)
+	}
+
+	h.u.importFrom(io.NopCloser(&file))
+	clashes, secrets := 0, 0
+	for {
+		h.u.importField, h.u.importAccept = nil, nil
+		h.runUntil(func() bool { return h.u.importField != nil || h.u.importAccept != nil })
+		switch {
+		case h.u.importAccept != nil: // the stand-in is on loopback
+			test.Tap(h.u.importAccept)
+			continue
+		case h.u.importField == nil:
+		case h.u.importField.Password:
+			secrets++
+			test.Tap(h.u.importOK)
+			continue
+		default:
+			clashes++
+			if h.u.importUseExisting == nil {
+				t.Fatalf("no “Use the existing client” for a client with the same settings: %q", texts(topOverlay(h.u.win)))
+			}
+			top := topOverlay(h.u.win)
+			for _, o := range test.LaidOutObjects(top) {
+				if c, ok := o.(*widget.Check); ok {
+					c.SetChecked(true) // the same for the other clients
+				}
+			}
+			test.Tap(h.u.importUseExisting)
+			continue
+		}
+		break
+	}
+	h.wait()
+	if clashes != 1 || secrets != 0 {
+		t.Errorf("asked about %d clashes and %d secrets; want one clash (the same for all) and no secret", clashes, secrets)
+	}
+	for conn, client := range map[string]store.Client{"Reporting": one, "Sandbox test": two} {
+		if c, ok := h.store.ConnectionByName(conn); !ok || c.ClientRef != client.ID {
+			t.Errorf("connection %q: %+v (found %v); want it on the saved client %q", conn, c, ok, client.Name)
+		}
+	}
+	if n := len(h.store.Clients()); n != 2 {
+		t.Errorf("%d clients after the import, want the 2 saved ones", n)
+	}
+	if !showsSubstring(topOverlay(h.u.win), "Used the saved client") {
+		t.Errorf("the report does not say the saved clients were used: %q", texts(topOverlay(h.u.win)))
+	}
+}
+
+// A client imported with its secret left empty comes with its connections;
+// Save & authorize then asks for the secret first, and signs in once it is
+// saved.
+func TestImportWithoutSecretThenSaveAndAuthorizeAsksForIt(t *testing.T) {
+	src := newHarness(t, nil)
+	c := src.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	if _, err := src.store.SaveConnection("", "Kantata production", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	src.u.exportTo(bufferCloser{&file})
+	src.wait()
+
+	h := newHarness(t, func(string) error { return nil }) // a browser that never comes back
+	h.u.importFrom(io.NopCloser(bytes.NewReader(file.Bytes())))
+	h.answerImport("") // no secret at hand
+	h.wait()
+	client, ok := h.store.ClientByName("Production app")
+	if !ok || !client.SecretNeeded {
+		t.Fatalf("client %+v (found %v); want it imported, marked as needing its secret", client, ok)
+	}
+	conn, ok := h.store.ConnectionByName("Kantata production")
+	if !ok {
+		t.Fatal("the connection of the client without a secret was not imported")
+	}
+	h.u.refresh()
+	h.u.panel.edit(conn)
+	test.Tap(h.u.panel.saveAuthorize)
+	h.wait()
+	d := h.u.clientDialog
+	if d == nil || d.existing == nil || d.existing.ID != client.ID || h.u.win.Canvas().Focused() != d.secret {
+		t.Fatal("Save & authorize did not ask for the missing secret first")
+	}
+	if h.u.signIn != nil {
+		t.Fatal("the sign-in started before the secret was entered")
+	}
+	test.Type(d.secret, testSecret)
+	test.Tap(d.saveButton)
+	h.runUntil(func() bool { return h.u.signIn != nil })
+	if h.u.signIn == nil {
+		t.Fatal("no sign-in after the secret was saved")
+	}
+	if saved, _ := h.store.Client(client.ID); saved.SecretNeeded {
+		t.Error("the client is still marked as needing its secret")
+	}
+	if s, _ := h.store.ClientSecret(client.ID); s != testSecret {
+		t.Error("the secret entered is not in the keychain")
+	}
+	test.Tap(h.u.signIn.cancel)
+	h.wait()
 }

@@ -22,11 +22,13 @@ const MaxImportTries = 5
 // and keychain untouched.
 type ImportDecider interface {
 	// Secret asks for a client's secret. skip leaves the client and its
-	// connections out; an empty secret does the same.
+	// connections out; an empty secret imports them all the same, the
+	// client marked as needing its secret before a sign-in.
 	Secret(req SecretRequest) (secret string, skip bool, err error)
 	// Clash asks what to do about a name that can't be used: give a new
-	// name, or skip. Import never overwrites a saved record.
-	Clash(c NameClash) (newName string, skip bool, err error)
+	// name, skip, or (a client whose settings match the saved one) use the
+	// saved client. Import never overwrites a saved record.
+	Clash(c NameClash) (ClashAnswer, error)
 	// Endpoints asks whether to keep a client whose settings send its
 	// secret, codes or tokens to hosts that are not Kantata's, or that turn
 	// PKCE off. Every such client is asked about first, before any secret;
@@ -59,6 +61,18 @@ type NameClash struct {
 	Problem    string // why, in plain words: "A client named “X” already exists."
 	Suggestion string // a free name, such as "X (2)"
 	Attempt    int    // 1 the first time
+	// SameSettings: a client whose settings (all but the name) are the
+	// saved client's of that name, so the file's connections can use the
+	// saved one, with no secret to enter.
+	SameSettings bool
+}
+
+// ClashAnswer is what to do about a name in use: try Name, Skip, or (when
+// NameClash.SameSettings) UseExisting.
+type ClashAnswer struct {
+	Name        string
+	Skip        bool
+	UseExisting bool
 }
 
 // ErrImportCanceled is what a decider returns when the user cancels.
@@ -79,6 +93,8 @@ type ImportReport struct {
 	ConnectionsAdded []string
 	Renamed          []string // "client “X” as “X (2)”"
 	Skipped          []string // "client “X”: the name is already in use"
+	UsedExisting     []string // saved clients the file's connections now use
+	SecretNeeded     []string // clients added without a secret
 }
 
 // String is the report as lines a person reads.
@@ -94,6 +110,18 @@ func (r ImportReport) String() string {
 	}
 	for _, n := range r.ConnectionsAdded {
 		fmt.Fprintf(&b, "  connection “%s”\n", n)
+	}
+	if len(r.UsedExisting) > 0 {
+		b.WriteString("Used the saved client of the same name and settings (no secret needed):\n")
+		for _, n := range r.UsedExisting {
+			fmt.Fprintf(&b, "  client “%s”\n", n)
+		}
+	}
+	if len(r.SecretNeeded) > 0 {
+		b.WriteString("Imported without a secret (enter it before signing in):\n")
+		for _, n := range r.SecretNeeded {
+			fmt.Fprintf(&b, "  client “%s”\n", n)
+		}
 	}
 	if len(r.Renamed) > 0 {
 		b.WriteString("Renamed:\n")
@@ -122,11 +150,12 @@ func Plural(n int, noun string) string {
 }
 
 type plannedClient struct {
-	file   store.ClientSettings
-	name   string
-	secret string
-	skip   bool
-	id     string // Client.ID once saved
+	file     store.ClientSettings
+	name     string
+	secret   string // "" with !skip and existing == "": saved awaiting its secret
+	skip     bool
+	existing string // Client.ID of the saved client to use instead
+	id       string // Client.ID once saved (or existing)
 }
 
 type plannedConnection struct {
@@ -185,11 +214,22 @@ func planImport(ctx context.Context, st *store.Store, e Export, d ImportDecider,
 			return true
 		}
 		for _, p := range clients {
-			if !p.skip && store.SameName(p.name, name) {
+			if !p.skip && p.existing == "" && store.SameName(p.name, name) {
 				return true
 			}
 		}
 		return false
+	}
+	// A saved client of that name with the file client's settings can
+	// serve the file's connections as it is.
+	sameSaved := func(c store.ClientSettings) func(name string) string {
+		return func(name string) string {
+			saved, ok := st.ClientByName(name)
+			if ok && store.SameSettings(saved.ClientSettings, c) {
+				return saved.ID
+			}
+			return ""
+		}
 	}
 
 	// Where secrets would go is settled first, before a secret is typed.
@@ -220,7 +260,7 @@ func planImport(ctx context.Context, st *store.Store, e Export, d ImportDecider,
 			p.skip = true
 			continue
 		}
-		name, ok, err := askName(d, "client", i, c.Name, clientTaken, fileClients)
+		name, existing, ok, err := askName(d, "client", i, c.Name, clientTaken, fileClients, sameSaved(c))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -230,15 +270,23 @@ func planImport(ctx context.Context, st *store.Store, e Export, d ImportDecider,
 			continue
 		}
 		p.name = name
+		if existing != "" {
+			if saved, ok := st.Client(existing); ok {
+				p.name = saved.Name
+			}
+			p.existing = existing
+			rep.UsedExisting = append(rep.UsedExisting, p.name)
+			continue
+		}
 		asked := c
 		asked.Name = name
-		secret, refused, err := askSecret(d, i, c.Name, asked)
+		secret, skip, refused, err := askSecret(d, i, c.Name, asked)
 		if err != nil {
 			return nil, nil, err
 		}
-		if secret == "" {
+		if skip {
 			p.skip = true
-			reason := "no secret was given"
+			reason := "it was skipped at its secret"
 			if refused != "" {
 				reason = "its secret could not be used: " + refused
 			}
@@ -278,7 +326,7 @@ func planImport(ctx context.Context, st *store.Store, e Export, d ImportDecider,
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: its client “%s” was skipped", c.Name, c.Client))
 			continue
 		}
-		name, ok, err := askName(d, "connection", i, c.Name, connTaken, fileConns)
+		name, _, ok, err := askName(d, "connection", i, c.Name, connTaken, fileConns, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -296,61 +344,78 @@ func planImport(ctx context.Context, st *store.Store, e Export, d ImportDecider,
 }
 
 // askName returns fileName when it is free, else asks d until it gets a free,
-// valid name (ok) or a skip, at most MaxImportTries times.
-func askName(d ImportDecider, kind string, index int, fileName string, taken func(string) bool, inFile map[string]bool) (string, bool, error) {
-	name := fileName
+// valid name (ok) or a skip, at most MaxImportTries times. For a client,
+// sameSaved gives the ID of a saved client of that name whose settings match
+// (or ""): d may then choose to use it, returned as existing.
+func askName(d ImportDecider, kind string, index int, fileName string, taken func(string) bool, inFile map[string]bool,
+	sameSaved func(name string) string) (name, existing string, ok bool, err error) {
+	name = fileName
 	if !taken(name) {
-		return name, true, nil
+		return name, "", true, nil
 	}
 	problem := clashWords(kind, name)
 	for attempt := 1; attempt <= MaxImportTries; attempt++ {
-		newName, skip, err := d.Clash(NameClash{
+		same := ""
+		if sameSaved != nil {
+			same = sameSaved(name)
+		}
+		a, err := d.Clash(NameClash{
 			Kind: kind, Index: index, FileName: fileName, Name: name, Problem: problem,
-			Suggestion: suggestName(fileName, func(n string) bool { return taken(n) || inFile[store.NameKey(n)] }),
-			Attempt:    attempt,
+			Suggestion:   suggestName(fileName, func(n string) bool { return taken(n) || inFile[store.NameKey(n)] }),
+			Attempt:      attempt,
+			SameSettings: same != "",
 		})
 		if err != nil {
-			return "", false, fmt.Errorf("import: %s “%s”: %w", kind, fileName, err)
+			return "", "", false, fmt.Errorf("import: %s “%s”: %w", kind, fileName, err)
 		}
-		if skip {
-			return "", false, nil
+		switch {
+		case a.Skip:
+			return "", "", false, nil
+		case a.UseExisting && same != "":
+			return name, same, true, nil
+		case a.UseExisting: // not offered: nothing to use
+			return "", "", false, nil
 		}
-		n, verr := store.NormalizeName(newName)
+		n, verr := store.NormalizeName(a.Name)
 		switch {
 		case verr != nil:
-			name, problem = newName, userWords(verr)
+			name, problem = a.Name, userWords(verr)
 		case taken(n):
 			name, problem = n, clashWords(kind, n)
 		default:
-			return n, true, nil
+			return n, "", true, nil
 		}
 	}
-	return "", false, nil
+	return "", "", false, nil
 }
 
 func clashWords(kind, name string) string {
 	return fmt.Sprintf("A %s named “%s” already exists.", kind, name)
 }
 
-// askSecret returns the secret, or "" and why the last one given was
-// refused ("" when none was given).
-func askSecret(d ImportDecider, index int, fileName string, c store.ClientSettings) (secret, refused string, err error) {
+// askSecret returns the secret ("" when none was given: the client is saved
+// awaiting it), or skip and why the last one given was refused ("" when the
+// user chose to skip).
+func askSecret(d ImportDecider, index int, fileName string, c store.ClientSettings) (secret string, skip bool, refused string, err error) {
 	for attempt := 1; attempt <= MaxImportTries; attempt++ {
 		s, skip, err := d.Secret(SecretRequest{Index: index, FileName: fileName, Client: c, Problem: refused, Attempt: attempt})
 		if err != nil {
-			return "", "", fmt.Errorf("import: client “%s”: %w", fileName, err)
+			return "", false, "", fmt.Errorf("import: client “%s”: %w", fileName, err)
 		}
 		s = store.NormalizeSecret(s)
-		if skip || s == "" {
-			return "", refused, nil
+		switch {
+		case skip:
+			return "", true, refused, nil
+		case s == "":
+			return "", false, "", nil
 		}
 		if err := store.CheckSecret(s); err != nil {
 			refused = userWords(err)
 			continue
 		}
-		return s, "", nil
+		return s, false, "", nil
 	}
-	return "", refused, nil
+	return "", true, refused, nil
 }
 
 func userWords(err error) string {
@@ -393,9 +458,24 @@ func applyImport(st *store.Store, clients []*plannedClient, conns []*plannedConn
 		if p.skip {
 			continue
 		}
+		if p.existing != "" {
+			if _, ok := st.Client(p.existing); !ok {
+				p.skip = true
+				rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: the saved client “%s” was deleted elsewhere meanwhile", p.file.Name, p.name))
+				continue
+			}
+			p.id = p.existing
+			continue
+		}
 		c := p.file
 		c.Name = p.name
-		saved, err := st.SaveClient("", c, p.secret)
+		var saved store.Client
+		var err error
+		if p.secret == "" {
+			saved, err = st.AddClientAwaitingSecret(c)
+		} else {
+			saved, err = st.SaveClient("", c, p.secret)
+		}
 		if nameTakenMeanwhile(err) {
 			p.skip = true
 			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: a client named “%s” was saved elsewhere meanwhile", p.file.Name, p.name))
@@ -406,6 +486,9 @@ func applyImport(st *store.Store, clients []*plannedClient, conns []*plannedConn
 		}
 		p.id = saved.ID
 		rep.ClientsAdded = append(rep.ClientsAdded, saved.Name)
+		if saved.SecretNeeded {
+			rep.SecretNeeded = append(rep.SecretNeeded, saved.Name)
+		}
 	}
 	for _, p := range conns {
 		if p.skip {

@@ -26,6 +26,8 @@ type importDecider struct {
 	t       *testing.T
 	secrets map[string]string // file name → secret; absent → skip
 	clash   func(setupfile.NameClash) (string, bool, error)
+	// clashAnswer, when set, answers in full (use the saved client).
+	clashAnswer func(setupfile.NameClash) (setupfile.ClashAnswer, error)
 	secret  func(setupfile.SecretRequest) (string, bool, error) // overrides secrets when set
 	// endpoints answers for clients that depart from Kantata's settings;
 	// nil accepts them.
@@ -56,14 +58,18 @@ func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error
 	return s, !ok, nil
 }
 
-func (d *importDecider) Clash(c setupfile.NameClash) (string, bool, error) {
+func (d *importDecider) Clash(c setupfile.NameClash) (setupfile.ClashAnswer, error) {
 	d.clashAsked = append(d.clashAsked, c)
 	d.order = append(d.order, "clash "+c.FileName)
+	if d.clashAnswer != nil {
+		return d.clashAnswer(c)
+	}
 	if d.clash == nil {
 		d.t.Errorf("unexpected name clash question: %+v", c)
-		return "", true, nil
+		return setupfile.ClashAnswer{Skip: true}, nil
 	}
-	return d.clash(c)
+	name, skip, err := d.clash(c)
+	return setupfile.ClashAnswer{Name: name, Skip: skip}, err
 }
 
 func skipAll(setupfile.NameClash) (string, bool, error)     { return "", true, nil }
@@ -528,7 +534,7 @@ func TestImportSecretChecks(t *testing.T) {
 	good := "ok-" + testenv.RandomHex(t)
 	d := &importDecider{t: t, secret: func(req setupfile.SecretRequest) (string, bool, error) {
 		if req.FileName == "Blank" {
-			return " \t ", false, nil // empty: skipped, like the prompt's "empty to skip"
+			return " \t ", false, nil // empty: no secret at hand yet
 		}
 		if req.Attempt == 1 {
 			return strings.Repeat("x", store.MaxSecretBytes+1), false, nil
@@ -542,9 +548,78 @@ func TestImportSecretChecks(t *testing.T) {
 	if len(d.secretAsked) != 3 || !strings.Contains(d.secretAsked[1].Problem, "too long") || d.secretAsked[1].Attempt != 2 {
 		t.Errorf("secret questions = %+v; want the too long one asked again with why", d.secretAsked)
 	}
-	wantSkipped := []string{"client “Blank”: no secret was given", "connection “Uses blank”: its client “Blank” was skipped"}
-	if !slices.Equal(rep.ClientsAdded, []string{"Long"}) || !reflect.DeepEqual(rep.Skipped, wantSkipped) {
+	// An empty secret keeps the client and its connections; the client waits
+	// for its secret, which a sign-in asks for first.
+	if !slices.Equal(rep.ClientsAdded, []string{"Long", "Blank"}) || !slices.Equal(rep.SecretNeeded, []string{"Blank"}) ||
+		!slices.Equal(rep.ConnectionsAdded, []string{"Uses blank"}) || len(rep.Skipped) != 0 {
 		t.Errorf("report = %+v", rep)
+	}
+	blank, _ := st.ClientByName("Blank")
+	if !blank.SecretNeeded {
+		t.Error("the client imported without a secret is not marked as needing one")
+	}
+	if _, err := st.ClientSecret(blank.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a secret is in the keychain for a client imported without one: %v", err)
+	}
+	long, _ := st.ClientByName("Long")
+	if long.SecretNeeded {
+		t.Error("a client imported with its secret is marked as needing one")
+	}
+}
+
+// A clashing client with the saved one's settings can serve the file's
+// connections as it is, with no secret asked; one with other settings can't.
+func TestImportUsesTheSavedClient(t *testing.T) {
+	prod := exportClient("Production app")
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1,
+		Clients:     []store.ClientSettings{prod},
+		Connections: []setupfile.ExportConnection{{Name: "Reporting", Client: "Production app"}}}
+	for _, tc := range []struct {
+		name      string
+		saved     func(*store.ClientSettings)
+		offered   bool
+		clientRef bool // the connection uses the saved client
+	}{
+		{"same settings", func(*store.ClientSettings) {}, true, true},
+		{"same settings, name in another case", func(c *store.ClientSettings) { c.Name = "PRODUCTION APP" }, true, true},
+		{"another client ID", func(c *store.ClientSettings) { c.ClientID = "other" }, false, false},
+		{"another API URL", func(c *store.ClientSettings) { c.APIBaseURL = "https://api.sandbox.example.com" }, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := freshTransferStore(t)
+			saved := prod
+			tc.saved(&saved)
+			existing, err := st.SaveClient("", saved, "saved-secret")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := &importDecider{t: t, clashAnswer: func(c setupfile.NameClash) (setupfile.ClashAnswer, error) {
+				if c.SameSettings != tc.offered {
+					t.Errorf("SameSettings = %v, want %v", c.SameSettings, tc.offered)
+				}
+				return setupfile.ClashAnswer{UseExisting: true}, nil
+			}}
+			rep, err := setupfile.Import(context.Background(), st, e, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.secretAsked) != 0 {
+				t.Errorf("a secret was asked: %+v", d.secretAsked)
+			}
+			conn, ok := st.ConnectionByName("Reporting")
+			if ok != tc.clientRef || (ok && conn.ClientRef != existing.ID) {
+				t.Errorf("connection %+v (saved %v); want it on the saved client: %v", conn, ok, tc.clientRef)
+			}
+			if tc.clientRef && (!slices.Equal(rep.UsedExisting, []string{existing.Name}) || len(rep.ClientsAdded) != 0) {
+				t.Errorf("report = %+v", rep)
+			}
+			if got, _ := st.ClientSecret(existing.ID); got != "saved-secret" {
+				t.Error("the saved client's secret changed")
+			}
+			if n := len(st.Clients()); n != 1 {
+				t.Errorf("%d clients after the import, want the saved one only", n)
+			}
+		})
 	}
 }
 

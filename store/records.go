@@ -69,12 +69,12 @@ func DefaultClientSettings() ClientSettings {
 // RedirectURI is the loopback callback URL users register in Kantata.
 func (c ClientSettings) RedirectURI() string { return oauth.RedirectURI(c.RedirectPort) }
 
-// signInChanged reports whether b differs from a in anything that makes a
-// token suspect: every setting but the name. The API base URL counts too,
+// SameSettings reports whether a and b are the same client but perhaps for
+// its name: every setting a token depends on is equal, the API base URL too,
 // since a token must not be sent to a host it was not issued for.
-func signInChanged(a, b ClientSettings) bool {
+func SameSettings(a, b ClientSettings) bool {
 	a.Name, b.Name = "", ""
-	return a != b
+	return a == b
 }
 
 // Client is a saved OAuth 2.0 client. Its secret lives only in the
@@ -82,8 +82,11 @@ func signInChanged(a, b ClientSettings) bool {
 type Client struct {
 	ID string `json:"id"`
 	ClientSettings
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	// SecretNeeded: saved without a secret (imported with none given); it
+	// must be entered before a sign-in.
+	SecretNeeded bool      `json:"secret_needed,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Identity is the Kantata user a connection is authorized as.

@@ -366,7 +366,7 @@ func (s *Store) SaveClient(id string, c ClientSettings, secret string) (Client, 
 		}
 
 		if idx >= 0 {
-			if !haveOld || oldSecret != secret || signInChanged(next.Clients[idx].ClientSettings, c) {
+			if !haveOld || oldSecret != secret || !SameSettings(next.Clients[idx].ClientSettings, c) {
 				markNeedsReauth(next, func(conn *Connection) bool { return conn.ClientRef == id }, now)
 			}
 			next.Clients[idx] = client
@@ -387,6 +387,29 @@ func (s *Store) SaveClient(id string, c ClientSettings, secret string) (Client, 
 		return Client{}, fmt.Errorf("save client %q: %w", strings.TrimSpace(c.Name), err)
 	}
 	slog.Debug("client saved", "client", saved.ID, "update", id != "")
+	return saved, nil
+}
+
+// AddClientAwaitingSecret adds a client with settings c but no secret yet,
+// marked SecretNeeded: an import whose user had no secret at hand keeps the
+// client and its connections, and the secret is asked for before a sign-in.
+// SaveClient with the secret clears the mark.
+func (s *Store) AddClientAwaitingSecret(c ClientSettings) (Client, error) {
+	var saved Client
+	err := s.update(func(next *records) (func(), error) {
+		c, err := checkClientSettings(next, c, "")
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		saved = Client{ID: newID(func(id string) bool { return next.clientIndex(id) >= 0 }), ClientSettings: c,
+			SecretNeeded: true, CreatedAt: now, UpdatedAt: now}
+		next.Clients = append(next.Clients, saved)
+		return nil, nil
+	})
+	if err != nil {
+		return Client{}, fmt.Errorf("save client %q: %w", strings.TrimSpace(c.Name), err)
+	}
 	return saved, nil
 }
 
