@@ -194,7 +194,9 @@ func (e *SecretNeededError) Error() string {
 func (e *SecretNeededError) UserMessage() string {
 	return fmt.Sprintf("The OAuth 2.0 client “%s” has no secret yet: it was imported without one. Enter its secret first.", e.Client)
 }
-func (e *SecretNeededError) TechnicalDetail() string { return e.Error() + " (secret_needed in the records)" }
+func (e *SecretNeededError) TechnicalDetail() string {
+	return e.Error() + " (secret_needed in the records)"
+}
 
 // StillAuthorizedError is a new sign-in of an authorized connection that did
 // not finish (denied, canceled, timed out, refused by the token endpoint):

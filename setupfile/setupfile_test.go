@@ -28,7 +28,7 @@ type importDecider struct {
 	clash   func(setupfile.NameClash) (string, bool, error)
 	// clashAnswer, when set, answers in full (use the saved client).
 	clashAnswer func(setupfile.NameClash) (setupfile.ClashAnswer, error)
-	secret  func(setupfile.SecretRequest) (string, bool, error) // overrides secrets when set
+	secret      func(setupfile.SecretRequest) (string, bool, error) // overrides secrets when set
 	// endpoints answers for clients that depart from Kantata's settings;
 	// nil accepts them.
 	endpoints func(setupfile.EndpointsRequest) (bool, error)
