@@ -20,6 +20,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 	msgs := map[string]string{}
 	for _, k := range kinds {
 		msgs[string(k)] = newError(k, 0, "detail", nil).UserMessage()
+		msgs["project count, "+string(k)] = countRequest.error(k, 0, "detail", nil).UserMessage()
 	}
 	// Messages built beside the standard ones.
 	msgs["redirected, naming where"] = redirectedError(meRequest, DefaultAPIBaseURL+mePath, &http.Response{StatusCode: 307,
