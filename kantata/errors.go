@@ -125,24 +125,23 @@ var userMessages = map[Kind]string{
 }
 
 // countMessages are the plain-language texts per Kind when counting the
-// projects failed. The identity check before it has worked, so they say what
-// stopped the count, not that the connection fails; whoever shows them says
-// that the projects could not be counted.
+// projects failed. The identity check before it worked, so they say what
+// stopped the count, not that the connection fails; whoever shows them
+// first says that the projects could not be counted.
 var countMessages = map[Kind]string{
-	KindRejected: "Kantata refused to list the projects, although it accepted the authorization " +
-		"to say who the user is.",
+	KindRejected:    "Kantata refused to list the projects, though it accepted this authorization to say who the user is.",
 	KindRateLimited: "Kantata is rate limiting requests; wait a minute and test again.",
-	KindServerError: "Kantata had a problem on its side while listing the projects. Try again in a few minutes.",
-	KindNetwork:     "Kantata could not be reached while listing the projects. Check your internet connection, then test again.",
-	KindTimeout:     "Kantata did not list the projects in time. Test again in a few minutes.",
-	KindBadResponse: "Kantata's list of projects was not what this app expected. " +
+	KindServerError: "Kantata had a problem on its side. Try again in a few minutes.",
+	KindNetwork:     "Kantata could not be reached. Check your internet connection, then test again.",
+	KindTimeout:     "Kantata did not answer in time. Test again in a few minutes.",
+	KindBadResponse: "Kantata's answer was not the list of projects this app expected. " +
 		"Check the Kantata API address, or send the technical details to support.",
-	KindTooLarge: "Kantata's list of projects was far larger than expected, so this app stopped reading it. " +
+	KindTooLarge: "Kantata's answer was far larger than expected, so this app stopped reading it. " +
 		"Check the Kantata API address, or send the technical details to support.",
-	KindCanceled:     "Counting the projects was cancelled.",
-	KindInvalidInput: "The projects could not be counted because the connection's settings are not valid.",
-	KindRedirected: "Kantata's API answered the list of projects with a redirect to another address. Kantata Connect " +
-		"sends the access token only to the API address you chose, so it stopped. Check the Kantata API address.",
+	KindCanceled:     "The count was cancelled.",
+	KindInvalidInput: "The connection's settings are not valid.",
+	KindRedirected: "Kantata's API answered with a redirect to another address. Kantata Connect sends the " +
+		"access token only to the API address you chose, so it stopped. Check the Kantata API address.",
 }
 
 // newError builds an identity check's *Error with the Kind's standard user
