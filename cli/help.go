@@ -162,9 +162,9 @@ keychain. A client still used by connections is not deleted (exit code 2, naming
 Prints a plain-text report about the connection for a colleague or a support ticket: the app's
 version and build; the OS (on Linux also the distribution and the desktop); which keychain answered
 and how fast; the client's settings (client ID, authorization, access token and API URLs, callback
-URL, client authentication, PKCE); the connection's status, Kantata user and last error with its
-technical detail; and how long the last sign-in (browser wait, token exchange, identity check) and
-the last test took.
+URL, client authentication, PKCE); the connection's status, Kantata user, how many projects that
+user saw when last counted (and when), and last error with its technical detail; and how long the
+last sign-in (browser wait, token exchange, identity check) and the last test took.
 
 The report never holds a client secret, a sign-in code or a token, not even part of one. It asks
 Kantata nothing and changes nothing, so it also works on a read-only records file.
