@@ -99,12 +99,11 @@ func (r *runner) testAll(asJSON bool) int {
 			fmt.Fprintf(tw, "%s\tfailed\t%s\n", name, firstSentence(msg))
 		default:
 			who := connect.IdentityText(res.Connection)
-			if projects := connect.ProjectsText(res.Connection); projects != "" {
-				if i := strings.Index(projects, ": "); i >= 0 {
-					projects = projects[:i] // the reason is test NAME's to give
-					uncounted = append(uncounted, name)
-				}
-				who += " · " + projects
+			if projects := connect.ProjectsBrief(res.Connection); projects != "" {
+				who += " · " + projects // the reason a count failed is test NAME's to give
+			}
+			if res.Connection.Projects != nil && res.Connection.Projects.Visible == nil {
+				uncounted = append(uncounted, name)
 			}
 			if connect.SeesNoProjects(res.Connection) {
 				noProjects = append(noProjects, shellArg(name))

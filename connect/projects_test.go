@@ -84,8 +84,8 @@ func TestTestCountsProjects(t *testing.T) {
 				if !counted || n != tc.visible || p.Error != "" {
 					t.Fatalf("projects = %d (counted %v, error %q); want %d", n, counted, p.Error, tc.visible)
 				}
-				if got := connect.ProjectsText(conn); got != tc.text {
-					t.Errorf("ProjectsText = %q, want %q", got, tc.text)
+				if got, brief := connect.ProjectsText(conn), connect.ProjectsBrief(conn); got != tc.text || brief != tc.text {
+					t.Errorf("ProjectsText = %q, ProjectsBrief = %q, want %q", got, brief, tc.text)
 				}
 				if connect.SeesNoProjects(conn) != (tc.visible == 0) {
 					t.Errorf("SeesNoProjects = %v with %d projects", connect.SeesNoProjects(conn), tc.visible)
@@ -99,6 +99,9 @@ func TestTestCountsProjects(t *testing.T) {
 				}
 				if got := connect.ProjectsText(conn); !strings.HasPrefix(got, "couldn't count projects: "+tc.failed) {
 					t.Errorf("ProjectsText = %q, want couldn't count projects with the reason", got)
+				}
+				if got := connect.ProjectsBrief(conn); got != "couldn't count projects" {
+					t.Errorf("ProjectsBrief = %q, want it without the reason", got)
 				}
 				if connect.SeesNoProjects(conn) {
 					t.Error("SeesNoProjects for a count that failed")

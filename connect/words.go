@@ -103,6 +103,16 @@ func ProjectsText(c store.Connection) string {
 	return fmt.Sprintf("sees %d projects", n)
 }
 
+// ProjectsBrief is ProjectsText without the reason a count failed, for a
+// row of a list: "sees 42 projects", "couldn't count projects".
+func ProjectsBrief(c store.Connection) string {
+	text := ProjectsText(c)
+	if brief, _, cut := strings.Cut(text, ": "); cut {
+		return brief
+	}
+	return text
+}
+
 // ProjectsVisible is how many projects the connection's user saw when last
 // counted; ok is false when they were never counted or the count failed.
 func ProjectsVisible(c store.Connection) (n int, ok bool) {
