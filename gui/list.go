@@ -49,8 +49,8 @@ func newConnectionList(u *UI) *connectionList {
 			row := o.(*fyne.Container)
 			labels := row.Objects[0].(*fyne.Container).Objects
 			labels[0].(*widget.Label).SetText(c.Name)
-			labels[1].(*widget.Label).SetText(l.clientName(c) + " · " + connect.StatusText(c))
-			row.Objects[1].(*widget.Icon).SetResource(statusIcon(c.Status))
+			labels[1].(*widget.Label).SetText(rowStatus(l.clientName(c), c))
+			row.Objects[1].(*widget.Icon).SetResource(statusIcon(c))
 		},
 	)
 	l.list.OnSelected = func(id widget.ListItemID) {
@@ -109,9 +109,24 @@ func (l *connectionList) clientName(c store.Connection) string {
 	return "(client removed)"
 }
 
-func statusIcon(s store.Status) fyne.Resource {
-	switch s {
+// rowStatus is a row's second line: the client, the status and, once
+// counted, how many projects the user sees (Test all refreshes it).
+func rowStatus(clientName string, c store.Connection) string {
+	text := clientName + " · " + connect.StatusText(c)
+	if projects := connect.ProjectsBrief(c); projects != "" {
+		text += " · " + projects
+	}
+	return text
+}
+
+// statusIcon marks a row: a connection that works but whose user sees no
+// projects gets the warning sign, as it will sync nothing.
+func statusIcon(c store.Connection) fyne.Resource {
+	switch c.Status {
 	case store.StatusAuthorized:
+		if connect.SeesNoProjects(c) {
+			return theme.NewWarningThemedResource(theme.WarningIcon())
+		}
 		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
 	case store.StatusNeedsReauth:
 		return theme.NewWarningThemedResource(theme.WarningIcon())
