@@ -189,7 +189,7 @@ func (r *runner) printProjects(conn store.Connection) {
 	if text == "" {
 		return
 	}
-	fmt.Fprintln(r.env.Stdout, capitalize(text)+".")
+	fmt.Fprintln(r.env.Stdout, sentence(text))
 	switch {
 	case connect.SeesNoProjects(conn):
 		fmt.Fprintln(r.env.Stderr, connect.NoProjectsWarning)
@@ -199,12 +199,16 @@ func (r *runner) printProjects(conn store.Connection) {
 	}
 }
 
-// capitalize starts a sentence with a capital letter.
-func capitalize(s string) string {
+// sentence makes s a sentence: a capital letter first, a full stop last.
+func sentence(s string) string {
 	if s == "" {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // toTestJSON is one test's outcome for test --json (and test --all --json).

@@ -80,7 +80,8 @@ const NoProjectsWarning = "This user sees no projects in Kantata: an integration
 
 // ProjectsText says how many projects an authorized connection's user sees,
 // to follow its user: "sees 42 projects", "sees 1 project", "sees no
-// projects", or "couldn't count projects: " and why. It is "" when the
+// projects", or "couldn't count projects: " and why (which ends with its
+// own full stop). It is "" when the
 // connection is not authorized (an older count says nothing of what it
 // reaches now) or its projects were never counted.
 func ProjectsText(c store.Connection) string {
@@ -90,11 +91,10 @@ func ProjectsText(c store.Connection) string {
 	n, ok := ProjectsVisible(c)
 	switch {
 	case !ok:
-		why := strings.TrimSuffix(c.Projects.Error, ".")
-		if why == "" {
+		if c.Projects.Error == "" {
 			return "couldn't count projects"
 		}
-		return "couldn't count projects: " + why
+		return "couldn't count projects: " + c.Projects.Error
 	case n == 0:
 		return "sees no projects"
 	case n == 1:

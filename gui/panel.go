@@ -394,7 +394,7 @@ func projectsSentence(c store.Connection) string {
 	case c.Projects.Visible != nil:
 		return "This user " + text + " in Kantata."
 	default:
-		return strings.ToUpper(text[:1]) + text[1:] + "."
+		return strings.ToUpper(text[:1]) + text[1:] // the reason ends with its full stop
 	}
 }
 

@@ -35,17 +35,17 @@ func TestStatusLineShowsProjects(t *testing.T) {
 		{"always 429", func(k *fakekantata.Server) {
 			k.SetWorkspacesMode(fakekantata.WorkspacesRateLimited)
 			k.SetWorkspacesRateLimitCount(1000)
-		}, who + " · couldn't count projects: Kantata is rate limiting requests; wait a minute and test again",
+		}, who + " · couldn't count projects: Kantata is rate limiting requests; wait a minute and test again.",
 			widget.SuccessImportance, "Couldn't count projects: Kantata is rate limiting requests"},
 		{"401", func(k *fakekantata.Server) { k.SetWorkspacesMode(fakekantata.WorkspacesUnauthorized) },
-			who + " · couldn't count projects: Kantata refused to list the projects, though it accepted this authorization to say who the user is",
+			who + " · couldn't count projects: Kantata refused to list the projects, though it accepted this authorization to say who the user is.",
 			widget.SuccessImportance, "Couldn't count projects: Kantata refused to list the projects"},
 		{"500", func(k *fakekantata.Server) { k.SetWorkspacesMode(fakekantata.WorkspacesServerError) },
-			who + " · couldn't count projects: Kantata had a problem on its side. Try again in a few minutes",
+			who + " · couldn't count projects: Kantata had a problem on its side. Try again in a few minutes.",
 			widget.SuccessImportance, "Couldn't count projects: Kantata had a problem on its side."},
 		{"garbage", func(k *fakekantata.Server) { k.SetWorkspacesMode(fakekantata.WorkspacesGarbage) },
 			who + " · couldn't count projects: Kantata's answer was not the list of projects this app expected. " +
-				"Check the Kantata API address, or send the technical details to support",
+				"Check the Kantata API address, or send the technical details to support.",
 			widget.SuccessImportance, "Couldn't count projects: Kantata's answer was not the list of projects"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,29 +84,32 @@ func TestTestAllShowsProjectsPerRow(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		setup   func(k *fakekantata.Server)
-		row     string
+		row     string // the count at the end of each row's first line
 		summary string
 		warning bool
 	}{
 		{"42 projects", func(k *fakekantata.Server) { k.SetProjectCount(42) },
-			"Production app · Authorized as Jane Doe · sees 42 projects", "All 2 tested connections work (", false},
+			"42 projects", "All 2 tested connections work (", false},
 		{"no projects", func(k *fakekantata.Server) { k.SetProjectCount(0) },
-			"Production app · Authorized as Jane Doe · sees no projects", "). 2 see no projects in Kantata.", true},
+			"no projects", "). 2 see no projects in Kantata.", true},
 		{"could not count", func(k *fakekantata.Server) { k.SetWorkspacesMode(fakekantata.WorkspacesServerError) },
-			"Production app · Authorized as Jane Doe · couldn't count projects", "All 2 tested connections work (", false},
+			"couldn't count projects", "All 2 tested connections work (", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.setup(h.kantata)
 			test.Tap(h.u.list.testAll.button)
 			h.wait()
-			rows := 0
+			rows, statuses := 0, 0
 			for _, s := range texts(h.u.list.content) {
-				if s == tc.row {
+				switch s {
+				case tc.row:
 					rows++
+				case "Production app · Authorized as Jane Doe":
+					statuses++
 				}
 			}
-			if rows != 2 {
-				t.Errorf("%d rows show %q; want 2. The list shows %q", rows, tc.row, texts(h.u.list.content))
+			if rows != 2 || statuses != 2 {
+				t.Errorf("%d rows show %q and %d the status; want 2 each. The list shows %q", rows, tc.row, statuses, texts(h.u.list.content))
 			}
 			if got := h.u.list.testAll.summary.Text; !strings.Contains(got, tc.summary) {
 				t.Errorf("summary = %q; want %q", got, tc.summary)
