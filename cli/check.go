@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/kantata"
@@ -100,6 +101,7 @@ func (r *runner) cmdAuthorize(args []string) int {
 	conn = done
 	if who := connect.IdentityText(conn); who != "" {
 		fmt.Fprintf(out, "Authorized as %s\n", who)
+		r.printProjects(conn)
 		return ExitOK
 	}
 	// Signed in, but Kantata could not say who as: the sign-in stands.
@@ -175,7 +177,38 @@ func (r *runner) cmdTest(args []string) int {
 		who += " (Kantata user ID " + conn.Identity.UserID + ")"
 	}
 	fmt.Fprintf(r.env.Stdout, "“%s” works: authorized as %s\n", conn.Name, who)
+	r.printProjects(conn)
 	return ExitOK
+}
+
+// printProjects says on a line of its own how many projects the connection's
+// user sees, and on stderr what to do when that is none, or why they could
+// not be counted.
+func (r *runner) printProjects(conn store.Connection) {
+	text := connect.ProjectsText(conn)
+	if text == "" {
+		return
+	}
+	fmt.Fprintln(r.env.Stdout, sentence(text))
+	switch {
+	case connect.SeesNoProjects(conn):
+		fmt.Fprintln(r.env.Stderr, connect.NoProjectsWarning)
+		fmt.Fprintln(r.env.Stderr, "To sign in as another user: "+authorizeCommand(conn.Name))
+	case conn.Projects.ErrorDetail != "":
+		fmt.Fprintln(r.env.Stderr, "Details: "+strings.ReplaceAll(conn.Projects.ErrorDetail, "\n", "\n         "))
+	}
+}
+
+// sentence makes s a sentence: a capital letter first, a full stop last.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // toTestJSON is one test's outcome for test --json (and test --all --json).
@@ -188,6 +221,9 @@ func toTestJSON(name string, conn store.Connection, err error) testJSON {
 	}
 	if err == nil {
 		res.User = toUserJSON(conn.Identity)
+		if n, ok := connect.ProjectsVisible(conn); ok {
+			res.ProjectsVisible = &n
+		}
 	} else {
 		msg, detail := connect.Explain(err)
 		res.Error = &errorJSON{Message: msg, Detail: detail, Kind: errorKind(err)}

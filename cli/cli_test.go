@@ -681,7 +681,7 @@ func TestJSONFieldsAreStable(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.out), &test); err != nil {
 		t.Fatal(err)
 	}
-	if k := keys(test); !reflect.DeepEqual(k, []string{"connection", "error", "ok", "status", "status_text", "tested_at", "user"}) {
+	if k := keys(test); !reflect.DeepEqual(k, []string{"connection", "error", "ok", "projects_visible", "status", "status_text", "tested_at", "user"}) {
 		t.Errorf("test fields = %v", k)
 	}
 	if e, _ := test["error"].(map[string]any); !reflect.DeepEqual(keys(e), []string{"detail", "kind", "message"}) {

@@ -56,7 +56,7 @@ func testSupportFlow(t *testing.T, b *browsertest.Browser) {
 	h.secret(tok.AccessToken)
 
 	res = h.run("", "test", "Production")
-	if res.code != 0 || res.out != "“Production” works: authorized as Jane Doe <jane@example.com> (Kantata user ID 12345)\n" {
+	if res.code != 0 || res.out != "“Production” works: authorized as Jane Doe <jane@example.com> (Kantata user ID 12345)\nSees 42 projects.\n" {
 		t.Errorf("test: %v", res)
 	}
 	res = h.run("", "test", "production", "--json")
@@ -70,15 +70,16 @@ func testSupportFlow(t *testing.T, b *browsertest.Browser) {
 			FullName string `json:"full_name"`
 			Email    string `json:"email"`
 		} `json:"user"`
-		Error    any     `json:"error"`
-		TestedAt *string `json:"tested_at"`
+		ProjectsVisible *int    `json:"projects_visible"`
+		Error           any     `json:"error"`
+		TestedAt        *string `json:"tested_at"`
 	}
 	if err := json.Unmarshal([]byte(res.out), &ok); err != nil || res.code != 0 {
 		t.Fatalf("test --json: %v (%v)", res, err)
 	}
 	if ok.Connection != "Production" || !ok.OK || ok.Status != "authorized" || ok.StatusText != "Authorized as Jane Doe" ||
 		ok.User == nil || ok.User.ID != "12345" || ok.User.FullName != "Jane Doe" || ok.User.Email != "jane@example.com" ||
-		ok.Error != nil || ok.TestedAt == nil {
+		ok.ProjectsVisible == nil || *ok.ProjectsVisible != fakekantata.DefaultProjectCount || ok.Error != nil || ok.TestedAt == nil {
 		t.Errorf("test --json = %+v", ok)
 	}
 	res = h.run("", "list")

@@ -18,7 +18,8 @@ Commands:
   connection add NAME --client CLIENT     save a connection that uses a client
   authorize NAME [--no-browser] [--timeout 5m]
                                           sign in with Kantata in the browser
-  test NAME [--json]                      ask Kantata which user the connection works as
+  test NAME [--json]                      ask Kantata which user the connection works as, and
+                                          how many projects that user sees
   test --all [--json]                     test every authorized connection, a few at a time
   delete connection NAME                  delete a connection and its tokens
   delete client NAME [--cascade]          delete a client and its secret
@@ -118,20 +119,27 @@ sign-in was denied, timed out or Kantata refused it, 2 for a local problem, 130 
 	"test": `Usage: kantata-connect test NAME [--json]
        kantata-connect test --all [--json]
 
-Asks Kantata which user the connection's token belongs to, and records the answer with the
-connection. Prints the user, or why the test failed in plain words followed by "Details:".
-Exit code 0 when it works, 1 when the test failed (rejected or revoked authorization, Kantata
-unreachable or failing, not authorized yet), 2 for a local problem (unknown name, keychain).
+Asks Kantata which user the connection's token belongs to, then how many projects (Kantata
+workspaces) that user sees, and records the answers with the connection. Prints the user and,
+on a line of its own, the count ("Sees 42 projects.") or why it could not be counted; or why
+the test failed in plain words followed by "Details:". A user who sees no projects gets a
+warning: an integration using the connection would find nothing. A count that fails does not
+fail the test. Exit code 0 when it works, 1 when the test failed (rejected or revoked
+authorization, Kantata unreachable or failing, not authorized yet), 2 for a local problem
+(unknown name, keychain).
 
   --all    test every connection that has been authorized (never-authorized ones are skipped),
            up to 4 at a time so a slow server does not hold up the rest. Prints one line per
-           connection (name, works/failed/skipped, the user or the reason), then a summary such
-           as "3 of 4 connections work.". Exit code 0 when every tested connection works (also
-           when none was tested), 1 when any failed, 2 for a local problem, 130 when canceled.
+           connection (name, works/failed/skipped, the user and the project count, or the
+           reason), then a summary such as "3 of 4 connections work.". Exit code 0 when every
+           tested connection works (also when none was tested), 1 when any failed, 2 for a
+           local problem, 130 when canceled.
 
   --json   print JSON instead (also when the test fails; not for an unknown NAME):
            {"connection" (name), "ok" (true/false), "status", "status_text",
             "user": {"id", "full_name", "email"} or null,
+            "projects_visible" (how many projects the user sees; null when they could not
+            be counted or the test failed),
             "error": {"message", "detail", "kind"} or null,
             "tested_at" (RFC 3339 UTC time when Kantata was asked, or null)}
            "status" is as in list --json. "error.kind" is one of rejected, rate_limited,
@@ -154,9 +162,9 @@ keychain. A client still used by connections is not deleted (exit code 2, naming
 Prints a plain-text report about the connection for a colleague or a support ticket: the app's
 version and build; the OS (on Linux also the distribution and the desktop); which keychain answered
 and how fast; the client's settings (client ID, authorization, access token and API URLs, callback
-URL, client authentication, PKCE); the connection's status, Kantata user and last error with its
-technical detail; and how long the last sign-in (browser wait, token exchange, identity check) and
-the last test took.
+URL, client authentication, PKCE); the connection's status, Kantata user, how many projects that
+user saw when last counted (and when), and last error with its technical detail; and how long the
+last sign-in (browser wait, token exchange, identity check) and the last test took.
 
 The report never holds a client secret, a sign-in code or a token, not even part of one. It asks
 Kantata nothing and changes nothing, so it also works on a read-only records file.

@@ -46,13 +46,16 @@ type connectionJSON struct {
 }
 
 type testJSON struct {
-	Connection string     `json:"connection"`
-	OK         bool       `json:"ok"`
-	Status     string     `json:"status"`
-	StatusText string     `json:"status_text"`
-	User       *userJSON  `json:"user"`
-	Error      *errorJSON `json:"error"`
-	TestedAt   *time.Time `json:"tested_at"`
+	Connection string    `json:"connection"`
+	OK         bool      `json:"ok"`
+	Status     string    `json:"status"`
+	StatusText string    `json:"status_text"`
+	User       *userJSON `json:"user"`
+	// ProjectsVisible is how many projects the user sees, as this test
+	// counted them; null when it could not count them or the test failed.
+	ProjectsVisible *int       `json:"projects_visible"`
+	Error           *errorJSON `json:"error"`
+	TestedAt        *time.Time `json:"tested_at"`
 }
 
 type errorJSON struct {

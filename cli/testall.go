@@ -84,7 +84,7 @@ func (r *runner) testAll(asJSON bool) int {
 		return ExitOK
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	var failed, skipped []string
+	var failed, skipped, noProjects, uncounted []string
 	for _, res := range results {
 		name := res.Connection.Name
 		switch {
@@ -98,7 +98,17 @@ func (r *runner) testAll(asJSON bool) int {
 			msg, _ := connect.Explain(res.Err)
 			fmt.Fprintf(tw, "%s\tfailed\t%s\n", name, firstSentence(msg))
 		default:
-			fmt.Fprintf(tw, "%s\tworks\t%s\n", name, connect.IdentityText(res.Connection))
+			who := connect.IdentityText(res.Connection)
+			if projects := connect.ProjectsBrief(res.Connection); projects != "" {
+				who += " · " + projects // the reason a count failed is test NAME's to give
+			}
+			if res.Connection.Projects != nil && res.Connection.Projects.Visible == nil {
+				uncounted = append(uncounted, name)
+			}
+			if connect.SeesNoProjects(res.Connection) {
+				noProjects = append(noProjects, shellArg(name))
+			}
+			fmt.Fprintf(tw, "%s\tworks\t%s\n", name, who)
 		}
 	}
 	_ = tw.Flush()
@@ -123,6 +133,22 @@ func (r *runner) testAll(asJSON bool) int {
 		fmt.Fprintf(w, "Not tested, never authorized: %s. Sign in with: %s authorize %s\n", skipped[0], Prog, skipped[0])
 	default:
 		fmt.Fprintf(w, "Not tested, never authorized: %s. Sign in with: %s authorize NAME\n", strings.Join(skipped, ", "), Prog)
+	}
+	switch len(noProjects) {
+	case 0:
+	case 1:
+		fmt.Fprintf(w, "Works but sees no projects in Kantata: %s. An integration using it will find nothing. "+
+			"To sign in as another user: %s authorize %s\n", noProjects[0], Prog, noProjects[0])
+	default:
+		fmt.Fprintf(w, "Work but see no projects in Kantata: %s. An integration using them will find nothing. "+
+			"To sign in as another user: %s\n", strings.Join(noProjects, ", "), authorizeCommand(""))
+	}
+	switch len(uncounted) {
+	case 0:
+	case 1:
+		fmt.Fprintf(w, "Why the projects could not be counted: %s test %s\n", Prog, shellArg(uncounted[0]))
+	default:
+		fmt.Fprintf(w, "Why the projects could not be counted: %s test NAME\n", Prog)
 	}
 	if len(failed) == 1 {
 		fmt.Fprintf(w, "For the details: %s test %s\n", Prog, shellArg(failed[0]))

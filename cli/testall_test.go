@@ -94,7 +94,7 @@ func TestTestAll(t *testing.T) {
 		t.Fatalf("test --all: %v", res)
 	}
 	for i, want := range []*regexp.Regexp{
-		regexp.MustCompile(`^Good +works +Jane Doe <jane@example.com>$`),
+		regexp.MustCompile(`^Good +works +Jane Doe <jane@example.com> · sees 42 projects$`),
 		regexp.MustCompile(`^New +skipped +not authorized yet$`),
 		regexp.MustCompile(`^Revoked +failed +Kantata no longer accepts this connection's authorization — it may have been revoked\.$`),
 		regexp.MustCompile(`^Unreachable +failed +Could not reach Kantata\.$`),

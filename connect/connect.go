@@ -24,6 +24,9 @@ type Service struct {
 	HTTPClient *http.Client
 	// Now is the clock for the times kept with a connection.
 	Now func() time.Time
+	// Backoff is the first wait after Kantata answers 429; 0 means
+	// kantata.DefaultBackoff. Tests shorten it.
+	Backoff time.Duration
 }
 
 // New returns a Service over st that opens pages with open.
@@ -114,8 +117,9 @@ func (a *Authorization) Reopen() error { return a.flow.Reopen() }
 func (a *Authorization) Cancel() { a.flow.Cancel() }
 
 // Wait waits for the browser, keeps the token in the keychain, asks Kantata who
-// the token belongs to and records the outcome with the connection. A canceled
-// sign-in leaves the connection as it was.
+// the token belongs to and how many projects that user sees, and records the
+// outcome with the connection. A canceled sign-in leaves the connection as it
+// was.
 func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
 	tok, err := a.flow.Wait(ctx)
 	if err != nil {
@@ -145,11 +149,19 @@ func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
 	if kantata.IsRejected(err) {
 		return a.svc.recordFailure(a.conn, store.StatusFailed, true, err, recordTimings)
 	}
+	// A count from before belongs to the token this sign-in replaced, maybe
+	// another user's: it is replaced, or dropped when none is taken (the
+	// user unknown, or the count canceled).
+	var projects *store.ProjectCount
+	if err == nil {
+		projects, _ = a.svc.countProjects(ctx, a.api, tok.AccessToken)
+	}
 	conn, uerr := a.svc.record(a.conn, func(c *store.Connection) {
 		recordTimings(c)
 		c.Status = store.StatusAuthorized
 		c.LastAuthorizedAt = &authorizedAt
 		c.LastError, c.LastErrorDetail = "", ""
+		c.Projects = projects
 		if err != nil {
 			// Signed in, but Kantata's API could not say who as: the
 			// authorization stands; the note says why no name shows.
@@ -239,8 +251,10 @@ func (e *NotAuthorizedError) TechnicalDetail() string { return e.Error() + " in 
 
 // Test asks Kantata which user the connection's token belongs to and records
 // the answer: authorized as that user, needs re-authorization when Kantata
-// rejects the token, or failed with the reason. A canceled test leaves the
-// connection as it was.
+// rejects the token, or failed with the reason. When the user is known it
+// then counts the projects that user sees (Connection.Projects); a count
+// that fails is kept with its reason and the test still passes. A canceled
+// test leaves the connection as it was.
 func (s *Service) Test(ctx context.Context, connectionID string) (store.Connection, error) {
 	conn, client, err := s.connectionAndClient(connectionID)
 	if err != nil {
@@ -274,14 +288,38 @@ func (s *Service) Test(ctx context.Context, connectionID string) (store.Connecti
 		})
 		return conn, errors.Join(fmt.Errorf("test %q: %w", conn.Name, err), uerr)
 	}
+	projects, err := s.countProjects(ctx, client.APIBaseURL, tok.AccessToken)
+	if err != nil {
+		return conn, fmt.Errorf("test %q: %w", conn.Name, err) // canceled
+	}
 	conn, err = s.record(conn, func(c *store.Connection) {
 		c.Status = store.StatusAuthorized
 		c.Identity = identity(id)
 		c.LastTestedAt = &testedAt
 		c.LastTestTimings = &timings
 		c.LastError, c.LastErrorDetail = "", ""
+		c.Projects = projects
 	})
 	return conn, err
+}
+
+// countProjects asks Kantata how many projects the token's user sees. A
+// count that fails is an outcome like any other, kept in its plain words; the
+// error is only for a canceled count, which learned nothing.
+func (s *Service) countProjects(ctx context.Context, apiBaseURL, accessToken string) (*store.ProjectCount, error) {
+	p := &store.ProjectCount{At: s.now()}
+	start := time.Now()
+	n, err := s.checker(apiBaseURL).ProjectCount(ctx, accessToken)
+	p.Took = time.Since(start)
+	switch {
+	case kantata.KindOf(err) == kantata.KindCanceled:
+		return nil, err
+	case err != nil:
+		p.Error, p.ErrorDetail = Explain(err)
+	default:
+		p.Visible = &n
+	}
+	return p, nil
 }
 
 // recordFailure keeps err's plain words with the connection and returns err;
@@ -336,7 +374,7 @@ func (s *Service) connectionAndClient(connectionID string) (store.Connection, st
 }
 
 func (s *Service) checker(apiBaseURL string) kantata.Checker {
-	return kantata.Checker{APIBaseURL: apiBaseURL, HTTPClient: s.HTTPClient}
+	return kantata.Checker{APIBaseURL: apiBaseURL, HTTPClient: s.HTTPClient, Backoff: s.Backoff}
 }
 
 func identity(id kantata.Identity) *store.Identity {

@@ -72,3 +72,59 @@ func IdentityText(c store.Connection) string {
 	}
 	return c.Identity.Email
 }
+
+// NoProjectsWarning is what to say when a connection works but its user sees
+// no projects in Kantata.
+const NoProjectsWarning = "This user sees no projects in Kantata: an integration using this connection will " +
+	"find nothing. Authorize as a user with access to the projects you need."
+
+// ProjectsText says how many projects an authorized connection's user sees,
+// to follow its user: "sees 42 projects", "sees 1 project", "sees no
+// projects", or "couldn't count projects: " and why (which ends with its
+// own full stop). It is "" when the
+// connection is not authorized (an older count says nothing of what it
+// reaches now) or its projects were never counted.
+func ProjectsText(c store.Connection) string {
+	if c.Status != store.StatusAuthorized || c.Projects == nil {
+		return ""
+	}
+	n, ok := ProjectsVisible(c)
+	switch {
+	case !ok:
+		if c.Projects.Error == "" {
+			return "couldn't count projects"
+		}
+		return "couldn't count projects: " + c.Projects.Error
+	case n == 0:
+		return "sees no projects"
+	case n == 1:
+		return "sees 1 project"
+	}
+	return fmt.Sprintf("sees %d projects", n)
+}
+
+// ProjectsBrief is ProjectsText without the reason a count failed, for a
+// row of a list: "sees 42 projects", "couldn't count projects".
+func ProjectsBrief(c store.Connection) string {
+	text := ProjectsText(c)
+	if brief, _, cut := strings.Cut(text, ": "); cut {
+		return brief
+	}
+	return text
+}
+
+// ProjectsVisible is how many projects the connection's user saw when last
+// counted; ok is false when they were never counted or the count failed.
+func ProjectsVisible(c store.Connection) (n int, ok bool) {
+	if c.Projects == nil || c.Projects.Visible == nil {
+		return 0, false
+	}
+	return *c.Projects.Visible, true
+}
+
+// SeesNoProjects reports whether an authorized connection's user was
+// counted and sees no projects: the case for NoProjectsWarning.
+func SeesNoProjects(c store.Connection) bool {
+	n, ok := ProjectsVisible(c)
+	return ok && n == 0 && c.Status == store.StatusAuthorized
+}

@@ -14,11 +14,14 @@ func TestMessagesNameNoFront(t *testing.T) {
 	errs := map[string]error{
 		"not authorized": &connect.NotAuthorizedError{Name: "Production"},
 	}
+	texts := map[string]string{"no projects warning": connect.NoProjectsWarning}
 	for name, err := range errs {
+		texts[name], _ = connect.Explain(err)
+	}
+	for name, msg := range texts {
 		t.Run(name, func(t *testing.T) {
-			msg, _ := connect.Explain(err)
 			if msg == "" || strings.HasPrefix(msg, "Something went wrong") {
-				t.Fatalf("%v has no user message: %q", err, msg)
+				t.Fatalf("no user message: %q", msg)
 			}
 			for _, w := range []string{"Save & authorize", "click", "kantata-connect"} {
 				if strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {

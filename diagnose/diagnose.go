@@ -31,8 +31,9 @@ type Options struct {
 // Report builds a plain-text report about one connection for support
 // staff to read or pass on: the app and OS, which keychain answered and how
 // fast, the client's settings, the connection's status, identity and last
-// error, and the timings of its last sign-in and test. It asks Kantata
-// nothing and changes nothing, so it works on read-only records too.
+// error, how many projects its user saw when last counted, and the timings
+// of its last sign-in and test. It asks Kantata nothing and changes nothing,
+// so it works on read-only records too.
 //
 // The report never holds a secret, a code or a token: it shows only
 // settings and outcomes, and as a last guard every stretch of 8 or more
@@ -167,6 +168,7 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 	} else {
 		r.field("Kantata user", "unknown")
 	}
+	r.projects(conn.Projects)
 	r.field("Last authorized", stampOrNever(conn.LastAuthorizedAt))
 	r.field("Last tested", stampOrNever(conn.LastTestedAt))
 	if conn.LastError != "" {
@@ -203,6 +205,23 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 
 // report is the text being built: sections of "Label: value" lines.
 type report struct{ strings.Builder }
+
+// projects says how many projects the user saw when last counted and when
+// that was, or why they could not be counted, with the detail.
+func (r *report) projects(p *store.ProjectCount) {
+	const label = "Projects visible"
+	switch {
+	case p == nil:
+		r.field(label, "not counted yet")
+	case p.Visible != nil:
+		r.field(label, fmt.Sprintf("%d (counted %s, in %s)", *p.Visible, stamp(p.At), millis(p.Took)))
+	default:
+		r.field(label, fmt.Sprintf("couldn't count (%s, after %s): %s", stamp(p.At), millis(p.Took), p.Error))
+		if p.ErrorDetail != "" && p.ErrorDetail != p.Error {
+			r.detail(p.ErrorDetail)
+		}
+	}
+}
 
 const labelWidth = 24
 

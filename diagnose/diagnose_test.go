@@ -13,6 +13,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/diagnose"
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 	"github.com/kantata-connect/kantata-connect/internal/connecttest"
+	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -138,6 +139,7 @@ func TestDiagnoseEveryState(t *testing.T) {
 		"Connection “Production”",
 		"Status:                  Not authorized yet (never_authorized)",
 		"Kantata user:            unknown",
+		"Projects visible:        not counted yet",
 		"Last authorized:         never",
 		"Last error:              none",
 		"Last sign-in:            none recorded",
@@ -172,6 +174,7 @@ func TestDiagnoseEveryState(t *testing.T) {
 	mustSay(t, "authorized report", rep,
 		"Status:                  Authorized as Jane Doe (authorized)",
 		"Kantata user:            Jane Doe <jane@example.com> (user ID 12345)",
+		"Projects visible:        42 (counted "+conn.Projects.At.UTC().Format("2006-01-02 15:04:05 UTC")+", in ",
 		"Access token:            present",
 		"Refresh token:           present",
 		"Last sign-in:            ",
@@ -381,4 +384,43 @@ func TestDiagnoseMakesRecordedTextSafe(t *testing.T) {
 	}
 	mustSay(t, "report", rep, "Jane", "Doe", "jane@example.com", "Kantata said: ",
 		"\n      GET /api/v1/users/me.json: ", "\n      kind=server_error: ")
+}
+
+// The report says how many projects the user saw and when they were
+// counted, or why they could not be, from a real test against the stand-in.
+func TestDiagnoseProjects(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(k *fakekantata.Server)
+		say   []string
+	}{
+		{"42 projects", func(k *fakekantata.Server) { k.SetProjectCount(42) }, []string{"Projects visible:        42 (counted "}},
+		{"no projects", func(k *fakekantata.Server) { k.SetProjectCount(0) }, []string{"Projects visible:        0 (counted "}},
+		{"could not count", func(k *fakekantata.Server) { k.SetWorkspacesMode(fakekantata.WorkspacesServerError) }, []string{
+			"Projects visible:        couldn't count (",
+			"): Kantata had a problem on its side. Try again in a few minutes.\n",
+			"\n      kantata project count: server_error: GET /api/v1/workspaces.json?per_page=1: HTTP 500",
+			"\n      kind=server_error status=500",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDiagnosis(t, nil)
+			tok := d.Kantata.IssueToken(t, d.client.ClientID, d.secrets[0], d.client.RedirectURI())
+			d.secrets = append(d.secrets, tok)
+			if err := d.Store.SaveToken(d.Conn.ID, store.Token{AccessToken: tok}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Store.RecordOutcome(d.Conn.ID, func(c *store.Connection) { c.Status = store.StatusAuthorized }); err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(d.Kantata)
+			conn, err := d.Svc.Test(context.Background(), d.Conn.ID)
+			if err != nil || conn.Projects == nil {
+				t.Fatalf("Test: %v, projects %+v", err, conn.Projects)
+			}
+			rep := d.report(t, nil)
+			mustSay(t, "report", rep, tc.say...)
+			mustSay(t, "report", rep, conn.Projects.At.UTC().Format("2006-01-02 15:04:05 UTC"), " ms")
+		})
+	}
 }

@@ -239,7 +239,7 @@ func TestSaveAndAuthorizeWithBrowser(t *testing.T) {
 	if !ok || conn.Status != store.StatusAuthorized {
 		t.Fatalf("connection %+v; want it saved and authorized", conn)
 	}
-	if p.status.Text != "Authorized as Jane Doe <jane@example.com>" {
+	if p.status.Text != "Authorized as Jane Doe <jane@example.com> · sees 42 projects" {
 		t.Errorf("panel status = %q", p.status.Text)
 	}
 	if !showsSubstring(h.u.list.content, "Authorized as Jane Doe") {

@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -38,8 +40,12 @@ func newConnectionList(u *UI) *connectionList {
 			status := widget.NewLabel("")
 			status.Truncation = fyne.TextTruncateEllipsis
 			status.SizeName = theme.SizeNameCaptionText
+			// The count sits at the end of the name's line, where a long
+			// status can't push it out of sight.
+			projects := widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{})
+			projects.SizeName = theme.SizeNameCaptionText
 			return container.NewBorder(nil, nil, widget.NewIcon(nil), nil,
-				container.New(&tightVBox{}, name, status))
+				container.New(&tightVBox{}, container.NewBorder(nil, nil, nil, projects, name), status))
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id >= len(l.items) {
@@ -47,10 +53,12 @@ func newConnectionList(u *UI) *connectionList {
 			}
 			c := l.items[id]
 			row := o.(*fyne.Container)
-			labels := row.Objects[0].(*fyne.Container).Objects
-			labels[0].(*widget.Label).SetText(c.Name)
-			labels[1].(*widget.Label).SetText(l.clientName(c) + " · " + connect.StatusText(c))
-			row.Objects[1].(*widget.Icon).SetResource(statusIcon(c.Status))
+			lines := row.Objects[0].(*fyne.Container).Objects
+			first := lines[0].(*fyne.Container).Objects
+			first[0].(*widget.Label).SetText(c.Name)
+			first[1].(*widget.Label).SetText(rowProjects(c))
+			lines[1].(*widget.Label).SetText(l.clientName(c) + " · " + connect.StatusText(c))
+			row.Objects[1].(*widget.Icon).SetResource(statusIcon(c))
 		},
 	)
 	l.list.OnSelected = func(id widget.ListItemID) {
@@ -109,9 +117,21 @@ func (l *connectionList) clientName(c store.Connection) string {
 	return "(client removed)"
 }
 
-func statusIcon(s store.Status) fyne.Resource {
-	switch s {
+// rowProjects is how many projects an authorized connection's user saw
+// when last counted ("42 projects", "no projects", "couldn't count
+// projects"), or "": Test all refreshes it with each row.
+func rowProjects(c store.Connection) string {
+	return strings.TrimPrefix(connect.ProjectsBrief(c), "sees ")
+}
+
+// statusIcon marks a row: a connection that works but whose user sees no
+// projects gets the warning sign, as it will sync nothing.
+func statusIcon(c store.Connection) fyne.Resource {
+	switch c.Status {
 	case store.StatusAuthorized:
+		if connect.SeesNoProjects(c) {
+			return theme.NewWarningThemedResource(theme.WarningIcon())
+		}
 		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
 	case store.StatusNeedsReauth:
 		return theme.NewWarningThemedResource(theme.WarningIcon())

@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -176,11 +177,17 @@ func (p *connectionPanel) showStatus(c *store.Connection) {
 	if who := connect.IdentityText(*c); who != "" && c.Status == store.StatusAuthorized {
 		text = "Authorized as " + who
 	}
+	if projects := connect.ProjectsText(*c); projects != "" {
+		text += " · " + projects
+	}
 	if c.Status == store.StatusAuthorized && c.LastError != "" {
 		text += "\n" + c.LastError
 	}
+	if connect.SeesNoProjects(*c) {
+		text += "\n" + connect.NoProjectsWarning
+	}
 	p.status.SetText(text)
-	p.status.Importance = statusImportance(c.Status)
+	p.status.Importance = statusImportance(*c)
 	p.status.Refresh()
 	var times string
 	if c.LastAuthorizedAt != nil {
@@ -199,9 +206,14 @@ func (p *connectionPanel) showStatus(c *store.Connection) {
 	p.statusBox.Refresh()
 }
 
-func statusImportance(s store.Status) widget.Importance {
-	switch s {
+// statusImportance colours a connection's status: a connection that works
+// but whose user sees no projects is a warning, as it will sync nothing.
+func statusImportance(c store.Connection) widget.Importance {
+	switch c.Status {
 	case store.StatusAuthorized:
+		if connect.SeesNoProjects(c) {
+			return widget.WarningImportance
+		}
 		return widget.SuccessImportance
 	case store.StatusNeedsReauth:
 		return widget.WarningImportance
@@ -374,8 +386,27 @@ func (p *connectionPanel) onTest() {
 			p.u.showError("The connection test failed", err)
 			return
 		}
-		p.u.showNotice("Connection works", fmt.Sprintf("“%s” works: Kantata accepts it as %s.", conn.Name, whoText(conn)))
+		msg := fmt.Sprintf("“%s” works: Kantata accepts it as %s.", conn.Name, whoText(conn))
+		if projects := projectsSentence(conn); projects != "" {
+			msg += "\n\n" + projects
+		}
+		p.u.showNotice("Connection works", msg)
 	})
+}
+
+// projectsSentence says what the test learned of the projects the user
+// sees: how many, the warning when none, or why they could not be counted.
+func projectsSentence(c store.Connection) string {
+	switch text := connect.ProjectsText(c); {
+	case text == "":
+		return ""
+	case connect.SeesNoProjects(c):
+		return connect.NoProjectsWarning
+	case c.Projects.Visible != nil:
+		return "This user " + text + " in Kantata."
+	default:
+		return strings.ToUpper(text[:1]) + text[1:] // the reason ends with its full stop
+	}
 }
 
 func whoText(c store.Connection) string {

@@ -67,7 +67,7 @@ func (u *UI) testAll() {
 
 // testAllSummary says in a line how the last Test all went.
 func testAllSummary(results []connect.TestResult) string {
-	var tested, passed int
+	var tested, passed, noProjects int
 	for _, r := range results {
 		if r.Skipped {
 			continue
@@ -75,14 +75,28 @@ func testAllSummary(results []connect.TestResult) string {
 		tested++
 		if r.OK() {
 			passed++
+			if connect.SeesNoProjects(r.Connection) {
+				noProjects++
+			}
 		}
 	}
 	at := time.Now().Format("15:04")
+	var s string
 	switch {
 	case tested == 0:
 		return "Nothing to test yet: authorize a connection first."
 	case passed == tested:
-		return fmt.Sprintf("All %d tested connections work (%s).", tested, at)
+		s = fmt.Sprintf("All %d tested connections work", tested)
+	default:
+		s = fmt.Sprintf("%d of %d connections work; the others say why", passed, tested)
 	}
-	return fmt.Sprintf("%d of %d connections work; the others say why (%s).", passed, tested, at)
+	s = fmt.Sprintf("%s (%s).", s, at)
+	switch noProjects {
+	case 0:
+	case 1:
+		s += " 1 sees no projects in Kantata."
+	default:
+		s += fmt.Sprintf(" %d see no projects in Kantata.", noProjects)
+	}
+	return s
 }

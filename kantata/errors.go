@@ -37,7 +37,8 @@ const (
 	KindRedirected Kind = "redirected"
 )
 
-// Error is the typed failure of an identity check. Message is plain language
+// Error is the typed failure of a request to Kantata's API, such as the
+// identity check (Me). Message is plain language
 // for a non-technical user; Detail is for support staff. Neither ever holds
 // the access token.
 type Error struct {
@@ -46,10 +47,17 @@ type Error struct {
 	Message string
 	Detail  string
 	Err     error // underlying cause, if any
+
+	// check names the request in Error(); "" is the identity check.
+	check string
 }
 
 func (e *Error) Error() string {
-	s := fmt.Sprintf("kantata identity check: %s", e.Kind)
+	check := e.check
+	if check == "" {
+		check = meRequest.check
+	}
+	s := fmt.Sprintf("kantata %s: %s", check, e.Kind)
 	if e.Detail != "" {
 		s += ": " + e.Detail
 	}
@@ -116,8 +124,29 @@ var userMessages = map[Kind]string{
 		"token only to the API address you chose, so it stopped. Check the Kantata API address.",
 }
 
-// newError builds an *Error with the Kind's standard user message. detail
-// must already be free of secrets (callers pass it through redact).
+// countMessages are the plain-language texts per Kind when counting the
+// projects failed. The identity check before it worked, so they say what
+// stopped the count, not that the connection fails; whoever shows them
+// first says that the projects could not be counted.
+var countMessages = map[Kind]string{
+	KindRejected:    "Kantata refused to list the projects, though it accepted this authorization to say who the user is.",
+	KindRateLimited: "Kantata is rate limiting requests; wait a minute and test again.",
+	KindServerError: "Kantata had a problem on its side. Try again in a few minutes.",
+	KindNetwork:     "Kantata could not be reached. Check your internet connection, then test again.",
+	KindTimeout:     "Kantata did not answer in time. Test again in a few minutes.",
+	KindBadResponse: "Kantata's answer was not the list of projects this app expected. " +
+		"Check the Kantata API address, or send the technical details to support.",
+	KindTooLarge: "Kantata's answer was far larger than expected, so this app stopped reading it. " +
+		"Check the Kantata API address, or send the technical details to support.",
+	KindCanceled:     "The count was cancelled.",
+	KindInvalidInput: "The connection's settings are not valid.",
+	KindRedirected: "Kantata's API answered with a redirect to another address. Kantata Connect sends the " +
+		"access token only to the API address you chose, so it stopped. Check the Kantata API address.",
+}
+
+// newError builds an identity check's *Error with the Kind's standard user
+// message. detail must already be free of secrets (callers pass it through
+// redact).
 func newError(kind Kind, status int, detail string, err error) *Error {
-	return &Error{Kind: kind, Status: status, Message: userMessages[kind], Detail: detail, Err: err}
+	return meRequest.error(kind, status, detail, err)
 }

@@ -155,3 +155,76 @@ func TestFakeKantataSlow(t *testing.T) {
 	_, err := c.Me(context.Background(), token)
 	wantKind(t, err, kantata.KindTimeout, token)
 }
+
+// The project count against the stand-in, one case per way its workspaces
+// list answers: each count, and each failure with the Kind it maps to.
+func TestFakeKantataProjectCount(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		setup    func(s *fakekantata.Server)
+		want     int
+		kind     kantata.Kind // "" when the count works
+		requests int
+	}{
+		{"42 projects", func(s *fakekantata.Server) { s.SetProjectCount(42) }, 42, "", 1},
+		{"no projects", func(s *fakekantata.Server) { s.SetProjectCount(0) }, 0, "", 1},
+		{"one project", func(s *fakekantata.Server) { s.SetProjectCount(1) }, 1, "", 1},
+		{"rate limited twice, then counted", func(s *fakekantata.Server) {
+			s.SetWorkspacesMode(fakekantata.WorkspacesRateLimited)
+			s.SetWorkspacesRateLimitCount(2)
+		}, fakekantata.DefaultProjectCount, "", 3},
+		{"always rate limited", func(s *fakekantata.Server) {
+			s.SetWorkspacesMode(fakekantata.WorkspacesRateLimited)
+			s.SetWorkspacesRateLimitCount(1000)
+		}, 0, kantata.KindRateLimited, kantata.DefaultMaxRetries + 1},
+		{"401", func(s *fakekantata.Server) { s.SetWorkspacesMode(fakekantata.WorkspacesUnauthorized) }, 0, kantata.KindRejected, 1},
+		{"revoked token", func(s *fakekantata.Server) { s.RevokeAll() }, 0, kantata.KindRejected, 1},
+		{"500", func(s *fakekantata.Server) { s.SetWorkspacesMode(fakekantata.WorkspacesServerError) }, 0, kantata.KindServerError, 1},
+		{"garbage", func(s *fakekantata.Server) { s.SetWorkspacesMode(fakekantata.WorkspacesGarbage) }, 0, kantata.KindBadResponse, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := fakekantata.New(t)
+			token := issueToken(t, s)
+			tc.setup(s)
+			n, err := checker(s).ProjectCount(context.Background(), token)
+			if tc.kind == "" {
+				if err != nil || n != tc.want {
+					t.Fatalf("ProjectCount = %d, %v; want %d", n, err, tc.want)
+				}
+			} else {
+				wantKind(t, err, tc.kind, token)
+				if n != 0 {
+					t.Errorf("ProjectCount = %d with an error", n)
+				}
+				if !strings.Contains(err.Error(), "project count") || !strings.Contains(err.Error(), "/api/v1/workspaces.json") {
+					t.Errorf("error %q does not name the project count and its request", err)
+				}
+			}
+			if got := s.WorkspacesRequests(); got != tc.requests {
+				t.Errorf("WorkspacesRequests = %d, want %d", got, tc.requests)
+			}
+			if q := s.LastWorkspacesQuery(); q.Get("per_page") != "1" {
+				t.Errorf("asked with %v, want per_page=1", q)
+			}
+			if s.MeRequests() != 0 {
+				t.Errorf("the count asked users/me %d times", s.MeRequests())
+			}
+		})
+	}
+}
+
+// The count has the identity check's timeout.
+func TestFakeKantataProjectCountSlow(t *testing.T) {
+	s := fakekantata.New(t)
+	token := issueToken(t, s)
+	s.SetWorkspacesMode(fakekantata.WorkspacesSlow)
+	s.SetSlowDelay(time.Minute) // only the checker's timeout ends the request
+	c := checker(s)
+	c.Timeout = 200 * time.Millisecond
+	start := time.Now()
+	_, err := c.ProjectCount(context.Background(), token)
+	wantKind(t, err, kantata.KindTimeout, token)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the count took %s with a 200ms timeout", d)
+	}
+}

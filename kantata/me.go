@@ -39,6 +39,24 @@ const (
 // mePath is Kantata's cheapest "who am I" call.
 const mePath = "/api/v1/users/me.json"
 
+// request is one of the GETs a Checker makes: its path (and query) under the
+// API base, which also names it in a failure's detail, what Error() calls it,
+// and the plain words of its failures per Kind.
+type request struct {
+	path     string
+	check    string
+	messages map[Kind]string
+}
+
+// meRequest is the identity check.
+var meRequest = request{path: mePath, check: "identity check", messages: userMessages}
+
+// error builds the request's *Error with the Kind's standard user message.
+// detail must already be free of secrets (callers pass it through redact).
+func (rq request) error(kind Kind, status int, detail string, err error) *Error {
+	return &Error{Kind: kind, Status: status, Message: rq.messages[kind], Detail: detail, Err: err, check: rq.check}
+}
+
 // Checker asks Kantata which user an access token belongs to. The zero value
 // is ready to use against DefaultAPIBaseURL.
 type Checker struct {
@@ -66,7 +84,7 @@ var defaultClient = &http.Client{
 
 // errCheckTimeout marks the Checker's own deadline, so it can be told apart
 // from a caller's cancellation.
-var errCheckTimeout = errors.New("identity check timed out")
+var errCheckTimeout = errors.New("check timed out")
 
 // Me checks accessToken against apiBaseURL ("" → DefaultAPIBaseURL) with the
 // default Checker settings.
@@ -78,13 +96,29 @@ func Me(ctx context.Context, apiBaseURL, accessToken string) (Identity, error) {
 // credential and returns the user it belongs to. Failures are *Error; the
 // token never appears in them.
 func (c Checker) Me(ctx context.Context, accessToken string) (Identity, error) {
-	token := strings.TrimSpace(accessToken)
-	if err := validToken(token); err != nil {
-		return Identity{}, err
-	}
-	endpoint, err := meURL(c.APIBaseURL)
+	var id Identity
+	err := c.get(ctx, accessToken, meRequest, func(body []byte, token string) (err error) {
+		id, err = parseMe(body, token)
+		return err
+	})
 	if err != nil {
 		return Identity{}, err
+	}
+	return id, nil
+}
+
+// get makes the request rq with the token as a Bearer credential, within the
+// Checker's timeout, retrying after a 429, and hands a 200 answer's body
+// (the token removed) to parse; a parse error makes the answer
+// KindBadResponse. Any failure is an *Error, never holding the token.
+func (c Checker) get(ctx context.Context, accessToken string, rq request, parse func(body []byte, token string) error) error {
+	token := strings.TrimSpace(accessToken)
+	if err := validToken(rq, token); err != nil {
+		return err
+	}
+	endpoint, err := apiURL(rq, c.APIBaseURL)
+	if err != nil {
+		return err
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -106,17 +140,20 @@ func (c Checker) Me(ctx context.Context, accessToken string) (Identity, error) {
 	defer cancel()
 
 	for attempt := 0; ; attempt++ {
-		id, retryAfter, err := c.once(ctx, client, endpoint, token)
-		if KindOf(err) != KindRateLimited || attempt >= retries {
-			if KindOf(err) == KindRateLimited {
-				err.(*Error).Detail += fmt.Sprintf(" (gave up after %d requests)", attempt+1)
+		retryAfter, e := c.once(ctx, client, rq, endpoint, token, parse)
+		if e == nil {
+			return nil
+		}
+		if e.Kind != KindRateLimited || attempt >= retries {
+			if e.Kind == KindRateLimited {
+				e.Detail += fmt.Sprintf(" (gave up after %d requests)", attempt+1)
 			}
-			return id, err
+			return e
 		}
 		wait := backoff << attempt
 		if retryAfter > MaxRetryAfter {
-			err.(*Error).Detail += fmt.Sprintf(" (gave up after %d requests: Retry-After is over the %s cap)", attempt+1, MaxRetryAfter)
-			return id, err
+			e.Detail += fmt.Sprintf(" (gave up after %d requests: Retry-After is over the %s cap)", attempt+1, MaxRetryAfter)
+			return e
 		}
 		if retryAfter > 0 {
 			wait = retryAfter
@@ -124,14 +161,14 @@ func (c Checker) Me(ctx context.Context, accessToken string) (Identity, error) {
 		// Waiting past the deadline would only turn "rate limited" into a
 		// less helpful "timed out".
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			err.(*Error).Detail += fmt.Sprintf(" (gave up after %d requests: next wait %s exceeds the time left)", attempt+1, wait)
-			return id, err
+			e.Detail += fmt.Sprintf(" (gave up after %d requests: next wait %s exceeds the time left)", attempt+1, wait)
+			return e
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return Identity{}, contextError(ctx, nil, token)
+			return contextError(ctx, rq, nil, token)
 		case <-t.C:
 		}
 	}
@@ -139,10 +176,11 @@ func (c Checker) Me(ctx context.Context, accessToken string) (Identity, error) {
 
 // once makes one request. For a 429 it returns the server's Retry-After
 // (0 when absent or unparseable).
-func (c Checker) once(ctx context.Context, client *http.Client, endpoint, token string) (Identity, time.Duration, error) {
+func (c Checker) once(ctx context.Context, client *http.Client, rq request, endpoint, token string,
+	parse func([]byte, string) error) (time.Duration, *Error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
-		return Identity{}, 0, newError(KindInvalidInput, 0, "build request", scrubErr(err, token))
+		return 0, rq.error(KindInvalidInput, 0, "build request", scrubErr(err, token))
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
@@ -150,19 +188,19 @@ func (c Checker) once(ctx context.Context, client *http.Client, endpoint, token 
 
 	resp, err := client.Do(req)
 	if err != nil {
-		return Identity{}, 0, transportError(ctx, err, token)
+		return 0, transportError(ctx, rq, err, token)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return Identity{}, 0, redirectedError(endpoint, resp, token)
+		return 0, redirectedError(rq, endpoint, resp, token)
 	}
 
-	body, err := readBody(resp)
+	body, err := readBody(rq, resp)
 	if err != nil {
 		if e, ok := err.(*Error); ok {
-			return Identity{}, 0, e
+			return 0, e
 		}
-		return Identity{}, 0, transportError(ctx, err, token)
+		return 0, transportError(ctx, rq, err, token)
 	}
 	// A legitimate answer never holds the token; removing any echo of it
 	// before parsing keeps it out of a quote of the raw body. Text decoded
@@ -172,32 +210,31 @@ func (c Checker) once(ctx context.Context, client *http.Client, endpoint, token 
 
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		id, err := parseMe(body, token)
-		if err != nil {
-			return Identity{}, 0, newError(KindBadResponse, resp.StatusCode,
-				redact(fmt.Sprintf("GET %s: %v; %s", mePath, err, describeBody(resp, body, token)), token), nil)
+		if err := parse(body, token); err != nil {
+			return 0, rq.error(KindBadResponse, resp.StatusCode,
+				redact(fmt.Sprintf("GET %s: %v; %s", rq.path, err, describeBody(resp, body, token)), token), nil)
 		}
-		return id, 0, nil
+		return 0, nil
 	case resp.StatusCode == http.StatusUnauthorized:
-		return Identity{}, 0, newError(KindRejected, resp.StatusCode,
-			redact(fmt.Sprintf("GET %s: HTTP 401%s", mePath, kantataErrors(body, token)), token), nil)
+		return 0, rq.error(KindRejected, resp.StatusCode,
+			redact(fmt.Sprintf("GET %s: HTTP 401%s", rq.path, kantataErrors(body, token)), token), nil)
 	case resp.StatusCode == http.StatusTooManyRequests:
 		ra := retryAfter(resp.Header.Get("Retry-After"))
-		d := fmt.Sprintf("GET %s: HTTP 429", mePath)
+		d := fmt.Sprintf("GET %s: HTTP 429", rq.path)
 		if h := resp.Header.Get("Retry-After"); h != "" {
 			d += fmt.Sprintf(" Retry-After=%q", clip(h, 80, token))
 		}
-		return Identity{}, ra, newError(KindRateLimited, resp.StatusCode, redact(d, token), nil)
+		return ra, rq.error(KindRateLimited, resp.StatusCode, redact(d, token), nil)
 	case resp.StatusCode >= 500:
-		return Identity{}, 0, newError(KindServerError, resp.StatusCode,
-			redact(fmt.Sprintf("GET %s: HTTP %d%s; %s", mePath, resp.StatusCode, kantataErrors(body, token), describeBody(resp, body, token)), token), nil)
+		return 0, rq.error(KindServerError, resp.StatusCode,
+			redact(fmt.Sprintf("GET %s: HTTP %d%s; %s", rq.path, resp.StatusCode, kantataErrors(body, token), describeBody(resp, body, token)), token), nil)
 	default:
 		hint := ""
 		if resp.StatusCode == http.StatusNotFound {
 			hint = " (is the API base URL right?)"
 		}
-		return Identity{}, 0, newError(KindBadResponse, resp.StatusCode,
-			redact(fmt.Sprintf("GET %s: unexpected HTTP %d%s%s; %s", mePath, resp.StatusCode, hint, kantataErrors(body, token), describeBody(resp, body, token)), token), nil)
+		return 0, rq.error(KindBadResponse, resp.StatusCode,
+			redact(fmt.Sprintf("GET %s: unexpected HTTP %d%s%s; %s", rq.path, resp.StatusCode, hint, kantataErrors(body, token), describeBody(resp, body, token)), token), nil)
 	}
 }
 
@@ -220,10 +257,10 @@ func noRedirects(c *http.Client) *http.Client {
 }
 
 // redirectedError describes a 3xx answer that was not followed.
-func redirectedError(endpoint string, resp *http.Response, token string) *Error {
+func redirectedError(rq request, endpoint string, resp *http.Response, token string) *Error {
 	loc := resp.Header.Get("Location")
-	e := newError(KindRedirected, resp.StatusCode,
-		fmt.Sprintf("GET %s: HTTP %d, Location: %q; redirect not followed", mePath, resp.StatusCode, clip(loc, 300, token)), nil)
+	e := rq.error(KindRedirected, resp.StatusCode,
+		fmt.Sprintf("GET %s: HTTP %d, Location: %q; redirect not followed", rq.path, resp.StatusCode, clip(loc, 300, token)), nil)
 	if where := clip(redirectTarget(endpoint, loc), 100, token); where != "" {
 		e.Message = "Kantata's API tried to send the request to another address (" + where + "). Kantata Connect " +
 			"sends the access token only to the API address you chose, so it stopped. Check the Kantata API address."
@@ -256,61 +293,61 @@ func redirectTarget(endpoint, loc string) string {
 }
 
 // readBody reads at most MaxBodyBytes, failing with KindTooLarge beyond it.
-func readBody(resp *http.Response) ([]byte, error) {
+func readBody(rq request, resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > MaxBodyBytes {
-		return nil, newError(KindTooLarge, resp.StatusCode,
-			fmt.Sprintf("GET %s: Content-Length %d exceeds the %d-byte limit", mePath, resp.ContentLength, MaxBodyBytes), nil)
+		return nil, rq.error(KindTooLarge, resp.StatusCode,
+			fmt.Sprintf("GET %s: Content-Length %d exceeds the %d-byte limit", rq.path, resp.ContentLength, MaxBodyBytes), nil)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(body) > MaxBodyBytes {
-		return nil, newError(KindTooLarge, resp.StatusCode,
-			fmt.Sprintf("GET %s: body exceeds the %d-byte limit", mePath, MaxBodyBytes), nil)
+		return nil, rq.error(KindTooLarge, resp.StatusCode,
+			fmt.Sprintf("GET %s: body exceeds the %d-byte limit", rq.path, MaxBodyBytes), nil)
 	}
 	return body, nil
 }
 
 // transportError classifies a failure with no usable HTTP answer.
-func transportError(ctx context.Context, err error, token string) error {
+func transportError(ctx context.Context, rq request, err error, token string) *Error {
 	if ctx.Err() != nil {
-		return contextError(ctx, err, token)
+		return contextError(ctx, rq, err, token)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return newError(KindTimeout, 0, "GET "+mePath, scrubErr(err, token))
+		return rq.error(KindTimeout, 0, "GET "+rq.path, scrubErr(err, token))
 	}
-	return newError(KindNetwork, 0, "GET "+mePath, scrubErr(err, token))
+	return rq.error(KindNetwork, 0, "GET "+rq.path, scrubErr(err, token))
 }
 
 // contextError tells the Checker's own timeout and a caller's deadline
 // (both KindTimeout) from a caller's cancellation (KindCanceled).
-func contextError(ctx context.Context, err error, token string) error {
+func contextError(ctx context.Context, rq request, err error, token string) *Error {
 	if err == nil {
 		err = context.Cause(ctx)
 	}
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, errCheckTimeout):
-		return newError(KindTimeout, 0, "GET "+mePath+": no complete answer within the check timeout", scrubErr(err, token))
+		return rq.error(KindTimeout, 0, "GET "+rq.path+": no complete answer within the check timeout", scrubErr(err, token))
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return newError(KindTimeout, 0, "GET "+mePath+": caller's deadline passed", scrubErr(err, token))
+		return rq.error(KindTimeout, 0, "GET "+rq.path+": caller's deadline passed", scrubErr(err, token))
 	default:
-		return newError(KindCanceled, 0, "GET "+mePath+": cancelled", scrubErr(err, token))
+		return rq.error(KindCanceled, 0, "GET "+rq.path+": cancelled", scrubErr(err, token))
 	}
 }
 
 // validToken refuses tokens that could not be a Bearer credential, without
 // echoing them; net/http would reject control characters anyway, this keeps
 // the failure typed and obviously secret-free.
-func validToken(token string) error {
+func validToken(rq request, token string) error {
 	if token == "" {
-		return newError(KindInvalidInput, 0, "no access token", nil)
+		return rq.error(KindInvalidInput, 0, "no access token", nil)
 	}
 	for i := 0; i < len(token); i++ {
 		if b := token[i]; b < 0x21 || b > 0x7e {
-			return newError(KindInvalidInput, 0,
+			return rq.error(KindInvalidInput, 0,
 				fmt.Sprintf("access token has a character not allowed in a Bearer token at byte %d (length %d)", i, len(token)), nil)
 		}
 	}
@@ -318,7 +355,10 @@ func validToken(token string) error {
 }
 
 // meURL joins the API base and the users/me path.
-func meURL(base string) (string, error) {
+func meURL(base string) (string, error) { return apiURL(meRequest, base) }
+
+// apiURL joins the API base and rq's path (and query).
+func apiURL(rq request, base string) (string, error) {
 	if base == "" {
 		base = DefaultAPIBaseURL
 	}
@@ -326,10 +366,10 @@ func meURL(base string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", &Error{Kind: KindInvalidInput,
 			Message: "The Kantata API address is not a valid web address; it should look like " + DefaultAPIBaseURL + ".",
-			Detail:  fmt.Sprintf("API base URL %q is not an absolute http(s) URL", base)}
+			Detail:  fmt.Sprintf("API base URL %q is not an absolute http(s) URL", base), check: rq.check}
 	}
 	u.RawQuery, u.Fragment = "", ""
-	return strings.TrimRight(u.String(), "/") + mePath, nil
+	return strings.TrimRight(u.String(), "/") + rq.path, nil
 }
 
 // retryAfter parses Retry-After (delay-seconds or HTTP-date), capped at

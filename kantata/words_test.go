@@ -20,9 +20,10 @@ func TestMessagesNameNoFront(t *testing.T) {
 	msgs := map[string]string{}
 	for _, k := range kinds {
 		msgs[string(k)] = newError(k, 0, "detail", nil).UserMessage()
+		msgs["project count, "+string(k)] = countRequest.error(k, 0, "detail", nil).UserMessage()
 	}
 	// Messages built beside the standard ones.
-	msgs["redirected, naming where"] = redirectedError(DefaultAPIBaseURL+mePath, &http.Response{StatusCode: 307,
+	msgs["redirected, naming where"] = redirectedError(meRequest, DefaultAPIBaseURL+mePath, &http.Response{StatusCode: 307,
 		Header: http.Header{"Location": {"http://evil.example/api/v1/users/me.json"}}}, "token").UserMessage()
 	for name, msg := range msgs {
 		t.Run(name, func(t *testing.T) {

@@ -114,6 +114,23 @@ type Connection struct {
 	// Timings of the last sign-in and the last test, for diagnostics.
 	LastSignInTimings *SignInTimings `json:"last_sign_in_timings,omitempty"`
 	LastTestTimings   *TestTimings   `json:"last_test_timings,omitempty"`
+
+	// Projects is how many projects the user could see when last counted
+	// (after a sign-in or a successful test), or why they could not be
+	// counted; nil when never counted.
+	Projects *ProjectCount `json:"projects,omitempty"`
+}
+
+// ProjectCount is the outcome of counting the projects (Kantata workspaces)
+// a connection's user can see. Exactly one of Visible and Error is set.
+// Error and ErrorDetail say why the count failed, as LastError and
+// LastErrorDetail do; the connection works all the same.
+type ProjectCount struct {
+	At          time.Time     `json:"at"`
+	Visible     *int          `json:"visible,omitempty"`
+	Error       string        `json:"error,omitempty"`
+	ErrorDetail string        `json:"error_detail,omitempty"`
+	Took        time.Duration `json:"took_ns,omitempty"` // the request, in nanoseconds
 }
 
 // SignInTimings says how long each step of a sign-in took. A zero duration
@@ -153,6 +170,14 @@ func (c Connection) clone() Connection {
 	if c.LastTestTimings != nil {
 		t := *c.LastTestTimings
 		c.LastTestTimings = &t
+	}
+	if c.Projects != nil {
+		p := *c.Projects
+		if p.Visible != nil {
+			n := *p.Visible
+			p.Visible = &n
+		}
+		c.Projects = &p
 	}
 	return c
 }

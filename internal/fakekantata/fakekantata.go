@@ -1,8 +1,9 @@
 // Package fakekantata is a stand-in Kantata OX for tests: a real OAuth 2.0
 // authorization server (ory/fosite: authorization-code grant, optional PKCE,
 // client_secret_post and client_secret_basic) plus the users/me identity
-// endpoint, served on 127.0.0.1. Switches make the token and users/me
-// endpoints fail the ways the real service can.
+// endpoint and the workspaces (projects) list, served on 127.0.0.1.
+// Switches make the token, users/me and workspaces endpoints fail the ways
+// the real service can.
 //
 // It is a normal (non-_test) package so other packages' tests can import it;
 // nothing outside tests should.
@@ -20,6 +21,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +53,22 @@ const (
 	MeBadJSON                    // 200 with valid JSON that is not Kantata's shape
 	MeOversized                  // 200 with a Kantata-shaped body larger than 5 MiB
 )
+
+// WorkspacesMode selects how GET /api/v1/workspaces.json answers.
+type WorkspacesMode int
+
+const (
+	WorkspacesOK           WorkspacesMode = iota // validates the bearer token and lists SetProjectCount workspaces
+	WorkspacesUnauthorized                       // 401 with Kantata's body, whatever the token
+	WorkspacesRateLimited                        // 429 with Retry-After: 0 for the next SetWorkspacesRateLimitCount requests, then as WorkspacesOK
+	WorkspacesServerError                        // 500 with Kantata's error body
+	WorkspacesGarbage                            // 200 with an HTML (non-JSON) body
+	WorkspacesSlow                               // sleeps SetSlowDelay, then answers as WorkspacesOK
+)
+
+// DefaultProjectCount is how many workspaces the list holds until
+// SetProjectCount says otherwise.
+const DefaultProjectCount = 42
 
 // Defaults for the identity users/me returns.
 const (
@@ -89,6 +107,11 @@ type Server struct {
 	meMode         MeMode
 	meErrorMessage string
 	rateLimitLeft  int
+	wsMode         WorkspacesMode
+	wsRateLeft     int
+	projectCount   int
+	wsRequests     int
+	lastWSQuery    url.Values
 	slowDelay      time.Duration
 	codeLifespan   time.Duration
 	requests       int // of any kind, to any path
@@ -125,6 +148,8 @@ func startAt(ip string) (*Server, error) {
 		clients:       map[string]*client{},
 		user:          User{DefaultUserID, DefaultFullName, DefaultEmail},
 		rateLimitLeft: 1,
+		wsRateLeft:    1,
+		projectCount:  DefaultProjectCount,
 		slowDelay:     5 * time.Second,
 		codeLifespan:  5 * time.Minute, // Kantata: "valid for about 5 minutes"
 	}
@@ -170,6 +195,7 @@ func startAt(ip string) (*Server, error) {
 	mux.HandleFunc("/oauth/token", s.handleToken)
 	mux.HandleFunc("/oauth/revoke", s.handleRevoke)
 	mux.HandleFunc("/api/v1/users/me.json", s.handleMe)
+	mux.HandleFunc("/api/v1/workspaces.json", s.handleWorkspaces)
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", ip, err)
@@ -211,7 +237,8 @@ func (s *Server) TokenURL() string { return s.URL + "/oauth/token" }
 // RevokeURL is the token revocation endpoint (RFC 7009).
 func (s *Server) RevokeURL() string { return s.URL + "/oauth/revoke" }
 
-// APIBaseURL is the API base; it serves /api/v1/users/me.json.
+// APIBaseURL is the API base; it serves /api/v1/users/me.json and
+// /api/v1/workspaces.json.
 func (s *Server) APIBaseURL() string { return s.URL }
 
 // MeURL is the full users/me URL.
@@ -283,6 +310,47 @@ func (s *Server) SetMeMode(m MeMode) {
 	s.mu.Unlock()
 }
 
+// SetWorkspacesMode sets how the workspaces list answers. Setting
+// WorkspacesRateLimited does not reset the count given to
+// SetWorkspacesRateLimitCount.
+func (s *Server) SetWorkspacesMode(m WorkspacesMode) {
+	s.mu.Lock()
+	s.wsMode = m
+	s.mu.Unlock()
+}
+
+// SetProjectCount sets how many workspaces (projects) the list holds for
+// every valid token (default DefaultProjectCount); 0 is a user who sees none.
+func (s *Server) SetProjectCount(n int) {
+	s.mu.Lock()
+	s.projectCount = n
+	s.mu.Unlock()
+}
+
+// SetWorkspacesRateLimitCount sets how many 429s WorkspacesRateLimited
+// answers before it lets requests through (default 1); a large n means
+// always 429.
+func (s *Server) SetWorkspacesRateLimitCount(n int) {
+	s.mu.Lock()
+	s.wsRateLeft = n
+	s.mu.Unlock()
+}
+
+// WorkspacesRequests counts requests to the workspaces list.
+func (s *Server) WorkspacesRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.wsRequests
+}
+
+// LastWorkspacesQuery returns the query of the last request to the
+// workspaces list (to check per_page).
+func (s *Server) LastWorkspacesQuery() url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return cloneValues(s.lastWSQuery)
+}
+
 // SetRateLimitCount sets how many 429s MeRateLimited answers before it lets
 // requests through (default 1); a large n means always 429.
 func (s *Server) SetRateLimitCount(n int) {
@@ -291,7 +359,7 @@ func (s *Server) SetRateLimitCount(n int) {
 	s.mu.Unlock()
 }
 
-// SetSlowDelay sets how long TokenSlow and MeSlow sleep (default 5s). A
+// SetSlowDelay sets how long TokenSlow, MeSlow and WorkspacesSlow sleep (default 5s). A
 // sleeping handler returns early when its client goes away or the server closes.
 func (s *Server) SetSlowDelay(d time.Duration) {
 	s.mu.Lock()
@@ -780,4 +848,99 @@ func meBody(u User) *meResponse {
 		Users:   map[string]meUser{u.ID: {ID: u.ID, FullName: u.FullName, EmailAddress: u.Email}},
 		Meta:    meMeta{Count: 1, PageCount: 1, PageNumber: 1, PageSize: 20},
 	}
+}
+
+// ---- /api/v1/workspaces.json ----------------------------------------------------
+
+// handleWorkspaces lists the workspaces (projects) a token's user sees, in
+// Kantata's list envelope, one page of per_page (default 20, at most 200)
+// from page (default 1). The workspaces are made up: ids from 1001, titles
+// "Project N".
+func (s *Server) handleWorkspaces(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.wsRequests++
+	s.lastWSQuery = cloneValues(r.URL.Query())
+	mode := s.wsMode
+	count := s.projectCount
+	limited := false
+	if mode == WorkspacesRateLimited && s.wsRateLeft > 0 {
+		s.wsRateLeft--
+		limited = true
+	}
+	s.mu.Unlock()
+
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	switch mode {
+	case WorkspacesUnauthorized:
+		writeUnauthorized(w, "")
+		return
+	case WorkspacesRateLimited:
+		if limited {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"errors":[{"type":"system","message":"Rate limit exceeded"}]}`))
+			return
+		}
+	case WorkspacesServerError:
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write(errorsBody("system", "Internal Server Error", ""))
+		return
+	case WorkspacesGarbage:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte("<!DOCTYPE html><html><body><h1>Kantata OX is down for maintenance</h1></body></html>\n"))
+		return
+	case WorkspacesSlow:
+		if !s.sleep(r) {
+			abort()
+		}
+	}
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		_, _ = w.Write([]byte(`{"errors":[{"type":"system","message":"Method Not Allowed"}]}`))
+		return
+	}
+	if _, ok := s.authenticate(r); !ok {
+		writeUnauthorized(w, "")
+		return
+	}
+	_ = json.NewEncoder(w).Encode(workspacesBody(count, pageParam(r, "per_page", 20, 200), pageParam(r, "page", 1, 1<<20)))
+}
+
+// pageParam is a positive whole-number query parameter, def when absent or
+// not one, at most max.
+func pageParam(r *http.Request, name string, def, max int) int {
+	n, err := strconv.Atoi(r.URL.Query().Get(name))
+	if err != nil || n < 1 {
+		return def
+	}
+	return min(n, max)
+}
+
+// workspacesResponse mirrors Kantata's list envelope for workspaces.
+type workspacesResponse struct {
+	Count      int                  `json:"count"`
+	Results    []meResult           `json:"results"`
+	Workspaces map[string]workspace `json:"workspaces"`
+	Meta       meMeta               `json:"meta"`
+}
+
+type workspace struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+func workspacesBody(count, perPage, page int) *workspacesResponse {
+	body := &workspacesResponse{
+		Count:      count,
+		Results:    []meResult{},
+		Workspaces: map[string]workspace{},
+		Meta:       meMeta{Count: count, PageCount: (count + perPage - 1) / perPage, PageNumber: page, PageSize: perPage},
+	}
+	for i := (page - 1) * perPage; i < count && i < page*perPage; i++ {
+		id := strconv.Itoa(1001 + i)
+		body.Results = append(body.Results, meResult{Key: "workspaces", ID: id})
+		body.Workspaces[id] = workspace{ID: id, Title: fmt.Sprintf("Project %d", i+1)}
+	}
+	return body
 }

@@ -5,6 +5,10 @@
 //
 //	fakekantata-server -client-id ID -client-secret SECRET -redirect-uri http://127.0.0.1:38917/callback
 //
+// -projects N sets how many projects (workspaces) every user sees, and
+// -workspaces MODE makes the workspaces list fail: unauthorized,
+// rate_limited, server_error or garbage.
+//
 // It is a test tool: the client secret is a throw-away value the script
 // makes up, so taking it as an argument is fine here.
 package main
@@ -34,6 +38,8 @@ func main() {
 	secret := flag.String("client-secret", "", "the registered client's secret")
 	var redirects listFlag
 	flag.Var(&redirects, "redirect-uri", "a callback URL registered for the client (repeatable)")
+	projects := flag.Int("projects", fakekantata.DefaultProjectCount, "how many projects (workspaces) every user sees")
+	wsMode := flag.String("workspaces", "ok", "how the workspaces list answers: ok, unauthorized, rate_limited, server_error, garbage")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fail(fmt.Errorf("unexpected argument %q", flag.Arg(0)))
@@ -45,11 +51,27 @@ func main() {
 		fail(fmt.Errorf("-client-id needs -client-secret and at least one -redirect-uri"))
 	}
 
+	modes := map[string]fakekantata.WorkspacesMode{
+		"ok": fakekantata.WorkspacesOK, "unauthorized": fakekantata.WorkspacesUnauthorized,
+		"rate_limited": fakekantata.WorkspacesRateLimited, "server_error": fakekantata.WorkspacesServerError,
+		"garbage": fakekantata.WorkspacesGarbage,
+	}
+	mode, ok := modes[*wsMode]
+	if !ok {
+		fail(fmt.Errorf("-workspaces %q is none of ok, unauthorized, rate_limited, server_error, garbage", *wsMode))
+	}
+	if *projects < 0 {
+		fail(fmt.Errorf("-projects %d is negative", *projects))
+	}
+
 	srv, err := fakekantata.Start()
 	if err != nil {
 		fail(err)
 	}
 	defer srv.Close()
+	srv.SetProjectCount(*projects)
+	srv.SetWorkspacesMode(mode)
+	srv.SetWorkspacesRateLimitCount(1 << 30) // rate_limited: always
 	if *clientID != "" {
 		srv.AddClient(*clientID, *secret, redirects...)
 	}
