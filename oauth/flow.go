@@ -55,11 +55,11 @@ type Flow struct {
 	err  error
 }
 
-// callback is a request that carried the right state.
+// callback is a request, or a pasted address, that carried the right state.
 type callback struct {
 	code, errCode, errDesc string
 	reply                  chan error    // buffered: the outcome, for the page
-	written                chan struct{} // closed once the page is on the wire
+	written                chan struct{} // closed once the page is on the wire (at once when pasted: no page)
 }
 
 // pageWait bounds how long the callback handler waits for the exchange
