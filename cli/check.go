@@ -84,10 +84,12 @@ func (r *runner) cmdAuthorize(args []string) int {
 	}
 	fmt.Fprintf(out, "Waiting for Kantata to send your browser back to %s (up to %s; press Ctrl-C to cancel)...\n",
 		a.RedirectURI(), oauth.HumanDuration(*timeout))
+	terminal := r.stdinIsTerminal()
+	if terminal {
+		fmt.Fprintln(errOut, pastePrompt)
+	}
 
-	stopHint := r.showHint(a)
-	done, err := a.Wait(ctx)
-	stopHint()
+	done, err := r.waitOrPaste(ctx, a, terminal)
 	switch {
 	case err == nil:
 	case canceled(err):

@@ -17,7 +17,7 @@ Commands:
   client edit NAME [...]                  change a client (enter its secret again)
   connection add NAME --client CLIENT     save a connection that uses a client
   authorize NAME [--no-browser] [--timeout 5m]
-                                          sign in with Kantata in the browser
+                                          sign in with Kantata in a browser, here or on another computer
   test NAME [--json]                      ask Kantata which user the connection works as, and
                                           how many projects that user sees
   test --all [--json]                     test every authorized connection, a few at a time
@@ -102,6 +102,13 @@ Signs the connection in with Kantata: prints the sign-in address, opens it in th
 when set), waits on the callback URL for Kantata to send the browser back, keeps the token in the
 system keychain and prints the Kantata user, e.g. "Authorized as Jane Doe <jane@example.com>".
 If no browser opens, copy the printed address into any browser on this computer.
+
+When the browser can't reach this computer (it runs on another one: over SSH or a remote desktop;
+or security software blocks 127.0.0.1), it ends on a "can't be reached" page whose address starts
+with the callback URL. Paste that address on standard input and press Enter: it finishes the
+sign-in as the browser would have. With --no-browser over SSH, that is the whole sign-in. A line
+that is not such an address, or belongs to another sign-in, is refused and the wait goes on; with
+nothing on standard input, authorize waits for the browser alone.
 
   --no-browser         only print the address; open it yourself
   --timeout DURATION   how long to wait for the browser, e.g. 90s or 10m (default 5m)

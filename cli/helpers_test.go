@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -136,8 +137,15 @@ type running struct {
 }
 
 func (h *harness) start(ctx context.Context, args ...string) *running {
+	return h.startWith(ctx, strings.NewReader(""), false, args...)
+}
+
+// startWith is start with stdin as standard input, a terminal or not.
+func (h *harness) startWith(ctx context.Context, stdin io.Reader, terminal bool, args ...string) *running {
 	r := &running{out: &watched{}, errOut: &watched{}, done: make(chan result, 1)}
 	env := h.env("", r.out, r.errOut)
+	env.Stdin = stdin
+	env.StdinIsTerminal = func() bool { return terminal }
 	go func() { r.done <- h.runEnv(ctx, env, args...) }()
 	return r
 }

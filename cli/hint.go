@@ -1,26 +1,136 @@
 package cli
 
 import (
+	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// showHint prints the callback URL hint on standard error if the sign-in is
-// still waiting when it is due. The returned stop must be called once the
-// wait is over: after it returns, nothing more is printed.
-func (r *runner) showHint(a *connect.Authorization) (stop func()) {
-	quit, exited := make(chan struct{}), make(chan struct{})
+// pastePrompt tells someone at a terminal that the address the browser
+// ended on can be pasted, for when the browser can't reach this computer.
+const pastePrompt = "Browser on another computer, or it couldn't reach this one? Paste the address it ended on here and press Enter."
+
+// maxPasteLine bounds a line read while authorize waits; an address the
+// browser ended on is a few hundred bytes.
+const maxPasteLine = 16 << 10
+
+// waitOrPaste waits for the sign-in to end, through the browser's callback
+// or an address pasted on standard input, whichever comes first. Each line
+// of standard input is offered to the sign-in: one it takes finishes it,
+// one it refuses gets the reason and the wait goes on. The end of input
+// changes nothing, so scripts with nothing on standard input wait for the
+// callback as before. While it still waits after --hint-after, it prints the
+// callback URL hint. Everything is printed from here, one thing at a time,
+// and nothing once it returns.
+func (r *runner) waitOrPaste(ctx context.Context, a *connect.Authorization, terminal bool) (store.Connection, error) {
+	type outcome struct {
+		conn store.Connection
+		err  error
+	}
+	ended := make(chan outcome, 1)
 	go func() {
-		defer close(exited)
+		conn, err := a.Wait(ctx)
+		ended <- outcome{conn, err}
+	}()
+	quit := make(chan struct{})
+	defer close(quit)
+	lines := r.pastedLines(quit)
+	hint := a.HintDue()
+	out, errOut := r.env.Stdout, r.env.Stderr
+	for {
 		select {
-		case <-a.HintDue():
-			fmt.Fprintf(r.env.Stderr, "\n%s\nPress Ctrl-C to stop waiting.\n\n", connect.CallbackHint(a.RedirectURI()))
-		case <-quit:
+		case res := <-ended:
+			return res.conn, res.err
+		case <-hint:
+			hint = nil
+			fmt.Fprintf(errOut, "\n%s\n", connect.CallbackHint(a.RedirectURI()))
+			if terminal && lines != nil {
+				fmt.Fprintln(errOut, "If your browser instead ended on a page saying it can't reach 127.0.0.1, paste that "+
+					"page's address here and press Enter.")
+			}
+			fmt.Fprint(errOut, "Press Ctrl-C to stop waiting.\n\n")
+		case line, ok := <-lines:
+			switch {
+			case !ok:
+				lines = nil // end of input: wait for the callback alone
+			case line == "":
+			default:
+				err := a.Complete(line)
+				if err == nil {
+					lines = nil
+					fmt.Fprintln(out, "Finishing the sign-in with the address you pasted...")
+					break
+				}
+				msg, _ := connect.Explain(err)
+				fmt.Fprintln(errOut, msg)
+				if oauth.KindOf(err) != oauth.KindNotWaiting {
+					if terminal {
+						fmt.Fprintln(errOut, "Still waiting: paste the address the browser ended on, or press Ctrl-C to cancel.")
+					} else {
+						fmt.Fprintln(errOut, "Still waiting for the browser.")
+					}
+				}
+			}
+		}
+	}
+}
+
+// pastedLines reads standard input a line at a time, spaces trimmed, until
+// its end, a read error or quit. A read of a terminal can't be interrupted
+// portably: it stays blocked until the program exits, and then nothing
+// reads what it returns.
+func (r *runner) pastedLines(quit <-chan struct{}) <-chan string {
+	if f, ok := r.env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		ignoreBackgroundRead()
+	}
+	lines := make(chan string)
+	br := bufio.NewReader(r.env.Stdin)
+	go func() {
+		defer close(lines)
+		for {
+			line, err := readLimitedLine(br, maxPasteLine)
+			if line != "" || err == nil {
+				select {
+				case lines <- strings.TrimSpace(line):
+				case <-quit:
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
 		}
 	}()
-	return func() {
-		close(quit)
-		<-exited
+	return lines
+}
+
+// readLimitedLine reads one line without its end; what goes beyond max
+// bytes is dropped. The error is io.EOF only when no line was left.
+func readLimitedLine(br *bufio.Reader, max int) (string, error) {
+	var b []byte
+	for {
+		chunk, more, err := br.ReadLine()
+		if room := max - len(b); room > 0 {
+			b = append(b, chunk[:min(len(chunk), room)]...)
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) && len(b) > 0 {
+				err = nil
+			}
+			return string(b), err
+		}
+		if !more {
+			return string(b), nil
+		}
 	}
 }

@@ -116,6 +116,17 @@ func (a *Authorization) Reopen() error { return a.flow.Reopen() }
 // Cancel stops waiting and frees the callback port. Safe from any goroutine.
 func (a *Authorization) Cancel() { a.flow.Cancel() }
 
+// Complete finishes the sign-in with the address the browser ended on, when
+// the browser could not reach this computer (remote desktop, SSH, security
+// software) and the user pasted the address from it. It goes the way the
+// browser's callback goes (oauth.Flow.Complete): nil means the sign-in took
+// it, and Wait gives the outcome, recorded as for any sign-in. An error says
+// in plain words why the address was not used (not such an address, another
+// callback URL, another sign-in, or not waiting any more); the sign-in goes
+// on waiting and nothing is recorded. Neither ever quotes the code. Safe
+// from any goroutine.
+func (a *Authorization) Complete(pasted string) error { return a.flow.Complete(pasted) }
+
 // Wait waits for the browser, keeps the token in the keychain, asks Kantata who
 // the token belongs to and how many projects that user sees, and records the
 // outcome with the connection. A canceled sign-in leaves the connection as it

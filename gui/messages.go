@@ -88,6 +88,45 @@ func (l *minWidthLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	return min
 }
 
+// fitWindow gives wrapped content width inside a dialog, like sized, and
+// keeps the dialog within win: content taller than the window leaves room
+// for scrolls, so the dialog's buttons stay in view.
+func fitWindow(win fyne.Window, width float32, content fyne.CanvasObject) fyne.CanvasObject {
+	l := &fitLayout{width: width, content: content, maxHeight: func() float32 {
+		return win.Canvas().Size().Height - dialogFrame
+	}}
+	return container.New(l, container.NewVScroll(content))
+}
+
+// dialogFrame is how much of a window's height a dialog's title, button
+// row and padding take, with a margin.
+const dialogFrame = 150
+
+// fitLayout lays out one scroll over content: as tall as content, up to
+// maxHeight.
+type fitLayout struct {
+	width     float32
+	content   fyne.CanvasObject
+	maxHeight func() float32
+}
+
+func (l *fitLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (l *fitLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	// Wrapped text takes its height from its width.
+	l.content.Resize(fyne.NewSize(l.width, l.content.MinSize().Height))
+	h := l.content.MinSize().Height
+	if max := l.maxHeight(); max > 0 && h > max {
+		h = max
+	}
+	return fyne.NewSize(l.width, h)
+}
+
 // showClosable shows a message dialog that Escape and Return close.
 func (u *UI) showClosable(d *dialog.CustomDialog) {
 	d.SetOnClosed(u.pushDialogKeys(d.Hide, d.Hide))

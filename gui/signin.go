@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -16,6 +17,9 @@ import (
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
+// signInWidth is the sign-in dialog's width.
+const signInWidth = 640
+
 // signInDialog is shown from the click on Save & authorize until the user
 // has authorized in the browser, or canceled.
 type signInDialog struct {
@@ -26,6 +30,12 @@ type signInDialog struct {
 	copyURL *widget.Button
 	reopen  *widget.Button
 	cancel  *widget.Button
+
+	// The address the browser ended on, pasted when it could not reach
+	// this app: an entry, Continue, and why an address was not used.
+	paste      *escEntry
+	pasteOK    *widget.Button
+	pasteError *widget.Label
 
 	hint     *widget.Label
 	hintBox  *fyne.Container
@@ -107,12 +117,31 @@ func (u *UI) showSignIn() *signInDialog {
 	})
 	d.hintBox = container.NewVBox(widget.NewSeparator(), d.hint, container.NewHBox(copyCallback))
 	d.hintBox.Hide()
+	d.paste = newEscEntry(func() { d.stop(u) })
+	d.paste.SetPlaceHolder(oauth.CallbackPath + "?code=…")
+	d.paste.OnChanged = func(text string) {
+		d.pasteError.Hide()
+		d.enablePaste(text)
+	}
+	d.paste.OnSubmitted = func(string) { d.submitPaste(u) }
+	d.paste.Disable()
+	d.pasteOK = widget.NewButton("Continue", func() { d.submitPaste(u) })
+	d.pasteOK.Disable()
+	d.pasteError = wrappedLabel("")
+	d.pasteError.Importance = widget.DangerImportance
+	d.pasteError.Hide()
+	pasteNote := wrappedLabel("Browser on another computer, or it couldn't reach this app? Paste the address it ended on:")
 	content := container.NewVBox(
 		container.NewBorder(nil, nil, activity, nil, d.heading),
 		steps, widget.NewSeparator(), d.note, d.url,
-		container.NewHBox(d.copyURL, d.reopen), d.hintBox)
+		container.NewHBox(d.copyURL, d.reopen),
+		widget.NewSeparator(), pasteNote,
+		container.NewBorder(nil, nil, nil, d.pasteOK, d.paste), d.pasteError,
+		d.hintBox)
 	d.cancel = widget.NewButtonWithIcon("Cancel sign-in", theme.CancelIcon(), func() { d.stop(u) })
-	d.dialog = dialog.NewCustomWithoutButtons("Signing in to Kantata", sized(content), u.win)
+	// Wider than a message: the dialog holds a long address, the entry for
+	// another, and later a refusal and the callback hint.
+	d.dialog = dialog.NewCustomWithoutButtons("Signing in to Kantata", fitWindow(u.win, signInWidth, content), u.win)
 	d.dialog.SetButtons([]fyne.CanvasObject{layout.NewSpacer(), d.cancel})
 	pop := u.pushDialogKeys(func() { d.stop(u) }, nil)
 	d.dialog.SetOnClosed(func() {
@@ -135,6 +164,10 @@ func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
 	d.url.SetText(a.URL())
 	d.copyURL.Enable()
 	d.reopen.Enable()
+	d.paste.SetPlaceHolder(a.RedirectURI() + "?code=…")
+	d.paste.Enable()
+	d.enablePaste(d.paste.Text)
+	d.dialog.Resize(d.dialog.MinSize()) // the content scrolls: its growth does not reach the dialog
 	if err := a.OpenError(); err != nil {
 		d.browserFailed(err)
 	}
@@ -150,10 +183,49 @@ func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
 		return nil
 	}, func(error) {
 		if hinted {
-			d.hint.SetText(connect.CallbackHint(a.RedirectURI()))
+			d.hint.SetText(connect.CallbackHint(a.RedirectURI()) + " If your browser instead showed that it " +
+				"couldn't reach 127.0.0.1, paste the address it ended on above.")
 			d.hintBox.Show()
 			d.dialog.Resize(d.dialog.MinSize())
 		}
+	})
+}
+
+// enablePaste offers Continue when there is an address to try and the
+// sign-in waits for one.
+func (d *signInDialog) enablePaste(text string) {
+	if d.auth != nil && !d.canceled && !d.paste.Disabled() && strings.TrimSpace(text) != "" {
+		d.pasteOK.Enable()
+	} else {
+		d.pasteOK.Disable()
+	}
+}
+
+// submitPaste hands the pasted address to the sign-in. Taken, it finishes
+// the sign-in as the browser's return would, and the dialog closes with the
+// outcome; refused, the reason shows under the entry and the sign-in goes
+// on waiting.
+func (d *signInDialog) submitPaste(u *UI) {
+	text := d.paste.Text
+	if d.auth == nil || d.canceled || d.paste.Disabled() || strings.TrimSpace(text) == "" {
+		return
+	}
+	a := d.auth
+	d.paste.Disable()
+	d.pasteOK.Disable()
+	u.background(func() error { return a.Complete(text) }, func(err error) {
+		if err == nil {
+			d.heading.SetText("Finishing the sign-in…")
+			return
+		}
+		msg, _ := connect.Explain(err)
+		d.pasteError.SetText(msg)
+		d.pasteError.Show()
+		if !d.canceled {
+			d.paste.Enable()
+			d.enablePaste(d.paste.Text)
+		}
+		d.dialog.Resize(d.dialog.MinSize())
 	})
 }
 
@@ -164,6 +236,8 @@ func (d *signInDialog) stop(u *UI) {
 		d.auth.Cancel()
 	}
 	d.cancel.Disable()
+	d.paste.Disable()
+	d.pasteOK.Disable()
 	d.heading.SetText("Canceling…")
 }
 

@@ -29,6 +29,13 @@ const (
 	KindExchangeTimeout    Kind = "exchange_timeout"    // token endpoint too slow
 	KindTokenError         Kind = "token_error"         // another OAuth error code from the token endpoint
 	KindRedirected         Kind = "redirected"          // token endpoint answered with a redirect, not followed
+
+	// A pasted address that Flow.Complete did not use; the sign-in goes on
+	// waiting, so these never end one.
+	KindNotCallback  Kind = "not_callback"  // not the address the browser ended on
+	KindWrongAddress Kind = "wrong_address" // for another host, port or path than the callback URL
+	KindWrongState   Kind = "wrong_state"   // for another sign-in: nothing was exchanged
+	KindNotWaiting   Kind = "not_waiting"   // the sign-in already took an address, or ended
 )
 
 // Error is a failed sign-in. Message is for the user: it says what happened,

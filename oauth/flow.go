@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"syscall"
@@ -54,11 +55,11 @@ type Flow struct {
 	err  error
 }
 
-// callback is a request that carried the right state.
+// callback is a request, or a pasted address, that carried the right state.
 type callback struct {
 	code, errCode, errDesc string
 	reply                  chan error    // buffered: the outcome, for the page
-	written                chan struct{} // closed once the page is on the wire
+	written                chan struct{} // closed once the page is on the wire (at once when pasted: no page)
 }
 
 // pageWait bounds how long the callback handler waits for the exchange
@@ -314,44 +315,29 @@ func (f *Flow) serveCallback(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	q := r.URL.Query()
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(f.state)) != 1 {
+	cb, v := f.deliver(r.URL.Query(), make(chan struct{}), r.Context().Done())
+	switch v {
+	case wrongState:
 		writeFailure(w, http.StatusBadRequest, failureData{
 			Heading: "Not the sign-in Kantata Connect is waiting for",
 			Message: "This link does not belong to the sign-in in progress (it may be old or copied from elsewhere), so it was ignored.",
 			Next:    "Return to Kantata Connect and use the browser window it opened, or its Open browser again button.",
 		})
 		return
-	}
-	f.mu.Lock()
-	taken := f.accepted
-	f.accepted = true
-	f.mu.Unlock()
-	if taken {
+	case alreadyTaken:
 		writeFailure(w, http.StatusBadRequest, failureData{
 			Heading: "Already used",
 			Message: "This sign-in link was already used.",
 			Next:    "Return to Kantata Connect to see the result.",
 		})
 		return
-	}
-
-	cb := &callback{code: q.Get("code"), errCode: q.Get("error"), errDesc: q.Get("error_description"),
-		reply: make(chan error, 1), written: make(chan struct{})}
-	select {
-	case f.callbacks <- cb:
-		defer close(cb.written)
-	case <-f.done:
+	case ended:
 		writeEnded(w, f.err)
 		return
-	case <-r.Context().Done():
-		// The browser went away before the flow took the callback: let a
-		// reload try again.
-		f.mu.Lock()
-		f.accepted = false
-		f.mu.Unlock()
+	case gone:
 		return
 	}
+	defer close(cb.written)
 
 	wait := time.NewTimer(f.cfg.ExchangeTimeout + pageWait)
 	defer wait.Stop()
@@ -369,6 +355,57 @@ func (f *Flow) serveCallback(w http.ResponseWriter, r *http.Request) {
 			Next:    "Return to Kantata Connect to see the result; you can close this tab.",
 		})
 	case <-r.Context().Done():
+	}
+}
+
+// verdict is what became of a callback handed to deliver.
+type verdict int
+
+const (
+	taken        verdict = iota // the flow took it: its outcome follows on cb.reply
+	wrongState                  // not this flow's state: ignored
+	alreadyTaken                // a callback with the right state was taken before
+	ended                       // the flow ended before it could take it
+	gone                        // the sender went away before the flow took it
+)
+
+// deliver is the one way into the sign-in, for the browser's callback and a
+// pasted address alike: it checks q's state against this flow's, takes the
+// flow's one callback slot, so that a code is exchanged at most once however
+// many arrive at the same time, and hands the callback to run. written is
+// closed by the caller once the outcome is shown (run waits a little for
+// it, so the browser gets its page before the listener closes). When
+// giveUp is closed before run takes the callback, the slot is freed again
+// (a browser that went away may reload).
+func (f *Flow) deliver(q url.Values, written chan struct{}, giveUp <-chan struct{}) (*callback, verdict) {
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(f.state)) != 1 {
+		return nil, wrongState
+	}
+	if f.flowCtx.Err() != nil {
+		// Canceled or timed out: run is ending the flow, and would pick
+		// between this callback and the cancel at random.
+		<-f.done
+		return nil, ended
+	}
+	f.mu.Lock()
+	already := f.accepted
+	f.accepted = true
+	f.mu.Unlock()
+	if already {
+		return nil, alreadyTaken
+	}
+	cb := &callback{code: q.Get("code"), errCode: q.Get("error"), errDesc: q.Get("error_description"),
+		reply: make(chan error, 1), written: written}
+	select {
+	case f.callbacks <- cb:
+		return cb, taken
+	case <-f.done:
+		return nil, ended
+	case <-giveUp:
+		f.mu.Lock()
+		f.accepted = false
+		f.mu.Unlock()
+		return nil, gone
 	}
 }
 

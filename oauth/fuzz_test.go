@@ -2,13 +2,19 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // FuzzCallback throws arbitrary methods, Host headers, paths and query
@@ -92,6 +98,85 @@ func FuzzCallback(f *testing.F) {
 		flow.mu.Unlock()
 		if accepted || tokenCalls.Load() != 0 {
 			t.Fatalf("%s %q %q ?%q was taken for the callback", method, host, path, query)
+		}
+	})
+}
+
+// FuzzPaste pastes arbitrary text into a waiting flow. Without the flow's
+// state nothing may complete it or reach the token endpoint; every answer is
+// a refusal in plain words that are safe to show and never quote a code.
+func FuzzPaste(f *testing.F) {
+	var tokenCalls atomic.Int64
+	te := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tokenCalls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"access_token":"tok","token_type":"bearer"}`))
+	}))
+	defer te.Close()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		f.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	flow, err := Start(context.Background(), Config{ClientID: "fuzz", ClientSecret: "fuzz-secret",
+		TokenURL: te.URL, RedirectPort: port, Timeout: 1000 * time.Hour}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer flow.Cancel()
+
+	cb := flow.RedirectURI()
+	for _, seed := range []string{
+		cb + "?code=secret-code-1234567890&state=wrong",
+		cb + "?error=access_denied&state=old",
+		"127.0.0.1:" + strconv.Itoa(port) + "/callback?code=secret-code-1234567890&state=",
+		"http://secret-code-1234567890/callback?code=secret-code-1234567890&state=x",
+		"http://127.0.0.1:1/callback?code=secret-code-1234567890&state=x",
+		"<" + cb + "?state=x;code=y>",
+		"http://[::1]:80/callback?%zz&state=x&code=abc",
+		flow.URL(),
+		"",
+		"\x1b]0;title\x07http://127.0.0.1/callback?state=1&code=\u202e1234567890abcdef",
+	} {
+		f.Add(seed)
+	}
+	codeParam := regexp.MustCompile(`code=([^&;#]*)`)
+	codeLike := regexp.MustCompile(`^[A-Za-z0-9_-]{12,}$`)
+
+	f.Fuzz(func(t *testing.T, text string) {
+		err := flow.Complete(text)
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("Complete(%q) = %v; want a refusal", text, err)
+		}
+		switch e.Kind {
+		case KindNotCallback, KindWrongAddress, KindWrongState:
+		default:
+			t.Fatalf("Complete(%q): kind %q", text, e.Kind)
+		}
+		for _, s := range []string{e.Message, e.Detail} {
+			if s == "" || safetext.Find(s) >= 0 {
+				t.Fatalf("Complete(%q): text %q is empty or unsafe to show", text, s)
+			}
+		}
+		// Any code the text holds, wherever it is repeated.
+		for _, m := range codeParam.FindAllStringSubmatch(text, -1) {
+			if v, err := url.QueryUnescape(m[1]); err == nil && codeLike.MatchString(v) &&
+				(strings.Contains(e.Message, v) || strings.Contains(e.Detail, v)) && !strings.Contains(cb, v) {
+				t.Fatalf("Complete(%q): the code %q shows in %q / %q", text, v, e.Message, e.Detail)
+			}
+		}
+		select {
+		case <-flow.Done():
+			t.Fatalf("Complete(%q) ended the flow: %v", text, flow.err)
+		default:
+		}
+		flow.mu.Lock()
+		accepted := flow.accepted
+		flow.mu.Unlock()
+		if accepted || tokenCalls.Load() != 0 {
+			t.Fatalf("Complete(%q) was taken for the callback", text)
 		}
 	})
 }

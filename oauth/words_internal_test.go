@@ -43,6 +43,11 @@ func TestMessagesNameNoFront(t *testing.T) {
 		"token redirected": exchange(&oauth2.RetrieveError{Response: &http.Response{StatusCode: 307, Status: "307 Temporary Redirect",
 			Header: http.Header{"Location": {"http://evil.example/oauth/token"}}}}),
 		"token redirected nowhere": exchange(retrieve(302, "")),
+		"paste not callback":       notCallbackError(redirect, "not a URL"),
+		"paste wrong address":      wrongAddressError("127.0.0.1:1", true, redirect),
+		"paste wrong state":        wrongStateError(),
+		"paste after the end":      notWaitingError(false),
+		"paste after another":      notWaitingError(true),
 	}
 	for _, code := range []string{"access_denied", "invalid_scope", "unauthorized_client", "server_error",
 		"temporarily_unavailable", "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri", "mystery"} {
@@ -84,7 +89,8 @@ func TestMessagesNameNoFront(t *testing.T) {
 	}
 	for _, k := range []Kind{KindInvalidConfig, KindPortInUse, KindAlreadyWaiting, KindCanceled, KindTimeout,
 		KindDenied, KindAuthorizationError, KindInvalidClient, KindInvalidGrant, KindRedirectMismatch,
-		KindServerError, KindBadResponse, KindNetwork, KindExchangeTimeout, KindTokenError, KindRedirected} {
+		KindServerError, KindBadResponse, KindNetwork, KindExchangeTimeout, KindTokenError, KindRedirected,
+		KindNotCallback, KindWrongAddress, KindWrongState, KindNotWaiting} {
 		if !kinds[k] {
 			t.Errorf("no error of kind %q was built", k)
 		}

@@ -1,6 +1,8 @@
 // Package browsertest drives one real headless Chromium (through chromedp)
 // for tests: it opens an authorization URL, clicks Authorize or Deny the way
-// a user would, and reports the text of the page the browser ends on.
+// a user would, and reports the text of the page the browser ends on, or,
+// for a browser that cannot reach the app's callback, the address it ends
+// on.
 //
 // It is a normal (non-_test) package so other packages' tests can import it;
 // nothing outside tests should.
@@ -10,11 +12,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -149,16 +157,8 @@ func (b *Browser) clickThrough(url, buttonID string) (string, error) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		return "", fmt.Errorf("browsertest: open %s: %w", url, err)
 	}
-	// Fail fast with the page text when there is no button (an error page),
-	// rather than letting Click wait for it until the hang guard.
-	present, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
-		fmt.Sprintf("document.getElementById(%q) !== null", buttonID)))
-	if err != nil {
-		return "", fmt.Errorf("browsertest: look for #%s: %w", buttonID, err)
-	}
-	if !present {
-		text, _ := bodyText(ctx)
-		return text, fmt.Errorf("browsertest: no #%s button on the page at %s", buttonID, url)
+	if text, err := hasButton(ctx, url, buttonID); err != nil {
+		return text, err
 	}
 	// RunResponse returns once the navigation the click starts (form POST,
 	// redirect to the callback) has loaded.
@@ -167,6 +167,97 @@ func (b *Browser) clickThrough(url, buttonID string) (string, error) {
 		return text, fmt.Errorf("browsertest: click #%s: %w", buttonID, err)
 	}
 	return bodyText(ctx)
+}
+
+// AuthorizeBlocked is Authorize for a browser that cannot reach the app's
+// callback listener: a browser on another computer (remote desktop, SSH) or
+// behind security software that blocks 127.0.0.1. It opens url, clicks
+// #authorize, and every request to the callback URL (the redirect_uri in url)
+// fails in the browser as if nothing listened there (connection refused), so
+// the listener gets nothing. It returns the address the browser ended on,
+// the one its address bar shows on the "can't be reached" page, which holds
+// the code and state for the user to paste.
+func (b *Browser) AuthorizeBlocked(url string) (string, error) {
+	return b.clickBlocked(url, "authorize")
+}
+
+// DenyBlocked is AuthorizeBlocked clicking #deny: the address holds the
+// error Kantata sent.
+func (b *Browser) DenyBlocked(url string) (string, error) { return b.clickBlocked(url, "deny") }
+
+func (b *Browser) clickBlocked(authURL, buttonID string) (string, error) {
+	u, err := neturl.Parse(authURL)
+	if err != nil {
+		return "", fmt.Errorf("browsertest: parse %s: %w", authURL, err)
+	}
+	callback := u.Query().Get("redirect_uri")
+	if callback == "" {
+		return "", fmt.Errorf("browsertest: %s has no redirect_uri to block", authURL)
+	}
+	ctx, done := b.tab()
+	defer done()
+	// Only the callback is intercepted: the sign-in pages load as usual.
+	pattern := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`).Replace(callback) + "*"
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{
+		Patterns: []*fetch.RequestPattern{{URLPattern: pattern}}}); err != nil {
+		return "", fmt.Errorf("browsertest: block %s: %w", callback, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(authURL)); err != nil {
+		return "", fmt.Errorf("browsertest: open %s: %w", authURL, err)
+	}
+	if text, err := hasButton(ctx, authURL, buttonID); err != nil {
+		return text, err
+	}
+	paused := chromedp.Events(ctx, fetch.RequestPaused) // subscribed before the click
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID(buttonID))); err != nil {
+		text, _ := bodyText(ctx)
+		return text, fmt.Errorf("browsertest: click #%s: %w", buttonID, err)
+	}
+	var blocked string
+	for ev, err := range paused {
+		if err != nil {
+			return "", fmt.Errorf("browsertest: wait for the browser to go to %s: %w", callback, err)
+		}
+		blocked = ev.Request.URL + ev.Request.URLFragment
+		if _, err := chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{
+			RequestID: ev.RequestID, ErrorReason: network.ErrorReasonConnectionRefused}); err != nil {
+			return "", fmt.Errorf("browsertest: fail the request to %s: %w", callback, err)
+		}
+		break
+	}
+	// The address bar: the page the browser ended on, once its error page
+	// has taken the place of Kantata's. While it does, the tab may answer
+	// that it has no page: ask again.
+	last := errors.New("the address did not change")
+	for {
+		h, err := chromedp.Call(ctx, page.GetNavigationHistory, cdp.Empty{})
+		switch {
+		case err != nil:
+			last = err
+		case h.CurrentIndex >= 0 && int(h.CurrentIndex) < len(h.Entries) && h.Entries[h.CurrentIndex].URL == blocked:
+			return h.Entries[h.CurrentIndex].URL, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("browsertest: the browser did not end on %s: %w", callback, last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// hasButton fails fast with the page text when there is no #id button (an
+// error page), rather than letting Click wait for it until the hang guard.
+func hasButton(ctx context.Context, url, id string) (string, error) {
+	present, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+		fmt.Sprintf("document.getElementById(%q) !== null", id)))
+	if err != nil {
+		return "", fmt.Errorf("browsertest: look for #%s: %w", id, err)
+	}
+	if !present {
+		text, _ := bodyText(ctx)
+		return text, fmt.Errorf("browsertest: no #%s button on the page at %s", id, url)
+	}
+	return "", nil
 }
 
 // tab opens a new tab whose actions end after actionTimeout.

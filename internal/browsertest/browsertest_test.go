@@ -98,6 +98,40 @@ func TestDenyDeliversAccessDenied(t *testing.T) {
 	}
 }
 
+// The browser cannot reach the callback: it ends on the callback's address,
+// which holds what Kantata sent, and the callback app gets nothing. Other
+// tabs still reach it.
+func TestBlockedCallbackReportsTheAddress(t *testing.T) {
+	testenv.RealPartsOnly(t, "a headless Chromium")
+	b, k, app := setup(t)
+	for _, c := range []struct {
+		name  string
+		click func(*Browser, string) (string, error)
+		want  string // the query parameter the address must hold
+	}{
+		{"Authorize", (*Browser).AuthorizeBlocked, "code"},
+		{"Deny", (*Browser).DenyBlocked, "error"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			state := "state-blocked-" + c.name
+			addr, err := c.click(b, authURL(k, app, state))
+			if err != nil {
+				t.Fatalf("%s with the callback blocked: %v", c.name, err)
+			}
+			u, err := url.Parse(addr)
+			if err != nil || !strings.HasPrefix(addr, app.URL+"?") || u.Query().Get(c.want) == "" || u.Query().Get("state") != state {
+				t.Fatalf("ended on %q; want %s?...%s=...&state=%s", addr, app.URL, c.want, state)
+			}
+			if n := len(app.calls()); n != 0 {
+				t.Fatalf("the blocked callback was reached %d times", n)
+			}
+		})
+	}
+	if _, err := b.Authorize(authURL(k, app, "state-not-blocked")); err != nil || len(app.calls()) != 1 {
+		t.Errorf("a later tab did not reach the callback: %v, %d calls", err, len(app.calls()))
+	}
+}
+
 func TestAuthorizeOnErrorPageFailsFast(t *testing.T) {
 	testenv.RealPartsOnly(t, "a headless Chromium")
 	b, k, app := setup(t)

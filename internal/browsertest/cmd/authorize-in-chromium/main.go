@@ -4,9 +4,12 @@
 // page. Scripts set it as $BROWSER for the real app binary
 // (scripts/screenshots.sh).
 //
-//	authorize-in-chromium [-log FILE] URL
+//	authorize-in-chromium [-blocked] [-log FILE] URL
 //
 // It exits 0 once the page after Authorize has loaded, 1 when anything fails.
+// With -blocked the browser can't reach the app's callback, as when it runs
+// on another computer, and the outcome is the address it ended on, for a
+// person (or a script) to paste into the app.
 // An app starts it with its output discarded, so -log appends the outcome
 // (the final page's text, or the error) to FILE for the script to read.
 package main
@@ -22,6 +25,7 @@ import (
 
 func main() {
 	logPath := flag.String("log", "", "append the outcome to this file")
+	blocked := flag.Bool("blocked", false, "the browser can't reach the callback: report the address it ended on")
 	flag.Parse()
 	out := io.Writer(os.Stderr)
 	if *logPath != "" {
@@ -34,19 +38,24 @@ func main() {
 		out = io.MultiWriter(os.Stderr, f)
 	}
 	if flag.NArg() != 1 {
-		fmt.Fprintln(out, "authorize-in-chromium: usage: authorize-in-chromium [-log FILE] URL")
+		fmt.Fprintln(out, "authorize-in-chromium: usage: authorize-in-chromium [-blocked] [-log FILE] URL")
 		os.Exit(2)
 	}
-	text, err := authorize(flag.Arg(0))
+	text, err := authorize(flag.Arg(0), *blocked)
 	if err != nil {
 		fmt.Fprintf(out, "authorize-in-chromium: %v\npage: %s\n", err, text)
 		os.Exit(1)
 	}
+	if *blocked {
+		fmt.Fprintf(out, "authorize-in-chromium: authorized; ended on: %s\n", text)
+		return
+	}
 	fmt.Fprintf(out, "authorize-in-chromium: authorized; page: %s\n", text)
 }
 
-// authorize runs one browser with a throw-away profile and clicks through url.
-func authorize(url string) (string, error) {
+// authorize runs one browser with a throw-away profile and clicks through
+// url; blocked, the browser can't reach the callback.
+func authorize(url string, blocked bool) (string, error) {
 	profile, err := os.MkdirTemp("", "authorize-in-chromium-")
 	if err != nil {
 		return "", fmt.Errorf("profile folder: %w", err)
@@ -57,5 +66,8 @@ func authorize(url string) (string, error) {
 		return "", err
 	}
 	defer b.Close()
+	if blocked {
+		return b.AuthorizeBlocked(url)
+	}
 	return b.Authorize(url)
 }
