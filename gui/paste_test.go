@@ -141,7 +141,7 @@ func TestSignInWithPastedAddress(t *testing.T) {
 		h.pasteAndContinue(d, addr)
 		h.wait()
 		conn, _ := h.store.ConnectionByName("Kantata production")
-		if conn.Status != store.StatusAuthorized || h.u.panel.status.Text != "Authorized as Jane Doe <jane@example.com>" {
+		if conn.Status != store.StatusAuthorized || h.u.panel.status.Text != "Authorized as Jane Doe <jane@example.com> · sees 42 projects" {
 			t.Fatalf("after the pasted address: status %q, panel %q", conn.Status, h.u.panel.status.Text)
 		}
 		if topOverlay(h.u.win) != nil {
