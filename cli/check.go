@@ -82,8 +82,8 @@ func (r *runner) cmdAuthorize(args []string) int {
 	default:
 		fmt.Fprintln(out, "Your browser is open: sign in to Kantata there and click Authorize.")
 	}
-	fmt.Fprintf(out, "Waiting for Kantata to send your browser back to %s (up to %s; press Ctrl-C to cancel)...\n",
-		a.RedirectURI(), oauth.HumanDuration(*timeout))
+	fmt.Fprintf(out, "Waiting for Kantata to send your browser back to %s (up to %s, until %s; press Ctrl-C to cancel)...\n",
+		a.RedirectURI(), oauth.HumanDuration(*timeout), a.Deadline().Local().Format("15:04:05"))
 	terminal := r.stdinIsTerminal()
 	if terminal {
 		fmt.Fprintln(errOut, pastePrompt)

@@ -591,7 +591,10 @@ func TestAuthorizeTimesOut(t *testing.T) {
 	mustContain(t, "authorize timeout", res.out, "Open this address in your browser to sign in to Kantata:\n  "+h.kantata.AuthURL(),
 		"Waiting for Kantata", "up to 1 second")
 	mustContain(t, "authorize timeout", res.errOut, "No answer came from your browser within 1 second.",
-		"/callback.\nRun: kantata-connect authorize Prod\nDetails: ")
+		"/callback. If the browser never showed Kantata's sign-in page, check the internet connection or proxy.\nRun: kantata-connect authorize Prod\nDetails: ")
+	if strings.Contains(res.errOut, "couldn't reach") {
+		t.Errorf("the stand-in Kantata answers, yet the sign-in warns it can't be reached: %s", res.errOut)
+	}
 	if strings.Contains(res.errOut, "Save & authorize") {
 		t.Errorf("the command line speaks of the window's button: %s", res.errOut)
 	}
@@ -696,4 +699,29 @@ func keys(m map[string]any) []string {
 	}
 	slices.Sort(k)
 	return k
+}
+
+// When this computer can't reach the sign-in page's host at all, authorize
+// says so at once, naming the host — a warning: the wait goes on, since a
+// browser may get there through a proxy the app doesn't use.
+func TestAuthorizeWarnsWhenKantataIsUnreachable(t *testing.T) {
+	h := newHarness(t)
+	closed := testenv.FreePort(t) // nothing listens there: the connection is refused
+	h.addClient("Acme")
+	if res := h.run("secret-"+testenv.RandomHex(t)+"\n", "client", "edit", "Acme", "--auth-url",
+		"http://127.0.0.1:"+strconv.Itoa(closed)+"/oauth/authorize"); res.code != 0 {
+		t.Fatalf("client edit: %v", res)
+	}
+	h.run("", "connection", "add", "Prod", "--client", "Acme")
+
+	res := h.run("", "authorize", "Prod", "--no-browser", "--timeout", "2s")
+	if res.code != 1 {
+		t.Fatalf("authorize: %v; want it to wait until the timeout, exit 1", res)
+	}
+	mustContain(t, "authorize", res.errOut, "Warning: This computer couldn't reach 127.0.0.1:"+strconv.Itoa(closed)+
+		": check the internet connection or proxy. If your browser shows Kantata anyway, carry on.",
+		"No answer came from your browser within 2 seconds.")
+	if strings.Index(res.errOut, "Warning:") > strings.Index(res.errOut, "No answer came") {
+		t.Errorf("the warning came only after the timeout:\n%s", res.errOut)
+	}
 }

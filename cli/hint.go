@@ -46,11 +46,18 @@ func (r *runner) waitOrPaste(ctx context.Context, a *connect.Authorization, term
 	defer close(quit)
 	lines := r.pastedLines(quit)
 	hint := a.HintDue()
+	reach := a.Reachability()
 	out, errOut := r.env.Stdout, r.env.Stderr
 	for {
 		select {
 		case res := <-ended:
 			return res.conn, res.err
+		case err := <-reach:
+			reach = nil
+			if err != nil { // a warning: the browser may get there all the same
+				msg, _ := connect.Explain(err)
+				fmt.Fprintf(errOut, "Warning: %s\n", msg)
+			}
 		case <-hint:
 			hint = nil
 			fmt.Fprintf(errOut, "\n%s\n", connect.CallbackHint(a.RedirectURI()))

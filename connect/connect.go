@@ -59,6 +59,10 @@ type Authorization struct {
 	api  string
 	flow *oauth.Flow
 	hint chan struct{} // see HintDue
+	// reach delivers the one outcome of checking the authorization host;
+	// deadline is when the wait for the browser ends.
+	reach    chan error
+	deadline time.Time
 }
 
 // StartAuthorize begins signing in a saved connection: it reads the client's
@@ -95,8 +99,13 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 	if err != nil {
 		return nil, fmt.Errorf("start sign-in for %q: %w", conn.Name, err)
 	}
-	a := &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow}
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = oauth.DefaultTimeout
+	}
+	a := &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow, deadline: time.Now().Add(timeout)}
 	a.watchHint(opts.HintAfter)
+	a.checkReach(client.AuthURL)
 	return a, nil
 }
 

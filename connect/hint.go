@@ -14,11 +14,13 @@ const DefaultHintAfter = 20 * time.Second
 // longer than expected. A callback URL registered in Kantata that differs
 // from the app's is the most common setup mistake, and then Kantata shows
 // its own error page and never sends the browser back, so the app would see
-// nothing but a timeout.
+// nothing but a timeout; the other cause, a browser that can't reach Kantata
+// at all, is named too.
 func CallbackHint(redirectURI string) string {
 	return fmt.Sprintf("Still waiting. If Kantata showed an error page instead of an Authorize button, the callback "+
 		"URL registered in your Kantata app probably doesn't match this one exactly: %s. Register it (Settings > "+
-		"API > registered applications), then try again.", redirectURI)
+		"API > registered applications), then try again. If your browser never showed Kantata's sign-in page, it "+
+		"can't reach Kantata: check the internet connection or proxy.", redirectURI)
 }
 
 // HintDue is closed once AuthorizeOptions.HintAfter has passed while the

@@ -84,6 +84,7 @@ func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 	u.win.SetMaster()
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
 	u.win.SetMainMenu(u.mainMenu())
+	u.win.SetCloseIntercept(u.requestClose)
 	a.Lifecycle().SetOnEnteredForeground(u.reloadRecords)
 
 	u.refresh()

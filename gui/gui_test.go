@@ -703,3 +703,92 @@ func TestClientDialogShowsWhereSecretsGo(t *testing.T) {
 		t.Errorf("an empty API URL (Kantata's) is shown as a foreign host: %q", d.departures.Text)
 	}
 }
+
+// While a sign-in waits, the dialog counts down, and says at once when this
+// computer can't reach Kantata's sign-in page at all — a warning: the wait
+// goes on, since the browser may get there through a proxy.
+func TestSignInCountsDownAndWarnsWhenKantataIsUnreachable(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		unreachable bool
+	}{{"Kantata answers", false}, {"nothing answers", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, func(string) error { return nil }) // the user never answers in the browser
+			c := h.addClient("Production app", "prod-id")
+			closed := testenv.FreePort(t)
+			if tc.unreachable {
+				s := c.ClientSettings
+				s.AuthURL = "http://127.0.0.1:" + strconv.Itoa(closed) + "/oauth/authorize"
+				if _, err := h.store.SaveClient(c.ID, s, testSecret); err != nil {
+					t.Fatal(err)
+				}
+			}
+			test.Type(h.u.panel.name, "Kantata production")
+			test.Tap(h.u.panel.saveAuthorize)
+			h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.reached })
+			d := h.u.signIn
+			if d == nil || d.auth == nil {
+				t.Fatal("the sign-in never started")
+			}
+			if !strings.HasPrefix(d.timeLeft.Text, "Time left: 4:5") && d.timeLeft.Text != "Time left: 5:00" {
+				t.Errorf("countdown shows %q; want about 5 minutes left", d.timeLeft.Text)
+			}
+			want := "This computer couldn't reach 127.0.0.1:" + strconv.Itoa(closed) + ": check the internet connection or proxy. If your browser shows Kantata anyway, carry on."
+			if tc.unreachable && (!d.reach.Visible() || d.reach.Text != want) {
+				t.Errorf("warning %q (visible %v); want %q", d.reach.Text, d.reach.Visible(), want)
+			}
+			if !tc.unreachable && d.reach.Visible() {
+				t.Errorf("a warning while Kantata answers: %q", d.reach.Text)
+			}
+			if !d.waiting() || d.cancel.Disabled() {
+				t.Error("the warning ended the sign-in; it must go on waiting")
+			}
+			test.Tap(d.cancel)
+			h.wait()
+		})
+	}
+}
+
+func TestTimeLeftText(t *testing.T) {
+	for in, want := range map[time.Duration]string{
+		5 * time.Minute: "Time left: 5:00", 299*time.Second + 600*time.Millisecond: "Time left: 5:00",
+		61 * time.Second: "Time left: 1:01", 9 * time.Second: "Time left: 0:09", -time.Second: "Time left: 0:00",
+	} {
+		t.Run(in.String(), func(t *testing.T) {
+			if got := timeLeftText(in); got != want {
+				t.Errorf("timeLeftText(%v) = %q, want %q", in, got, want)
+			}
+		})
+	}
+}
+
+// Closing the window while a sign-in waits asks first; keeping it waits on,
+// quitting cancels the sign-in and frees the callback port.
+func TestClosingWhileSigningInAsksFirst(t *testing.T) {
+	h := newHarness(t, func(string) error { return nil })
+	h.addClient("Production app", "prod-id")
+	test.Type(h.u.panel.name, "Kantata production")
+	test.Tap(h.u.panel.saveAuthorize)
+	h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.auth != nil })
+	d := h.u.signIn
+
+	h.u.requestClose()
+	if !showsSubstring(topOverlay(h.u.win), "A sign-in is still waiting") {
+		t.Fatalf("closing while signing in did not ask: %q", texts(topOverlay(h.u.win)))
+	}
+	h.u.lastDialog.(interface{ Dismiss() }).Dismiss() // Keep waiting
+	if !d.waiting() {
+		t.Fatal("keeping the window open ended the sign-in")
+	}
+	h.u.requestClose()
+	h.u.lastDialog.(interface{ Confirm() }).Confirm() // Quit
+	h.wait()
+	if d.waiting() {
+		t.Error("quitting left the sign-in waiting")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(h.port))
+	if err != nil {
+		t.Fatalf("the callback port is still held after quitting: %v", err)
+	}
+	l.Close()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -39,6 +40,9 @@ type signInDialog struct {
 
 	hint     *widget.Label
 	hintBox  *fyne.Container
+	timeLeft *widget.Label          // the countdown to the sign-in's timeout
+	reach    *widget.Label          // this computer can't reach Kantata: a warning
+	reached  bool                   // the reachability check has answered
 	auth     *connect.Authorization // nil until the browser has been asked to open
 	canceled bool
 	finished chan struct{} // closed when the sign-in has ended
@@ -110,6 +114,11 @@ func (u *UI) showSignIn() *signInDialog {
 	activity := widget.NewActivity()
 	activity.Start()
 	steps := wrappedLabel("Sign in to Kantata, read the app information and click Authorize. Then come back here.")
+	d.timeLeft = widget.NewLabel("")
+	d.timeLeft.SizeName = theme.SizeNameCaptionText
+	d.reach = wrappedLabel("")
+	d.reach.Importance = widget.WarningImportance
+	d.reach.Hide()
 	d.hint = wrappedLabel("")
 	d.hint.Importance = widget.WarningImportance
 	copyCallback := widget.NewButtonWithIcon("Copy callback URL", theme.ContentCopyIcon(), func() {
@@ -132,8 +141,8 @@ func (u *UI) showSignIn() *signInDialog {
 	d.pasteError.Hide()
 	pasteNote := wrappedLabel("Browser on another computer, or it couldn't reach this app? Paste the address it ended on:")
 	content := container.NewVBox(
-		container.NewBorder(nil, nil, activity, nil, d.heading),
-		steps, widget.NewSeparator(), d.note, d.url,
+		container.NewBorder(nil, nil, activity, d.timeLeft, d.heading),
+		steps, d.reach, widget.NewSeparator(), d.note, d.url,
 		container.NewHBox(d.copyURL, d.reopen),
 		widget.NewSeparator(), pasteNote,
 		container.NewBorder(nil, nil, nil, d.pasteOK, d.paste), d.pasteError,
@@ -171,6 +180,26 @@ func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
 	if err := a.OpenError(); err != nil {
 		d.browserFailed(err)
 	}
+	d.countDown(u, a.Deadline())
+	// Can this computer reach Kantata at all? If not, say so at once: the
+	// wait would otherwise run its whole course. Only a warning: the
+	// browser may use a proxy this app doesn't.
+	var unreachable error
+	u.background(func() error {
+		select {
+		case unreachable = <-a.Reachability():
+		case <-d.finished:
+		}
+		return nil
+	}, func(error) {
+		d.reached = true
+		if unreachable != nil {
+			msg, _ := connect.Explain(unreachable)
+			d.reach.SetText(msg)
+			d.reach.Show()
+			d.dialog.Resize(d.dialog.MinSize())
+		}
+	})
 	// The commonest setup mistake, a callback URL in Kantata that differs
 	// from ours, leaves Kantata on its own error page: say so after a while.
 	hinted := false
@@ -189,6 +218,64 @@ func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
 			d.dialog.Resize(d.dialog.MinSize())
 		}
 	})
+}
+
+// waiting reports whether the sign-in still waits for the browser (or is
+// starting): closing the window now would cut it off.
+func (d *signInDialog) waiting() bool {
+	select {
+	case <-d.finished:
+		return false
+	default:
+		return !d.canceled
+	}
+}
+
+// requestClose closes the window, but asks first while a sign-in waits:
+// someone may be halfway through signing in in the browser.
+func (u *UI) requestClose() {
+	d := u.signIn
+	if d == nil || !d.waiting() {
+		u.win.Close()
+		return
+	}
+	confirm := dialog.NewConfirm("Quit while signing in?",
+		"A sign-in is still waiting for Kantata to send your browser back. Quitting cancels it; the connection stays as it was.",
+		func(quit bool) {
+			if quit {
+				d.stop(u)
+				u.win.Close()
+			}
+		}, u.win)
+	confirm.SetConfirmText("Quit")
+	confirm.SetDismissText("Keep waiting")
+	u.lastDialog = confirm
+	confirm.Show()
+}
+
+// countDown shows the time left until deadline, each second, until the
+// sign-in ends.
+func (d *signInDialog) countDown(u *UI, deadline time.Time) {
+	show := func() { d.timeLeft.SetText(timeLeftText(time.Until(deadline))) }
+	show()
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				u.do(show)
+			case <-d.finished:
+				return
+			}
+		}
+	}()
+}
+
+// timeLeftText is a countdown as people read it: "Time left: 4:59".
+func timeLeftText(left time.Duration) string {
+	left = max(left.Round(time.Second), 0)
+	return fmt.Sprintf("Time left: %d:%02d", int(left/time.Minute), int(left%time.Minute/time.Second))
 }
 
 // enablePaste offers Continue when there is an address to try and the

@@ -132,7 +132,8 @@ func timeoutError(d time.Duration, redirectURI string) *Error {
 	return &Error{
 		Kind: KindTimeout,
 		Message: fmt.Sprintf("No answer came from your browser within %s. If Kantata showed an error page, "+
-			"the callback URL registered in Kantata may not match %s.", HumanDuration(d), redirectURI),
+			"the callback URL registered in Kantata may not match %s. If the browser never showed Kantata's "+
+			"sign-in page, check the internet connection or proxy.", HumanDuration(d), redirectURI),
 		Detail: fmt.Sprintf("no callback on %s within %v", redirectURI, d),
 	}
 }
