@@ -482,7 +482,10 @@ func (h *harness) authorizedConnection(name string, c store.Client) store.Connec
 	if err := h.store.SaveToken(conn.ID, store.Token{AccessToken: tok}); err != nil {
 		h.t.Fatal(err)
 	}
-	conn, err = h.store.RecordOutcome(conn.ID, func(c *store.Connection) { c.Status = store.StatusAuthorized })
+	conn, err = h.store.RecordOutcome(conn.ID, func(c *store.Connection) {
+		now := time.Now()
+		c.Status, c.LastAuthorizedAt = store.StatusAuthorized, &now
+	})
 	if err != nil {
 		h.t.Fatal(err)
 	}

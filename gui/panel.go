@@ -267,6 +267,12 @@ func (p *connectionPanel) updateCallbackURL() {
 	p.callbackURL.SetText(oauth.RedirectURI(kantata.DefaultRedirectPort))
 }
 
+// everAuthorized is the rule for Test connection: a connection that was
+// authorized once has a token to test, whatever its status says now (a
+// failed re-authorization leaves the token that works). One never
+// authorized has none, not even after a failed first sign-in.
+func everAuthorized(c store.Connection) bool { return c.LastAuthorizedAt != nil }
+
 // updateButtons enables what the form allows: saving once it is valid,
 // testing once the saved connection has been authorized.
 func (p *connectionPanel) updateButtons() {
@@ -280,7 +286,7 @@ func (p *connectionPanel) updateButtons() {
 	if p.editingID != "" && p.u.store != nil {
 		saved, isSaved = p.u.store.Connection(p.editingID)
 	}
-	setEnabled(p.test, isSaved && saved.Status != store.StatusNeverAuthorized)
+	setEnabled(p.test, isSaved && everAuthorized(saved))
 	if isSaved {
 		p.delete.Show()
 	} else {

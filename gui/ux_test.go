@@ -1,0 +1,59 @@
+package gui
+
+// Tests of the minor items of issue 16: what a first-time user and a support
+// engineer tripped over in the window.
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// clickRow selects the connection named name in the list, as a click on its row.
+func (h *harness) clickRow(name string) {
+	h.t.Helper()
+	for i, c := range h.u.list.items {
+		if c.Name == name {
+			h.u.list.list.Select(i)
+			return
+		}
+	}
+	h.t.Fatalf("no row %q in the list", name)
+}
+
+func TestTestConnectionIsEnabledWhenThereIsATokenToTest(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		name         string
+		status       store.Status
+		authorizedAt *time.Time
+		want         bool
+	}{
+		{"not authorized yet", store.StatusNeverAuthorized, nil, false},
+		{"the first sign-in failed", store.StatusFailed, nil, false},
+		{"authorized", store.StatusAuthorized, &now, true},
+		{"a later sign-in failed", store.StatusFailed, &now, true},
+		{"needs re-authorization", store.StatusNeedsReauth, &now, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			c := h.addClient("Production app", "prod-id")
+			conn, err := h.store.SaveConnection("", "Production", c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err = h.store.RecordOutcome(conn.ID, func(c *store.Connection) {
+				c.Status, c.LastAuthorizedAt = tc.status, tc.authorizedAt
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.u.refresh()
+			h.clickRow("Production")
+			if enabled := !h.u.panel.test.Disabled(); enabled != tc.want {
+				t.Errorf("Test connection enabled = %v; want %v", enabled, tc.want)
+			}
+		})
+	}
+}
