@@ -68,6 +68,7 @@ type Options struct {
 
 // New builds the main window over svc.
 func New(a fyne.App, svc *connect.Service, opts Options) *UI {
+	a.Settings().SetTheme(newAppTheme())
 	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do, version: opts.Version}
 	startupErr := opts.StartupErr
 	if svc != nil {

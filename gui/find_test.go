@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -48,3 +49,25 @@ func showsSubstring(o fyne.CanvasObject, text string) bool {
 
 // topOverlay is the dialog on top, or nil.
 func topOverlay(w fyne.Window) fyne.CanvasObject { return w.Canvas().Overlays().Top() }
+
+// pixelAt is the colour the window shows at (dx, dy) inside o.
+func pixelAt(w fyne.Window, o fyne.CanvasObject, dx, dy float32) color.Color {
+	img := w.Canvas().Capture()
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+	scale := w.Canvas().Scale()
+	return img.At(int((pos.X+dx)*scale), int((pos.Y+dy)*scale))
+}
+
+// colorDistance is how far apart two colours are: the sum of the
+// differences of their 8-bit red, green and blue.
+func colorDistance(a, b color.Color) int {
+	ar, ag, ab, _ := a.RGBA()
+	br, bg, bb, _ := b.RGBA()
+	d := func(x, y uint32) int {
+		if x > y {
+			return int(x-y) >> 8
+		}
+		return int(y-x) >> 8
+	}
+	return d(ar, br) + d(ag, bg) + d(ab, bb)
+}

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -20,6 +23,32 @@ func (h *harness) clickRow(name string) {
 		}
 	}
 	h.t.Fatalf("no row %q in the list", name)
+}
+
+// Fyne's focus colour over a primary button such as Save & authorize
+// changes nothing a person can see.
+func TestFocusShowsOnEveryKindOfButton(t *testing.T) {
+	h := newHarness(t, nil)
+	h.addClient("Production app", "prod-id")
+	p := h.u.panel
+	test.Type(p.name, "Kantata production")
+	test.Tap(p.save)
+	h.wait()
+	w := h.u.win
+	for name, b := range map[string]fyne.Focusable{"Save & authorize (primary)": p.saveAuthorize,
+		"Save": p.save, "Delete (danger)": p.delete} {
+		o := b.(fyne.CanvasObject)
+		y := o.Size().Height / 2 // on the button's own colour, left of its icon
+		w.Canvas().Unfocus()
+		before := pixelAt(w, o, 4, y)
+		w.Canvas().Focus(b)
+		if w.Canvas().Focused() != b {
+			t.Fatalf("%s cannot take the focus", name)
+		}
+		if d := colorDistance(before, pixelAt(w, o, 4, y)); d < 40 {
+			t.Errorf("focused %s differs from unfocused by %d; want a visible change (40 or more)", name, d)
+		}
+	}
 }
 
 func TestTestConnectionIsEnabledWhenThereIsATokenToTest(t *testing.T) {
