@@ -50,6 +50,19 @@ func showsSubstring(o fyne.CanvasObject, text string) bool {
 // topOverlay is the dialog on top, or nil.
 func topOverlay(w fyne.Window) fyne.CanvasObject { return w.Canvas().Overlays().Top() }
 
+// pressKey presses a key as the window passes it on: to the focused widget,
+// or to the window's own handler when none has the focus.
+func pressKey(w fyne.Window, name fyne.KeyName) {
+	ev := &fyne.KeyEvent{Name: name}
+	if f := w.Canvas().Focused(); f != nil {
+		f.TypedKey(ev)
+		return
+	}
+	if handle := w.Canvas().OnTypedKey(); handle != nil {
+		handle(ev)
+	}
+}
+
 // pixelAt is the colour the window shows at (dx, dy) inside o.
 func pixelAt(w fyne.Window, o fyne.CanvasObject, dx, dy float32) color.Color {
 	img := w.Canvas().Capture()

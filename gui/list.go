@@ -3,6 +3,7 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -18,7 +19,7 @@ const emptyStateText = "No connections yet.\n\nTo connect to Kantata: name your 
 type connectionList struct {
 	u          *UI
 	items      []store.Connection
-	list       *widget.List
+	list       *keyList
 	emptyState *widget.Label
 	newButton  *widget.Button
 	testAll    *testAllBar
@@ -30,7 +31,7 @@ type connectionList struct {
 func newConnectionList(u *UI) *connectionList {
 	l := &connectionList{u: u}
 	l.emptyState = wrappedLabel(emptyStateText)
-	l.list = widget.NewList(
+	l.list = newKeyList(
 		func() int { return len(l.items) },
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -66,7 +67,12 @@ func newConnectionList(u *UI) *connectionList {
 	header := container.NewBorder(nil, nil,
 		widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), l.newButton)
 	l.testAll = newTestAllBar(u)
-	l.content = container.NewBorder(header, l.testAll.content, nil, nil, container.NewStack(l.list, container.NewPadded(l.emptyState)))
+	// Objects in the order they are seen, which Tab follows: New
+	// connection, the list, Test all.
+	l.list.themed = container.NewThemeOverride(l.list, listTheme{focused: l.list.HasFocus})
+	center := container.NewStack(l.list.themed, container.NewPadded(l.emptyState))
+	l.content = container.New(layout.NewBorderLayout(header, l.testAll.content, nil, nil),
+		header, center, l.testAll.content)
 	return l
 }
 

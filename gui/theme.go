@@ -36,3 +36,22 @@ func focusColor(v fyne.ThemeVariant) color.Color {
 	}
 	return focusDark
 }
+
+// listTheme marks the focused row of a list in the focus colour while the list
+// has the keyboard focus (Fyne marks it with the faint hover tint, which a
+// person tabbing through the window does not notice); all else is the app's
+// theme of the moment.
+type listTheme struct{ focused func() bool }
+
+func (t listTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameHover && t.focused() {
+		return focusColor(v)
+	}
+	return currentTheme().Color(n, v)
+}
+
+func (listTheme) Font(s fyne.TextStyle) fyne.Resource     { return currentTheme().Font(s) }
+func (listTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return currentTheme().Icon(n) }
+func (listTheme) Size(n fyne.ThemeSizeName) float32       { return currentTheme().Size(n) }
+
+func currentTheme() fyne.Theme { return fyne.CurrentApp().Settings().Theme() }

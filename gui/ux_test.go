@@ -25,6 +25,47 @@ func (h *harness) clickRow(name string) {
 	h.t.Fatalf("no row %q in the list", name)
 }
 
+func TestConnectionsListByKeyboard(t *testing.T) {
+	t.Run("Tab goes from New connection to the list, and Return opens the focused row", func(t *testing.T) {
+		h := newHarness(t, nil)
+		c := h.addClient("Production app", "prod-id")
+		for _, name := range []string{"Alpha", "Beta"} {
+			if _, err := h.store.SaveConnection("", name, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.u.refresh()
+		w := h.u.win
+		w.Canvas().Focus(h.u.list.newButton)
+		test.FocusNext(w.Canvas())
+		if got := w.Canvas().Focused(); got != h.u.list.list {
+			t.Fatalf("Tab after New connection went to %T; want the connections list", got)
+		}
+		pressKey(w, fyne.KeyDown)
+		pressKey(w, fyne.KeyReturn)
+		if beta, _ := h.store.ConnectionByName("Beta"); h.u.panel.editingID != beta.ID {
+			t.Errorf("Down, Return on the list opened %q; want Beta", h.u.panel.name.Text)
+		}
+	})
+
+	t.Run("the focused row of the list shows", func(t *testing.T) {
+		h := newHarness(t, nil)
+		c := h.addClient("Production app", "prod-id")
+		if _, err := h.store.SaveConnection("", "Alpha", c.ID); err != nil {
+			t.Fatal(err)
+		}
+		h.u.refresh()
+		w := h.u.win
+		row := h.u.list.list
+		x, y := row.Size().Width-8, float32(20) // inside the first row, right of its text
+		before := pixelAt(w, row, x, y)
+		w.Canvas().Focus(row)
+		if d := colorDistance(before, pixelAt(w, row, x, y)); d < 40 {
+			t.Errorf("the focused row differs from an unfocused one by %d; want a visible mark (40 or more)", d)
+		}
+	})
+}
+
 // Fyne's focus colour over a primary button such as Save & authorize
 // changes nothing a person can see.
 func TestFocusShowsOnEveryKindOfButton(t *testing.T) {
