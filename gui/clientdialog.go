@@ -361,10 +361,7 @@ func (d *clientDialog) confirmDelete() {
 		msg = fmt.Sprintf("“%s” is used by %s.\n\nDeleting the client also deletes those connections and their authorizations "+
 			"from this computer.", c.Name, strings.Join(users, ", "))
 	}
-	confirm := dialog.NewConfirm("Delete OAuth 2.0 client", msg, func(yes bool) {
-		if !yes {
-			return
-		}
+	d.u.confirm("Delete OAuth 2.0 client", msg, "Cancel", "Delete", func() {
 		d.u.background(func() error { return d.u.store.DeleteClient(c.ID, len(users) > 0) }, func(err error) {
 			if err != nil {
 				d.u.showError("Couldn't delete the OAuth 2.0 client", err)
@@ -373,9 +370,5 @@ func (d *clientDialog) confirmDelete() {
 			d.dialog.Hide()
 			d.u.clientDeleted(c)
 		})
-	}, d.u.win)
-	confirm.SetConfirmText("Delete")
-	confirm.SetConfirmImportance(widget.DangerImportance)
-	d.u.lastDialog = confirm
-	confirm.Show()
+	}, nil)
 }

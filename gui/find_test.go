@@ -18,6 +18,8 @@ func texts(o fyne.CanvasObject) []string {
 			out = append(out, w.Text)
 		case *widget.Button:
 			out = append(out, w.Text)
+		case *escButton:
+			out = append(out, w.Text)
 		case *widget.Form:
 			for _, it := range w.Items {
 				out = append(out, it.Text, it.HintText)

@@ -75,3 +75,32 @@ func (u *UI) typedKey(k *fyne.KeyEvent) {
 		}
 	}
 }
+
+// escButton is a dialog's button. Fyne hands a key to the focused widget
+// alone, and its button ignores Escape: once Tab has put the focus on one,
+// Escape would no longer reach the dialog. This one hands Escape over, as
+// escEntry does, and Return presses it as Space does.
+type escButton struct {
+	widget.Button
+	onEscape func()
+}
+
+func newEscButton(label string, icon fyne.Resource, tapped, onEscape func()) *escButton {
+	b := &escButton{onEscape: onEscape}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *escButton) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyEscape:
+		if b.onEscape != nil {
+			b.onEscape()
+		}
+	case fyne.KeyReturn, fyne.KeyEnter:
+		b.Tapped(nil)
+	default:
+		b.Button.TypedKey(k)
+	}
+}

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -398,10 +397,7 @@ func (p *connectionPanel) onDelete() {
 	}
 	msg := fmt.Sprintf("Delete the connection “%s”?\n\nIts authorization is removed from this computer's keychain. "+
 		"The OAuth 2.0 client stays, and Kantata keeps the app registration.", conn.Name)
-	d := dialog.NewConfirm("Delete connection", msg, func(yes bool) {
-		if !yes {
-			return
-		}
+	p.u.confirm("Delete connection", msg, "Cancel", "Delete", func() {
 		p.u.background(func() error { return p.u.store.DeleteConnection(conn.ID) }, func(err error) {
 			if err != nil {
 				p.u.showError("Couldn't delete the connection", err)
@@ -411,11 +407,7 @@ func (p *connectionPanel) onDelete() {
 			p.u.refresh()
 			p.startNew()
 		})
-	}, p.u.win)
-	d.SetConfirmText("Delete")
-	d.SetConfirmImportance(widget.DangerImportance)
-	p.u.lastDialog = d
-	d.Show()
+	}, nil)
 }
 
 // plainError turns a store validation error into its user message, which

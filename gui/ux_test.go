@@ -4,11 +4,14 @@ package gui
 // engineer tripped over in the window.
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -89,6 +92,86 @@ func TestFocusShowsOnEveryKindOfButton(t *testing.T) {
 		if d := colorDistance(before, pixelAt(w, o, 4, y)); d < 40 {
 			t.Errorf("focused %s differs from unfocused by %d; want a visible change (40 or more)", name, d)
 		}
+	}
+}
+
+func TestEscapeClosesDeleteConfirmations(t *testing.T) {
+	t.Run("of a connection", func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.addClient("Production app", "prod-id")
+		test.Type(h.u.panel.name, "Kantata production")
+		test.Tap(h.u.panel.save)
+		h.wait()
+		test.Tap(h.u.panel.delete)
+		if !showsSubstring(topOverlay(h.u.win), "Delete the connection") {
+			t.Fatal("no delete confirmation")
+		}
+		pressKey(h.u.win, fyne.KeyEscape)
+		if top := topOverlay(h.u.win); top != nil {
+			t.Fatalf("Escape left the confirmation open: %q", texts(top))
+		}
+		h.wait()
+		if _, ok := h.store.ConnectionByName("Kantata production"); !ok {
+			t.Error("Escape deleted the connection")
+		}
+	})
+
+	t.Run("of a client, then the client dialog", func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.addClient("Production app", "prod-id")
+		test.Tap(h.u.panel.editClient)
+		test.Tap(h.u.clientDialog.deleteButton)
+		pressKey(h.u.win, fyne.KeyEscape)
+		if top := topOverlay(h.u.win); !containsText(top, "Edit OAuth 2.0 client") {
+			t.Fatalf("after Escape the top dialog shows %q; want the client dialog again", texts(top))
+		}
+		pressKey(h.u.win, fyne.KeyEscape)
+		if top := topOverlay(h.u.win); top != nil {
+			t.Fatalf("the second Escape left %q open", texts(top))
+		}
+		h.wait()
+		if _, ok := h.store.ClientByName("Production app"); !ok {
+			t.Error("Escape deleted the client")
+		}
+	})
+}
+
+func TestDeleteConfirmationFitsItsText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open func(h *harness)
+	}{
+		{"connection", func(h *harness) {
+			test.Type(h.u.panel.name, "Kantata production")
+			test.Tap(h.u.panel.save)
+			h.wait()
+			test.Tap(h.u.panel.delete)
+		}},
+		{"client", func(h *harness) {
+			test.Tap(h.u.panel.editClient)
+			test.Tap(h.u.clientDialog.deleteButton)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			h.addClient("Production app", "prod-id")
+			tc.open(h)
+			top := topOverlay(h.u.win)
+			var message *widget.Label
+			for _, o := range test.LaidOutObjects(top) {
+				if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "Delete the ") {
+					message = l
+				}
+			}
+			if message == nil {
+				t.Fatalf("no message in %q", texts(top))
+			}
+			given, needed := message.Size().Height, message.MinSize().Height
+			if given > needed+2*theme.Padding() {
+				t.Errorf("the message has %.0f px of height for %.0f px of text: an empty area of %.0f px",
+					given, needed, given-needed)
+			}
+		})
 	}
 }
 
