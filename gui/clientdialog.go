@@ -35,14 +35,14 @@ type clientDialog struct {
 
 	name, clientID, secret             *escEntry
 	authURL, tokenURL, apiURL, port    *escEntry
-	clientAuth                         *widget.Select
-	pkce                               *widget.Check
+	clientAuth                         *escSelect
+	pkce                               *escCheck
 	view                               *widget.RadioGroup
 	httpSettings                       *fyne.Container
 	callbackURL                        *widget.Label
 	departures                         *widget.Label // where secrets go, when not only to Kantata
-	saveButton, cancelButton, resetBtn *widget.Button
-	deleteButton                       *widget.Button // only when editing
+	saveButton, cancelButton, resetBtn *escButton
+	deleteButton                       *escButton // only when editing
 	dialog                             *dialog.CustomDialog
 	saving                             bool
 }
@@ -94,13 +94,13 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		return plainError(err)
 	}
 
-	d.clientAuth = widget.NewSelect([]string{authBodyLabel, authBasicLabel}, nil)
-	d.pkce = widget.NewCheck("Authorization code with PKCE (S256)", func(bool) { d.validate() })
-	d.resetBtn = widget.NewButtonWithIcon("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.DefaultClientSettings(), false) })
+	d.clientAuth = newEscSelect([]string{authBodyLabel, authBasicLabel}, cancel)
+	d.pkce = newEscCheck("Authorization code with PKCE (S256)", func(bool) { d.validate() }, cancel)
+	d.resetBtn = newEscButton("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.DefaultClientSettings(), false) }, cancel)
 
 	d.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	d.callbackURL.Selectable = true
-	copyCallback := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { u.copy(d.callbackURL.Text) })
+	copyCallback := newEscButton("Copy", theme.ContentCopyIcon(), func() { u.copy(d.callbackURL.Text) }, cancel)
 
 	secretItem := &widget.FormItem{Text: "Client secret *", Widget: d.secret, HintText: secretHint}
 	switch {
@@ -134,6 +134,13 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		form.Refresh()
 		if d.dialog != nil {
 			d.dialog.Resize(d.size())
+			// A click or Space leaves the focus on the radio button, which
+			// swallows Escape and Return: the view's first field takes it.
+			first := d.name
+			if v == viewHTTP {
+				first = d.authURL
+			}
+			u.win.Canvas().Focus(first)
 		}
 	})
 	d.view.Horizontal = true
@@ -158,15 +165,15 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		d.fill(store.DefaultClientSettings(), true)
 	}
 
-	d.saveButton = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), d.submit)
+	d.saveButton = newEscButton("Save", theme.DocumentSaveIcon(), d.submit, cancel)
 	d.saveButton.Importance = widget.HighImportance
-	d.cancelButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)
+	d.cancelButton = newEscButton("Cancel", theme.CancelIcon(), cancel, cancel)
 	// Room on the right keeps the scroll bar off the fields.
 	padded := container.New(layout.NewCustomPaddedLayout(0, 0, 0, 2*theme.Padding()), content)
 	d.dialog = dialog.NewCustomWithoutButtons(title, container.NewVScroll(padded), u.win)
 	buttons := []fyne.CanvasObject{d.cancelButton, d.saveButton}
 	if existing != nil {
-		d.deleteButton = widget.NewButtonWithIcon("Delete client", theme.DeleteIcon(), d.confirmDelete)
+		d.deleteButton = newEscButton("Delete client", theme.DeleteIcon(), d.confirmDelete, cancel)
 		d.deleteButton.Importance = widget.DangerImportance
 		buttons = append([]fyne.CanvasObject{d.deleteButton}, buttons...)
 	}

@@ -2,7 +2,9 @@ package gui
 
 import (
 	"image/color"
+	"reflect"
 	"strings"
+	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -63,6 +65,26 @@ func pressKey(w fyne.Window, name fyne.KeyName) {
 	if handle := w.Canvas().OnTypedKey(); handle != nil {
 		handle(ev)
 	}
+}
+
+// tapRadio taps the option labelled label of a radio group in w, as a click
+// does: the real driver gives the option the focus first (Fyne's test driver
+// can't find its canvas, so here it gets it when the tap left none).
+func tapRadio(t *testing.T, w fyne.Window, r *widget.RadioGroup, label string) {
+	t.Helper()
+	for _, obj := range test.LaidOutObjects(r) {
+		v := reflect.ValueOf(obj)
+		if tap, ok := obj.(fyne.Tappable); ok && v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct {
+			if f := v.Elem().FieldByName("Label"); f.IsValid() && f.Kind() == reflect.String && f.String() == label {
+				test.Tap(tap)
+				if w.Canvas().Focused() == nil {
+					w.Canvas().Focus(obj.(fyne.Focusable))
+				}
+				return
+			}
+		}
+	}
+	t.Fatalf("radio option %q not found", label)
 }
 
 // pixelAt is the colour the window shows at (dx, dy) inside o.

@@ -104,3 +104,48 @@ func (b *escButton) TypedKey(k *fyne.KeyEvent) {
 		b.Button.TypedKey(k)
 	}
 }
+
+// escCheck is a dialog's check box that hands Escape to the dialog: a click
+// on a check box gives it the focus, and Escape went no further.
+type escCheck struct {
+	widget.Check
+	onEscape func()
+}
+
+func newEscCheck(label string, changed func(bool), onEscape func()) *escCheck {
+	c := &escCheck{onEscape: onEscape}
+	c.Text, c.OnChanged = label, changed
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *escCheck) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && c.onEscape != nil {
+		c.onEscape()
+		return
+	}
+	c.Check.TypedKey(k)
+}
+
+// escSelect is a dialog's select that hands Escape to the dialog, as a click
+// gives it the focus too (its open list of choices closes on Escape by
+// itself).
+type escSelect struct {
+	widget.Select
+	onEscape func()
+}
+
+func newEscSelect(options []string, onEscape func()) *escSelect {
+	s := &escSelect{onEscape: onEscape}
+	s.Options = options
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+func (s *escSelect) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && s.onEscape != nil {
+		s.onEscape()
+		return
+	}
+	s.Select.TypedKey(k)
+}

@@ -136,6 +136,46 @@ func TestEscapeClosesDeleteConfirmations(t *testing.T) {
 	})
 }
 
+// A click on a control other than a field leaves the focus on it, and Fyne
+// hands keys to the focused widget only.
+func TestEscapeClosesClientDialogWhateverHasTheFocus(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		use  func(t *testing.T, d *clientDialog)
+	}{
+		{"the View radio", func(t *testing.T, d *clientDialog) { tapRadio(t, d.u.win, d.view, viewHTTP) }},
+		{"the View radio, back to Simple", func(t *testing.T, d *clientDialog) {
+			tapRadio(t, d.u.win, d.view, viewHTTP)
+			tapRadio(t, d.u.win, d.view, viewSimple)
+		}},
+		{"the PKCE check box", func(t *testing.T, d *clientDialog) {
+			d.view.SetSelected(viewHTTP)
+			test.Tap(d.pkce)
+		}},
+		{"the client authentication select", func(t *testing.T, d *clientDialog) {
+			d.view.SetSelected(viewHTTP)
+			d.u.win.Canvas().Focus(d.clientAuth)
+		}},
+		{"the Reset button", func(t *testing.T, d *clientDialog) {
+			d.view.SetSelected(viewHTTP)
+			d.u.win.Canvas().Focus(d.resetBtn)
+		}},
+	} {
+		t.Run("after "+tc.name+" was used", func(t *testing.T) {
+			h := newHarness(t, nil)
+			test.Tap(h.u.panel.addClient)
+			tc.use(t, h.u.clientDialog)
+			if h.u.win.Canvas().Focused() == nil {
+				t.Fatal("nothing has the focus")
+			}
+			pressKey(h.u.win, fyne.KeyEscape)
+			if top := topOverlay(h.u.win); top != nil {
+				t.Errorf("Escape left the client dialog open (focus on %T)", h.u.win.Canvas().Focused())
+			}
+		})
+	}
+}
+
 func TestDeleteConfirmationFitsItsText(t *testing.T) {
 	for _, tc := range []struct {
 		name string
