@@ -69,6 +69,11 @@ func newConnectionPanel(u *UI) *connectionPanel {
 		return plainError(u.store.CheckConnectionName(s, p.editingID))
 	}
 	p.name.OnChanged = func(string) { p.updateButtons() }
+	p.name.OnSubmitted = func(string) { // Return saves, as in a dialog
+		if !p.save.Disabled() {
+			p.saveConnection(nil)
+		}
+	}
 
 	p.client = widget.NewSelect(nil, func(string) {
 		p.updateButtons()

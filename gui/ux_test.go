@@ -176,6 +176,23 @@ func TestEscapeClosesClientDialogWhateverHasTheFocus(t *testing.T) {
 	}
 }
 
+// Return in the connection's name saves it, as Return in a dialog does.
+func TestReturnInConnectionNameSaves(t *testing.T) {
+	h := newHarness(t, nil)
+	h.addClient("Production app", "prod-id")
+	h.u.win.Canvas().Focus(h.u.panel.name)
+	test.Type(h.u.panel.name, "Kantata production")
+	pressKey(h.u.win, fyne.KeyReturn)
+	h.wait()
+	conn, ok := h.store.ConnectionByName("Kantata production")
+	if !ok {
+		t.Fatal("Return in the name field did not save the connection")
+	}
+	if h.u.panel.editingID != conn.ID {
+		t.Error("the form does not show the saved connection")
+	}
+}
+
 func TestDeleteConfirmationFitsItsText(t *testing.T) {
 	for _, tc := range []struct {
 		name string
