@@ -55,22 +55,32 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	entry := func(placeholder string) *escEntry {
 		e := newEscEntry(cancel)
 		e.SetPlaceHolder(placeholder)
-		e.OnChanged = func(string) { d.validate() }
+		e.OnChanged = func(string) {
+			e.touch()
+			d.validate()
+		}
 		e.OnSubmitted = func(string) { d.submit() }
 		return e
 	}
 	d.name = entry("e.g. Kantata OX app")
 	d.clientID = entry("Kantata OX application ID")
 	d.secret = newSecretEntry(cancel)
-	d.secret.OnChanged = func(string) { d.validate() }
+	d.secret.OnChanged = func(string) {
+		d.secret.touch()
+		d.validate()
+	}
 	d.secret.OnSubmitted = func(string) { d.submit() }
 	d.authURL = entry("https://app.mavenlink.com/oauth/authorize")
 	d.tokenURL = entry("https://app.mavenlink.com/oauth/token")
 	d.apiURL = entry("https://api.mavenlink.com")
 	d.port = entry("38917")
-	d.port.OnChanged = func(string) { d.validate(); d.updateCallbackURL() }
+	d.port.OnChanged = func(string) {
+		d.port.touch()
+		d.validate()
+		d.updateCallbackURL()
+	}
 
-	d.name.Validator = func(s string) error {
+	d.name.setRule(func(s string) error {
 		if u.store == nil {
 			return nil
 		}
@@ -79,20 +89,20 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 			except = existing.ID
 		}
 		return plainError(u.store.CheckClientName(s, except))
-	}
-	d.secret.Validator = func(s string) error { return plainError(store.CheckSecret(s)) }
+	})
+	d.secret.setRule(func(s string) error { return plainError(store.CheckSecret(s)) })
 	// The store's rule set judges the settings; each entry shows what it
 	// says about its own field.
 	for field, e := range map[store.Field]*escEntry{
 		store.FieldClientID: d.clientID, store.FieldAuthURL: d.authURL, store.FieldTokenURL: d.tokenURL,
 		store.FieldAPIBaseURL: d.apiURL,
 	} {
-		e.Validator = func(string) error { return d.problem(field) }
+		e.setRule(func(string) error { return d.problem(field) })
 	}
-	d.port.Validator = func(s string) error {
+	d.port.setRule(func(s string) error {
 		_, err := store.ParsePort(s)
 		return plainError(err)
-	}
+	})
 
 	d.clientAuth = newEscSelect([]string{authBodyLabel, authBasicLabel}, cancel)
 	d.pkce = newEscCheck("Authorization code with PKCE (S256)", func(bool) { d.validate() }, cancel)
@@ -268,7 +278,7 @@ func (d *clientDialog) entries() []*escEntry {
 // message beside it once the user has touched it.
 func (d *clientDialog) valid() bool {
 	for _, e := range d.entries() {
-		if e.Validator(e.Text) != nil {
+		if e.check() != nil {
 			return false
 		}
 	}
@@ -308,6 +318,9 @@ func (d *clientDialog) submit() {
 		return
 	}
 	if !d.valid() {
+		for _, e := range d.entries() {
+			e.touch() // a save was tried: every problem shows now
+		}
 		for i, e := range d.entries() {
 			if e.Validate() != nil {
 				if i >= 3 { // an HTTP setting: show the view that holds it

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -85,6 +87,42 @@ func tapRadio(t *testing.T, w fyne.Window, r *widget.RadioGroup, label string) {
 		}
 	}
 	t.Fatalf("radio option %q not found", label)
+}
+
+// shownErrors lists the problems shown under o: texts drawn in the theme's
+// error colour, and error icons (an entry's validation mark).
+func shownErrors(o fyne.CanvasObject) []string {
+	if o == nil {
+		return nil
+	}
+	settings := fyne.CurrentApp().Settings()
+	red := settings.Theme().Color(theme.ColorNameError, settings.ThemeVariant())
+	var out []string
+	for _, obj := range test.LaidOutObjects(o) {
+		if !obj.Visible() {
+			continue
+		}
+		switch x := obj.(type) {
+		case *canvas.Text:
+			if x.Text != "" && sameColor(x.Color, red) {
+				out = append(out, x.Text)
+			}
+		case *canvas.Image:
+			if x.Resource != nil && strings.Contains(x.Resource.Name(), "error") {
+				out = append(out, "(error icon)")
+			}
+		}
+	}
+	return out
+}
+
+func sameColor(a, b color.Color) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ar, ag, ab, aa := a.RGBA()
+	br, bg, bb, ba := b.RGBA()
+	return ar == br && ag == bg && ab == bb && aa == ba
 }
 
 // pixelAt is the colour the window shows at (dx, dy) inside o.

@@ -14,6 +14,8 @@ import (
 type escEntry struct {
 	widget.Entry
 	onEscape func()
+	rule     func(string) error // what the field must pass; see setRule
+	touched  bool               // its text was set (typed, or filled in by the dialog), or a save was tried
 }
 
 func newEscEntry(onEscape func()) *escEntry {
@@ -41,6 +43,36 @@ func (e *escEntry) TypedKey(k *fyne.KeyEvent) {
 		return
 	}
 	e.Entry.TypedKey(k)
+}
+
+// setRule makes rule judge the field. Its message shows once the field was
+// touched: changed, or a save tried. A field nobody has typed in is not wrong
+// yet, even after the focus left it (the dialog puts the focus in the first
+// field by itself, and a click elsewhere takes it away).
+func (e *escEntry) setRule(rule func(string) error) {
+	e.rule = rule
+	e.Validator = func(s string) error {
+		if !e.touched {
+			return nil
+		}
+		return rule(s)
+	}
+}
+
+// check is what the rule says about the text, shown or not.
+func (e *escEntry) check() error {
+	if e.rule == nil {
+		return nil
+	}
+	return e.rule(e.Text)
+}
+
+// touch shows what the rule says from now on.
+func (e *escEntry) touch() {
+	if !e.touched {
+		e.touched = true
+		e.Validate()
+	}
 }
 
 // dialogKeys are what Escape and Return do in a dialog while none of its

@@ -232,6 +232,45 @@ func TestDeleteConfirmationFitsItsText(t *testing.T) {
 	}
 }
 
+func TestClientDialogShowsProblemsOnlyOnceTouched(t *testing.T) {
+	t.Run("switching to the HTTP view shows no error", func(t *testing.T) {
+		h := newHarness(t, nil)
+		test.Tap(h.u.panel.addClient)
+		tapRadio(t, h.u.win, h.u.clientDialog.view, viewHTTP)
+		if errs := shownErrors(topOverlay(h.u.win)); len(errs) > 0 {
+			t.Errorf("an untouched dialog shows %q", errs)
+		}
+	})
+
+	t.Run("a field typed in and emptied says what it needs", func(t *testing.T) {
+		h := newHarness(t, nil)
+		test.Tap(h.u.panel.addClient)
+		d := h.u.clientDialog
+		test.Type(d.name, "x")
+		d.name.SetText("")
+		h.u.win.Canvas().Focus(d.clientID)
+		if errs := shownErrors(topOverlay(h.u.win)); !strings.Contains(strings.Join(errs, "|"), "Enter a name.") {
+			t.Errorf("an emptied name shows %q; want its problem", errs)
+		}
+	})
+
+	t.Run("trying to save shows every problem", func(t *testing.T) {
+		h := newHarness(t, nil)
+		test.Tap(h.u.panel.addClient)
+		d := h.u.clientDialog
+		pressKey(h.u.win, fyne.KeyReturn) // in the name field
+		errs := strings.Join(shownErrors(topOverlay(h.u.win)), "|")
+		for _, want := range []string{"Enter a name.", "Enter the client ID"} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("after a save was tried the dialog shows %q; want %q", errs, want)
+			}
+		}
+		if h.u.win.Canvas().Focused() != d.name {
+			t.Error("the focus is not on the first field with a problem")
+		}
+	})
+}
+
 func TestTestConnectionIsEnabledWhenThereIsATokenToTest(t *testing.T) {
 	now := time.Now()
 	for _, tc := range []struct {
