@@ -142,6 +142,9 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 			form.Items = append(append([]*widget.FormItem{}, simpleItems...), httpItems...)
 		}
 		form.Refresh()
+		if d.departures != nil {
+			d.showDepartures() // its pointer to the HTTP view
+		}
 		if d.dialog != nil {
 			d.dialog.Resize(d.size())
 			// A click or Space leaves the focus on the radio button, which
@@ -171,6 +174,11 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	if existing != nil {
 		title = "Edit OAuth 2.0 client"
 		d.fill(existing.ClientSettings, true)
+		if existing.Departures().Any() {
+			// What departs from Kantata's settings is in the HTTP view:
+			// open there, so it is seen and can be changed.
+			d.view.SetSelected(viewHTTP)
+		}
 	} else {
 		d.fill(store.DefaultClientSettings(), true)
 	}
@@ -307,7 +315,11 @@ func (d *clientDialog) showDepartures() {
 		d.departures.Hide()
 		return
 	}
-	d.departures.SetText(fmt.Sprintf("This client %s. Its secret, sign-in codes and tokens go there.", dep))
+	text := fmt.Sprintf("This client %s. Its secret, sign-in codes and tokens go there.", dep)
+	if d.view.Selected != viewHTTP {
+		text += " View: HTTP shows these settings."
+	}
+	d.departures.SetText(text)
 	d.departures.Show()
 }
 

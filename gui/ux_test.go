@@ -193,6 +193,54 @@ func TestReturnInConnectionNameSaves(t *testing.T) {
 	}
 }
 
+func TestEditDialogShowsForeignEndpoints(t *testing.T) {
+	edit := func(t *testing.T, settings store.ClientSettings) *clientDialog {
+		t.Helper()
+		h := newHarness(t, nil)
+		if _, err := h.store.SaveClient("", settings, testSecret); err != nil {
+			t.Fatal(err)
+		}
+		h.u.refresh()
+		h.u.panel.client.SetSelected(settings.Name)
+		test.Tap(h.u.panel.editClient)
+		return h.u.clientDialog
+	}
+
+	t.Run("endpoints on other hosts: the HTTP view, and a warning with the hosts in both views", func(t *testing.T) {
+		c := store.DefaultClientSettings()
+		c.Name, c.ClientID, c.APIBaseURL = "Collector", "collector-id", "https://api.collector.example"
+		d := edit(t, c)
+		if d.view.Selected != viewHTTP {
+			t.Errorf("the edit dialog opened in the %s view; want %s", d.view.Selected, viewHTTP)
+		}
+		if !d.departures.Visible() || !strings.Contains(d.departures.Text, "api.collector.example") {
+			t.Errorf("HTTP view warning %q (shown %v); want the host named", d.departures.Text, d.departures.Visible())
+		}
+		tapRadio(t, d.u.win, d.view, viewSimple)
+		if !d.departures.Visible() || !strings.Contains(d.departures.Text, "api.collector.example") ||
+			!strings.Contains(d.departures.Text, "View: HTTP") {
+			t.Errorf("Simple view warning %q (shown %v); want the host and where to see it", d.departures.Text, d.departures.Visible())
+		}
+	})
+
+	t.Run("PKCE off: the HTTP view", func(t *testing.T) {
+		c := store.DefaultClientSettings()
+		c.Name, c.ClientID, c.PKCE = "No PKCE", "nopkce-id", false
+		if d := edit(t, c); d.view.Selected != viewHTTP {
+			t.Errorf("opened in the %s view", d.view.Selected)
+		}
+	})
+
+	t.Run("Kantata's endpoints: the Simple view, no warning", func(t *testing.T) {
+		c := store.DefaultClientSettings()
+		c.Name, c.ClientID = "Kantata OX app", "kantata-id"
+		d := edit(t, c)
+		if d.view.Selected != viewSimple || d.departures.Visible() {
+			t.Errorf("opened in the %s view, warning %q shown %v", d.view.Selected, d.departures.Text, d.departures.Visible())
+		}
+	})
+}
+
 func TestDeleteConfirmationFitsItsText(t *testing.T) {
 	for _, tc := range []struct {
 		name string
