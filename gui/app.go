@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
@@ -19,6 +20,9 @@ import (
 
 // Title is the main window's title.
 const Title = "Kantata Connect"
+
+// copiedFor is how long a Copy button says "Copied".
+const copiedFor = 2 * time.Second
 
 // UI is the main window and everything in it.
 type UI struct {
@@ -33,6 +37,9 @@ type UI struct {
 	// do runs a function on the UI thread: fyne.Do, or a test's own queue.
 	do     func(func())
 	copied func(string) // clipboard writes, observable in tests
+	// after runs f once d has passed, on a goroutine of its own:
+	// time.AfterFunc, or a test's own clock.
+	after func(d time.Duration, f func())
 	// version is the app's version and build, for diagnostics reports.
 	version string
 	// hintAfter is when a waiting sign-in points at the callback URL; 0 is
@@ -70,6 +77,7 @@ type Options struct {
 func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 	a.Settings().SetTheme(newAppTheme())
 	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do, version: opts.Version}
+	u.after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
 	startupErr := opts.StartupErr
 	if svc != nil {
 		u.store = svc.Store
@@ -128,6 +136,30 @@ func (u *UI) background(work func() error, done func(error)) {
 
 // copy puts text on the clipboard.
 func (u *UI) copy(text string) { u.copied(text) }
+
+// copyButton is a button that puts text() on the clipboard and then says
+// "Copied" for a moment. onEscape is what Escape does while it has the focus
+// (its dialog's cancel; nil outside a dialog).
+func (u *UI) copyButton(label string, text func() string, onEscape func()) *escButton {
+	var b *escButton
+	clicks := 0 // only touched on the UI thread
+	b = newEscButton(label, theme.ContentCopyIcon(), func() {
+		u.copy(text())
+		clicks++
+		click := clicks
+		b.SetText("Copied")
+		b.SetIcon(theme.ConfirmIcon())
+		u.after(copiedFor, func() {
+			u.do(func() {
+				if click == clicks { // a later click counts its own moment
+					b.SetText(label)
+					b.SetIcon(theme.ContentCopyIcon())
+				}
+			})
+		})
+	}, onEscape)
+	return b
+}
 
 // reloadRecords picks up what another window or the command line changed
 // while this window was in the background. What the user is typing stays.

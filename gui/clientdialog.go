@@ -40,6 +40,7 @@ type clientDialog struct {
 	view                               *widget.RadioGroup
 	httpSettings                       *fyne.Container
 	callbackURL                        *widget.Label
+	copyCallback                       *escButton
 	departures                         *widget.Label // where secrets go, when not only to Kantata
 	saveButton, cancelButton, resetBtn *escButton
 	deleteButton                       *escButton // only when editing
@@ -110,7 +111,7 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 
 	d.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	d.callbackURL.Selectable = true
-	copyCallback := newEscButton("Copy", theme.ContentCopyIcon(), func() { u.copy(d.callbackURL.Text) }, cancel)
+	d.copyCallback = u.copyButton("Copy", func() string { return d.callbackURL.Text }, cancel)
 
 	secretItem := &widget.FormItem{Text: "Client secret *", Widget: d.secret, HintText: secretHint}
 	switch {
@@ -167,7 +168,7 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		top = append(top, wrappedLabel(secretEditNote))
 	}
 	callback := container.NewVBox(wrappedLabel(callbackHelp),
-		container.NewBorder(nil, nil, nil, copyCallback, d.callbackURL))
+		container.NewBorder(nil, nil, nil, d.copyCallback, d.callbackURL))
 	content := container.NewVBox(append(top, widget.NewSeparator(), callback)...)
 
 	title := "Add OAuth 2.0 client"

@@ -49,8 +49,9 @@ type connectionPanel struct {
 	test          *widget.Button
 	delete        *widget.Button
 
-	callbackURL *widget.Label
-	help        *widget.Accordion
+	callbackURL  *widget.Label
+	copyCallback *escButton
+	help         *widget.Accordion
 
 	content fyne.CanvasObject
 }
@@ -114,9 +115,9 @@ func newConnectionPanel(u *UI) *connectionPanel {
 
 	p.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	p.callbackURL.Selectable = true
-	copyCallback := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { u.copy(p.callbackURL.Text) })
+	p.copyCallback = u.copyButton("Copy", func() string { return p.callbackURL.Text }, nil)
 	p.help = widget.NewAccordion(widget.NewAccordionItem("How to retrieve the client ID and client secret",
-		helpSteps(container.NewBorder(nil, nil, nil, copyCallback, p.callbackURL))))
+		helpSteps(container.NewBorder(nil, nil, nil, p.copyCallback, p.callbackURL))))
 
 	p.content = container.NewVScroll(container.NewPadded(container.NewVBox(
 		p.title, p.form, buttons, p.statusBox, p.help)))

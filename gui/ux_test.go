@@ -28,6 +28,18 @@ func (h *harness) clickRow(name string) {
 	h.t.Fatalf("no row %q in the list", name)
 }
 
+// runQueued plays the UI thread for one function a goroutine handed it
+// outside background work (a timer, the records watcher).
+func (h *harness) runQueued() {
+	h.t.Helper()
+	select {
+	case f := <-h.queue:
+		f()
+	case <-time.After(10 * time.Second): // hang guard only
+		h.t.Fatal("nothing was handed to the UI thread")
+	}
+}
+
 func TestConnectionsListByKeyboard(t *testing.T) {
 	t.Run("Tab goes from New connection to the list, and Return opens the focused row", func(t *testing.T) {
 		h := newHarness(t, nil)
@@ -239,6 +251,55 @@ func TestEditDialogShowsForeignEndpoints(t *testing.T) {
 			t.Errorf("opened in the %s view, warning %q shown %v", d.view.Selected, d.departures.Text, d.departures.Visible())
 		}
 	})
+}
+
+func TestCopyButtonsSayCopied(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		find func(h *harness) *escButton
+	}{
+		{"the callback URL in the steps", func(h *harness) *escButton { return h.u.panel.copyCallback }},
+		{"the callback URL in the client dialog", func(h *harness) *escButton {
+			test.Tap(h.u.panel.addClient)
+			return h.u.clientDialog.copyCallback
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			var timers []func()
+			h.u.after = func(d time.Duration, f func()) {
+				if d != copiedFor {
+					t.Errorf("Copied shows for %v; want %v", d, copiedFor)
+				}
+				timers = append(timers, f)
+			}
+			var copied string
+			h.u.copied = func(s string) { copied = s }
+			b := tc.find(h)
+
+			test.Tap(b)
+			if copied != "http://127.0.0.1:38917/callback" {
+				t.Errorf("copied %q", copied)
+			}
+			if b.Text != "Copied" || b.Icon.Name() != theme.ConfirmIcon().Name() {
+				t.Fatalf("after a click the button shows %q with icon %s; want Copied with a check", b.Text, b.Icon.Name())
+			}
+			test.Tap(b) // again before the first moment has passed
+			if len(timers) != 2 {
+				t.Fatalf("%d timers; want one a click", len(timers))
+			}
+			timers[0]()
+			h.runQueued()
+			if b.Text != "Copied" {
+				t.Errorf("the first click's moment ended the second's: %q", b.Text)
+			}
+			timers[1]()
+			h.runQueued()
+			if b.Text != "Copy" || b.Icon.Name() != theme.ContentCopyIcon().Name() {
+				t.Errorf("after the moment the button shows %q with icon %s; want Copy again", b.Text, b.Icon.Name())
+			}
+		})
+	}
 }
 
 func TestDeleteConfirmationFitsItsText(t *testing.T) {
