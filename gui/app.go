@@ -5,6 +5,7 @@
 package gui
 
 import (
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -182,4 +183,12 @@ func (u *UI) reloadRecords() {
 			u.panel.startNew() // deleted elsewhere
 		}
 	})
+}
+
+// goneElsewhere reports whether err says that what the window showed was
+// deleted meanwhile (in another window, or from the command line).
+func goneElsewhere(err error) bool {
+	var gone *store.NotFoundError
+	var v *store.ValidationError
+	return errors.As(err, &gone) || errors.As(err, &v) && v.Field == store.FieldClient
 }

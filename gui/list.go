@@ -17,9 +17,11 @@ const emptyStateText = "No connections yet.\n\nTo connect to Kantata: name your 
 
 // connectionList is the left side: saved connections with their status.
 type connectionList struct {
-	u          *UI
-	items      []store.Connection
-	list       *keyList
+	u     *UI
+	items []store.Connection
+	list  *keyList
+	// selected is the row shown selected, or -1.
+	selected   int
 	emptyState *widget.Label
 	newButton  *widget.Button
 	testAll    *testAllBar
@@ -29,7 +31,7 @@ type connectionList struct {
 }
 
 func newConnectionList(u *UI) *connectionList {
-	l := &connectionList{u: u}
+	l := &connectionList{u: u, selected: -1}
 	l.emptyState = wrappedLabel(emptyStateText)
 	l.list = newKeyList(
 		func() int { return len(l.items) },
@@ -55,10 +57,16 @@ func newConnectionList(u *UI) *connectionList {
 		},
 	)
 	l.list.OnSelected = func(id widget.ListItemID) {
+		l.selected = id
 		if l.selecting || id >= len(l.items) {
 			return
 		}
 		u.panel.edit(l.items[id])
+	}
+	l.list.OnUnselected = func(id widget.ListItemID) {
+		if l.selected == id {
+			l.selected = -1
+		}
 	}
 	l.newButton = widget.NewButtonWithIcon("New connection", theme.ContentAddIcon(), func() {
 		l.list.UnselectAll()
@@ -93,12 +101,17 @@ func (l *connectionList) refresh() {
 		l.testAll.content.Show()
 	}
 	l.list.Refresh()
+	// The rows may have moved (added or deleted elsewhere, renamed): the
+	// selection follows the connection, not the row number.
+	if l.u.panel != nil {
+		l.selectID(l.u.panel.editingID)
+	}
 }
 
 // selectID highlights the row of connection id without reloading the panel.
 func (l *connectionList) selectID(id string) {
 	for i, c := range l.items {
-		if c.ID == id {
+		if id != "" && c.ID == id {
 			l.selecting = true
 			l.list.Select(i)
 			l.selecting = false

@@ -50,6 +50,10 @@ func (u *UI) showError(title string, err error) {
 	view, _ := errorView(err)
 	d := dialog.NewCustom(title, "Close", sized(view), u.win)
 	u.showClosable(d)
+	if goneElsewhere(err) {
+		// The message says it no longer exists: don't go on showing it.
+		u.reloadRecords()
+	}
 }
 
 // showNotice shows a plain message.

@@ -4,6 +4,7 @@ package gui
 // engineer tripped over in the window.
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -38,6 +40,16 @@ func (h *harness) runQueued() {
 	case <-time.After(10 * time.Second): // hang guard only
 		h.t.Fatal("nothing was handed to the UI thread")
 	}
+}
+
+// otherInstance is another window or the command line on the same records.
+func (h *harness) otherInstance() *store.Store {
+	h.t.Helper()
+	other, err := store.Open(filepath.Dir(h.store.Path()), testenv.Keychain(h.t))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return other
 }
 
 func TestConnectionsListByKeyboard(t *testing.T) {
@@ -202,6 +214,52 @@ func TestReturnInConnectionNameSaves(t *testing.T) {
 	}
 	if h.u.panel.editingID != conn.ID {
 		t.Error("the form does not show the saved connection")
+	}
+}
+
+func TestConnectionDeletedElsewhereIsDropped(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		act  func(h *harness)
+	}{
+		{"Save", func(h *harness) {
+			h.u.panel.name.SetText("Renamed")
+			test.Tap(h.u.panel.save)
+		}},
+		{"Delete", func(h *harness) {
+			test.Tap(h.u.panel.delete)
+			h.u.lastDialog.(interface{ Confirm() }).Confirm()
+		}},
+		{"Test connection", func(h *harness) { test.Tap(h.u.panel.test) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+			gone := h.authorizedConnection("Alpha", c)
+			h.authorizedConnection("Beta", c)
+			h.u.refresh()
+			h.clickRow("Alpha")
+			if err := h.otherInstance().DeleteConnection(gone.ID); err != nil {
+				t.Fatal(err)
+			}
+
+			tc.act(h)
+			h.wait()
+			if !showsSubstring(topOverlay(h.u.win), "no longer exists") {
+				t.Fatalf("no 'no longer exists' message: %q", texts(topOverlay(h.u.win)))
+			}
+			for _, row := range h.u.list.items {
+				if row.ID == gone.ID {
+					t.Error("the deleted connection is still listed")
+				}
+			}
+			if h.u.list.selected != -1 {
+				t.Errorf("row %d is still selected", h.u.list.selected)
+			}
+			if h.u.panel.editingID != "" || h.u.panel.name.Text != "" {
+				t.Errorf("the form still shows %q", h.u.panel.name.Text)
+			}
+		})
 	}
 }
 
