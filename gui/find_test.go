@@ -69,6 +69,26 @@ func pressKey(w fyne.Window, name fyne.KeyName) {
 	}
 }
 
+// tapButton taps the button labelled label under o.
+func tapButton(t *testing.T, o fyne.CanvasObject, label string) {
+	t.Helper()
+	for _, obj := range test.LaidOutObjects(o) {
+		switch b := obj.(type) {
+		case *widget.Button:
+			if b.Text == label {
+				test.Tap(b)
+				return
+			}
+		case *escButton:
+			if b.Text == label {
+				test.Tap(b)
+				return
+			}
+		}
+	}
+	t.Fatalf("no button %q in %q", label, texts(o))
+}
+
 // tapRadio taps the option labelled label of a radio group in w, as a click
 // does: the real driver gives the option the focus first (Fyne's test driver
 // can't find its canvas, so here it gets it when the tap left none).

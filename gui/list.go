@@ -61,7 +61,10 @@ func newConnectionList(u *UI) *connectionList {
 		if l.selecting || id >= len(l.items) {
 			return
 		}
-		u.panel.edit(l.items[id])
+		next := l.items[id]
+		// A new connection that isn't saved yet is asked about first;
+		// kept, its row stays the selected one (none).
+		u.panel.leave(func() { u.panel.edit(next) }, func() { l.selectID(u.panel.editingID) })
 	}
 	l.list.OnUnselected = func(id widget.ListItemID) {
 		if l.selected == id {
@@ -69,8 +72,10 @@ func newConnectionList(u *UI) *connectionList {
 		}
 	}
 	l.newButton = widget.NewButtonWithIcon("New connection", theme.ContentAddIcon(), func() {
-		l.list.UnselectAll()
-		u.panel.startNew()
+		u.panel.leave(func() {
+			l.list.UnselectAll()
+			u.panel.startNew()
+		}, nil)
 	})
 	header := container.NewBorder(nil, nil,
 		widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), l.newButton)

@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -155,6 +156,33 @@ func (p *connectionPanel) startNew() {
 	if len(p.clients()) == 0 {
 		p.help.Open(0) // a first-time user needs the steps before anything else
 	}
+}
+
+// draftName is the name typed for a new connection that isn't saved yet, or
+// "" when there is nothing the user would lose.
+func (p *connectionPanel) draftName() string {
+	if p.editingID != "" {
+		return ""
+	}
+	return strings.TrimSpace(p.name.Text)
+}
+
+// leave runs next, which shows something else in the panel. A new connection
+// the user has named but not saved would be lost: they are asked first, and
+// keep (when set) runs if they keep editing it.
+func (p *connectionPanel) leave(next, keep func()) {
+	name := p.draftName()
+	if name == "" {
+		next()
+		return
+	}
+	p.u.confirm("Unsaved connection", fmt.Sprintf("Discard the new connection “%s”? It has not been saved.", name),
+		"Keep editing", "Discard", next, func() {
+			if keep != nil {
+				keep()
+			}
+			p.u.win.Canvas().Focus(p.name)
+		})
 }
 
 // edit loads a saved connection into the panel.

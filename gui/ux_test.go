@@ -263,6 +263,76 @@ func TestConnectionDeletedElsewhereIsDropped(t *testing.T) {
 	}
 }
 
+func TestLeavingANewConnectionAsks(t *testing.T) {
+	// start has a saved connection and a new one named but not saved.
+	start := func(t *testing.T) (*harness, store.Connection) {
+		h := newHarness(t, nil)
+		c := h.addClient("Production app", "prod-id")
+		saved, err := h.store.SaveConnection("", "Saved one", c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.u.refresh()
+		test.Type(h.u.panel.name, "Half done")
+		return h, saved
+	}
+	question := "Discard the new connection “Half done”?"
+	keptDraft := func(t *testing.T, h *harness) {
+		t.Helper()
+		if top := topOverlay(h.u.win); top != nil {
+			t.Fatalf("the question is still open: %q", texts(top))
+		}
+		if p := h.u.panel; p.editingID != "" || p.name.Text != "Half done" || p.client.Selected != "Production app" {
+			t.Errorf("the draft was not kept: editing %q, name %q, client %q", p.editingID, p.name.Text, p.client.Selected)
+		}
+		if h.u.list.selected != -1 {
+			t.Errorf("row %d is selected while the new connection is shown", h.u.list.selected)
+		}
+	}
+
+	t.Run("clicking a row asks, and Keep editing keeps the draft", func(t *testing.T) {
+		h, _ := start(t)
+		h.clickRow("Saved one")
+		top := topOverlay(h.u.win)
+		if !showsSubstring(top, question) {
+			t.Fatalf("no question before the draft is dropped; shown: %q", texts(top))
+		}
+		tapButton(t, top, "Keep editing")
+		keptDraft(t, h)
+	})
+
+	t.Run("Discard opens the clicked row", func(t *testing.T) {
+		h, saved := start(t)
+		h.clickRow("Saved one")
+		tapButton(t, topOverlay(h.u.win), "Discard")
+		if h.u.panel.editingID != saved.ID || h.u.panel.name.Text != "Saved one" {
+			t.Errorf("after Discard the form shows %q", h.u.panel.name.Text)
+		}
+	})
+
+	t.Run("New connection asks too, and Escape keeps editing", func(t *testing.T) {
+		h, _ := start(t)
+		test.Tap(h.u.list.newButton)
+		if !showsSubstring(topOverlay(h.u.win), question) {
+			t.Fatalf("New connection dropped the draft without asking; shown: %q", texts(topOverlay(h.u.win)))
+		}
+		pressKey(h.u.win, fyne.KeyEscape)
+		keptDraft(t, h)
+	})
+
+	t.Run("nothing typed, nothing asked", func(t *testing.T) {
+		h, saved := start(t)
+		h.u.panel.name.SetText("")
+		h.clickRow("Saved one")
+		if top := topOverlay(h.u.win); top != nil {
+			t.Fatalf("asked about an empty form: %q", texts(top))
+		}
+		if h.u.panel.editingID != saved.ID {
+			t.Error("the row did not open")
+		}
+	})
+}
+
 func TestEditDialogShowsForeignEndpoints(t *testing.T) {
 	edit := func(t *testing.T, settings store.ClientSettings) *clientDialog {
 		t.Helper()
