@@ -120,6 +120,7 @@ func (u *UI) ShowAndRun() {
 func (u *UI) refresh() {
 	u.list.refresh()
 	u.panel.refreshClients()
+	u.panel.updateHelp()
 }
 
 // background runs work off the UI thread, then done on it. The window never

@@ -53,6 +53,9 @@ type connectionPanel struct {
 	callbackURL  *widget.Label
 	copyCallback *escButton
 	help         *widget.Accordion
+	// anyAuthorized: some connection had been authorized at the last
+	// refresh (the steps in help were folded away when one first was).
+	anyAuthorized bool
 
 	content fyne.CanvasObject
 }
@@ -298,6 +301,23 @@ func (p *connectionPanel) updateCallbackURL() {
 		return
 	}
 	p.callbackURL.SetText(oauth.RedirectURI(kantata.DefaultRedirectPort))
+}
+
+// updateHelp folds the steps to retrieve the client ID and secret away when
+// the first connection gets authorized: a first-time user needed them, a user
+// with a working connection no longer does. Opened again, they stay open.
+func (p *connectionPanel) updateHelp() {
+	authorized := false
+	for _, c := range p.u.list.items {
+		if everAuthorized(c) {
+			authorized = true
+			break
+		}
+	}
+	if authorized && !p.anyAuthorized {
+		p.help.Close(0)
+	}
+	p.anyAuthorized = authorized
 }
 
 // everAuthorized is the rule for Test connection: a connection that was

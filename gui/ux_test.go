@@ -508,6 +508,28 @@ func TestClientDialogShowsProblemsOnlyOnceTouched(t *testing.T) {
 	})
 }
 
+func TestHowToFoldsAwayOnceAuthorized(t *testing.T) {
+	h := newHarness(t, nil)
+	help := h.u.panel.help
+	if !help.Items[0].Open {
+		t.Fatal("a first-time user does not see the steps")
+	}
+	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	if !help.Items[0].Open {
+		t.Error("the steps folded away before any connection worked")
+	}
+	h.authorizedConnection("Production", c)
+	h.u.refresh() // as after a sign-in
+	if help.Items[0].Open {
+		t.Error("the steps are still open after a connection was authorized")
+	}
+	help.Open(0) // the user wants them again
+	h.u.refresh()
+	if !help.Items[0].Open {
+		t.Error("the steps folded away again after the user opened them")
+	}
+}
+
 func TestTestConnectionIsEnabledWhenThereIsATokenToTest(t *testing.T) {
 	now := time.Now()
 	for _, tc := range []struct {
