@@ -6,6 +6,8 @@ package gui
 
 import (
 	"errors"
+	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,8 +24,13 @@ import (
 // Title is the main window's title.
 const Title = "Kantata Connect"
 
-// copiedFor is how long a Copy button says "Copied".
-const copiedFor = 2 * time.Second
+const (
+	// copiedFor is how long a Copy button says "Copied".
+	copiedFor = 2 * time.Second
+	// recordsPollEvery is how often the window looks whether another
+	// window or the command line changed the records file.
+	recordsPollEvery = 2 * time.Second
+)
 
 // UI is the main window and everything in it.
 type UI struct {
@@ -110,8 +117,17 @@ func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 // Window is the main window.
 func (u *UI) Window() fyne.Window { return u.win }
 
-// ShowAndRun shows the window and runs the app until it is closed.
+// ShowAndRun shows the window and runs the app until it is closed. While it
+// runs, it picks up changes other windows or the command line make.
 func (u *UI) ShowAndRun() {
+	if u.store != nil {
+		ticker := time.NewTicker(recordsPollEvery)
+		stop := u.watchRecords(ticker.C)
+		defer func() {
+			ticker.Stop()
+			stop()
+		}()
+	}
 	u.win.CenterOnScreen()
 	u.win.ShowAndRun()
 }
@@ -161,6 +177,41 @@ func (u *UI) copyButton(label string, text func() string, onEscape func()) *escB
 		})
 	}, onEscape)
 	return b
+}
+
+// watchRecords reloads the records when their file changes, looking on each
+// tick (a stat, off the UI thread), until stop is called. While the window's
+// own work is under way it waits: that work refreshes the window when it
+// ends, and the next tick catches up.
+func (u *UI) watchRecords(ticks <-chan time.Time) (stop func()) {
+	done := make(chan struct{})
+	path := u.store.Path()
+	last, _ := os.Stat(path)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticks:
+			}
+			fi, _ := os.Stat(path)
+			if sameVersion(fi, last) || u.pending.Load() > 0 {
+				continue
+			}
+			last = fi
+			u.do(u.reloadRecords)
+		}
+	}()
+	return sync.OnceFunc(func() { close(done) })
+}
+
+// sameVersion reports whether two looks at a file (nil: it was missing) saw
+// the same version of it. A save replaces the file, so its identity changes.
+func sameVersion(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 // reloadRecords picks up what another window or the command line changed

@@ -530,6 +530,49 @@ func TestHowToFoldsAwayOnceAuthorized(t *testing.T) {
 	}
 }
 
+func TestRecordsChangedElsewhereShowWithoutRefocus(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-id")
+	ticks := make(chan time.Time)
+	stop := h.u.watchRecords(ticks)
+	defer stop()
+
+	// Nothing changed: a look costs a stat and nothing reaches the UI.
+	ticks <- time.Now()
+	ticks <- time.Now() // taken only once the first look is over
+	select {
+	case <-h.queue:
+		t.Fatal("an unchanged records file was reloaded")
+	default:
+	}
+
+	if _, err := h.otherInstance().SaveConnection("", "Added elsewhere", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	ticks <- time.Now()
+	h.runQueued()
+	h.wait()
+	if !showsSubstring(h.u.list.content, "Added elsewhere") {
+		t.Error("a connection added by another instance does not show")
+	}
+
+	stop()
+	if _, err := h.otherInstance().SaveConnection("", "After closing", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		select {
+		case ticks <- time.Now():
+		case <-time.After(100 * time.Millisecond): // stopped: nobody takes it
+		}
+	}
+	select {
+	case <-h.queue:
+		t.Error("the records were reloaded after the watch stopped")
+	default:
+	}
+}
+
 func TestTestConnectionIsEnabledWhenThereIsATokenToTest(t *testing.T) {
 	now := time.Now()
 	for _, tc := range []struct {
