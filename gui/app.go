@@ -5,12 +5,16 @@
 package gui
 
 import (
+	"errors"
+	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
@@ -19,6 +23,14 @@ import (
 
 // Title is the main window's title.
 const Title = "Kantata Connect"
+
+const (
+	// copiedFor is how long a Copy button says "Copied".
+	copiedFor = 2 * time.Second
+	// recordsPollEvery is how often the window looks whether another
+	// window or the command line changed the records file.
+	recordsPollEvery = 2 * time.Second
+)
 
 // UI is the main window and everything in it.
 type UI struct {
@@ -33,6 +45,9 @@ type UI struct {
 	// do runs a function on the UI thread: fyne.Do, or a test's own queue.
 	do     func(func())
 	copied func(string) // clipboard writes, observable in tests
+	// after runs f once d has passed, on a goroutine of its own:
+	// time.AfterFunc, or a test's own clock.
+	after func(d time.Duration, f func())
 	// version is the app's version and build, for diagnostics reports.
 	version string
 	// hintAfter is when a waiting sign-in points at the callback URL; 0 is
@@ -68,7 +83,9 @@ type Options struct {
 
 // New builds the main window over svc.
 func New(a fyne.App, svc *connect.Service, opts Options) *UI {
+	a.Settings().SetTheme(newAppTheme())
 	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do, version: opts.Version}
+	u.after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
 	startupErr := opts.StartupErr
 	if svc != nil {
 		u.store = svc.Store
@@ -101,8 +118,17 @@ func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 // Window is the main window.
 func (u *UI) Window() fyne.Window { return u.win }
 
-// ShowAndRun shows the window and runs the app until it is closed.
+// ShowAndRun shows the window and runs the app until it is closed. While it
+// runs, it picks up changes other windows or the command line make.
 func (u *UI) ShowAndRun() {
+	if u.store != nil {
+		ticker := time.NewTicker(recordsPollEvery)
+		stop := u.watchRecords(ticker.C)
+		defer func() {
+			ticker.Stop()
+			stop()
+		}()
+	}
 	u.win.CenterOnScreen()
 	u.win.ShowAndRun()
 }
@@ -111,6 +137,7 @@ func (u *UI) ShowAndRun() {
 func (u *UI) refresh() {
 	u.list.refresh()
 	u.panel.refreshClients()
+	u.panel.updateHelp()
 }
 
 // background runs work off the UI thread, then done on it. The window never
@@ -128,6 +155,65 @@ func (u *UI) background(work func() error, done func(error)) {
 
 // copy puts text on the clipboard.
 func (u *UI) copy(text string) { u.copied(text) }
+
+// copyButton is a button that puts text() on the clipboard and then says
+// "Copied" for a moment. onEscape is what Escape does while it has the focus
+// (its dialog's cancel; nil outside a dialog).
+func (u *UI) copyButton(label string, text func() string, onEscape func()) *escButton {
+	var b *escButton
+	clicks := 0 // only touched on the UI thread
+	b = newEscButton(label, theme.ContentCopyIcon(), func() {
+		u.copy(text())
+		clicks++
+		click := clicks
+		b.SetText("Copied")
+		b.SetIcon(theme.ConfirmIcon())
+		u.after(copiedFor, func() {
+			u.do(func() {
+				if click == clicks { // a later click counts its own moment
+					b.SetText(label)
+					b.SetIcon(theme.ContentCopyIcon())
+				}
+			})
+		})
+	}, onEscape)
+	return b
+}
+
+// watchRecords reloads the records when their file changes, looking on each
+// tick (a stat, off the UI thread), until stop is called. While the window's
+// own work is under way it waits: that work refreshes the window when it
+// ends, and the next tick catches up.
+func (u *UI) watchRecords(ticks <-chan time.Time) (stop func()) {
+	done := make(chan struct{})
+	path := u.store.Path()
+	last, _ := os.Stat(path)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticks:
+			}
+			fi, _ := os.Stat(path)
+			if sameVersion(fi, last) || u.pending.Load() > 0 {
+				continue
+			}
+			last = fi
+			u.do(u.reloadRecords)
+		}
+	}()
+	return sync.OnceFunc(func() { close(done) })
+}
+
+// sameVersion reports whether two looks at a file (nil: it was missing) saw
+// the same version of it. A save replaces the file, so its identity changes.
+func sameVersion(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
 
 // reloadRecords picks up what another window or the command line changed
 // while this window was in the background. What the user is typing stays.
@@ -150,4 +236,12 @@ func (u *UI) reloadRecords() {
 			u.panel.startNew() // deleted elsewhere
 		}
 	})
+}
+
+// goneElsewhere reports whether err says that what the window showed was
+// deleted meanwhile (in another window, or from the command line).
+func goneElsewhere(err error) bool {
+	var gone *store.NotFoundError
+	var v *store.ValidationError
+	return errors.As(err, &gone) || errors.As(err, &v) && v.Field == store.FieldClient
 }

@@ -35,14 +35,15 @@ type clientDialog struct {
 
 	name, clientID, secret             *escEntry
 	authURL, tokenURL, apiURL, port    *escEntry
-	clientAuth                         *widget.Select
-	pkce                               *widget.Check
+	clientAuth                         *escSelect
+	pkce                               *escCheck
 	view                               *widget.RadioGroup
 	httpSettings                       *fyne.Container
 	callbackURL                        *widget.Label
+	copyCallback                       *escButton
 	departures                         *widget.Label // where secrets go, when not only to Kantata
-	saveButton, cancelButton, resetBtn *widget.Button
-	deleteButton                       *widget.Button // only when editing
+	saveButton, cancelButton, resetBtn *escButton
+	deleteButton                       *escButton // only when editing
 	dialog                             *dialog.CustomDialog
 	saving                             bool
 }
@@ -55,22 +56,32 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	entry := func(placeholder string) *escEntry {
 		e := newEscEntry(cancel)
 		e.SetPlaceHolder(placeholder)
-		e.OnChanged = func(string) { d.validate() }
+		e.OnChanged = func(string) {
+			e.touch()
+			d.validate()
+		}
 		e.OnSubmitted = func(string) { d.submit() }
 		return e
 	}
 	d.name = entry("e.g. Kantata OX app")
 	d.clientID = entry("Kantata OX application ID")
 	d.secret = newSecretEntry(cancel)
-	d.secret.OnChanged = func(string) { d.validate() }
+	d.secret.OnChanged = func(string) {
+		d.secret.touch()
+		d.validate()
+	}
 	d.secret.OnSubmitted = func(string) { d.submit() }
 	d.authURL = entry("https://app.mavenlink.com/oauth/authorize")
 	d.tokenURL = entry("https://app.mavenlink.com/oauth/token")
 	d.apiURL = entry("https://api.mavenlink.com")
 	d.port = entry("38917")
-	d.port.OnChanged = func(string) { d.validate(); d.updateCallbackURL() }
+	d.port.OnChanged = func(string) {
+		d.port.touch()
+		d.validate()
+		d.updateCallbackURL()
+	}
 
-	d.name.Validator = func(s string) error {
+	d.name.setRule(func(s string) error {
 		if u.store == nil {
 			return nil
 		}
@@ -79,28 +90,28 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 			except = existing.ID
 		}
 		return plainError(u.store.CheckClientName(s, except))
-	}
-	d.secret.Validator = func(s string) error { return plainError(store.CheckSecret(s)) }
+	})
+	d.secret.setRule(func(s string) error { return plainError(store.CheckSecret(s)) })
 	// The store's rule set judges the settings; each entry shows what it
 	// says about its own field.
 	for field, e := range map[store.Field]*escEntry{
 		store.FieldClientID: d.clientID, store.FieldAuthURL: d.authURL, store.FieldTokenURL: d.tokenURL,
 		store.FieldAPIBaseURL: d.apiURL,
 	} {
-		e.Validator = func(string) error { return d.problem(field) }
+		e.setRule(func(string) error { return d.problem(field) })
 	}
-	d.port.Validator = func(s string) error {
+	d.port.setRule(func(s string) error {
 		_, err := store.ParsePort(s)
 		return plainError(err)
-	}
+	})
 
-	d.clientAuth = widget.NewSelect([]string{authBodyLabel, authBasicLabel}, nil)
-	d.pkce = widget.NewCheck("Authorization code with PKCE (S256)", func(bool) { d.validate() })
-	d.resetBtn = widget.NewButtonWithIcon("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.DefaultClientSettings(), false) })
+	d.clientAuth = newEscSelect([]string{authBodyLabel, authBasicLabel}, cancel)
+	d.pkce = newEscCheck("Authorization code with PKCE (S256)", func(bool) { d.validate() }, cancel)
+	d.resetBtn = newEscButton("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.DefaultClientSettings(), false) }, cancel)
 
 	d.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	d.callbackURL.Selectable = true
-	copyCallback := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { u.copy(d.callbackURL.Text) })
+	d.copyCallback = u.copyButton("Copy", func() string { return d.callbackURL.Text }, cancel)
 
 	secretItem := &widget.FormItem{Text: "Client secret *", Widget: d.secret, HintText: secretHint}
 	switch {
@@ -132,8 +143,18 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 			form.Items = append(append([]*widget.FormItem{}, simpleItems...), httpItems...)
 		}
 		form.Refresh()
+		if d.departures != nil {
+			d.showDepartures() // its pointer to the HTTP view
+		}
 		if d.dialog != nil {
 			d.dialog.Resize(d.size())
+			// A click or Space leaves the focus on the radio button, which
+			// swallows Escape and Return: the view's first field takes it.
+			first := d.name
+			if v == viewHTTP {
+				first = d.authURL
+			}
+			u.win.Canvas().Focus(first)
 		}
 	})
 	d.view.Horizontal = true
@@ -147,26 +168,31 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		top = append(top, wrappedLabel(secretEditNote))
 	}
 	callback := container.NewVBox(wrappedLabel(callbackHelp),
-		container.NewBorder(nil, nil, nil, copyCallback, d.callbackURL))
+		container.NewBorder(nil, nil, nil, d.copyCallback, d.callbackURL))
 	content := container.NewVBox(append(top, widget.NewSeparator(), callback)...)
 
 	title := "Add OAuth 2.0 client"
 	if existing != nil {
 		title = "Edit OAuth 2.0 client"
 		d.fill(existing.ClientSettings, true)
+		if existing.Departures().Any() {
+			// What departs from Kantata's settings is in the HTTP view:
+			// open there, so it is seen and can be changed.
+			d.view.SetSelected(viewHTTP)
+		}
 	} else {
 		d.fill(store.DefaultClientSettings(), true)
 	}
 
-	d.saveButton = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), d.submit)
+	d.saveButton = newEscButton("Save", theme.DocumentSaveIcon(), d.submit, cancel)
 	d.saveButton.Importance = widget.HighImportance
-	d.cancelButton = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), cancel)
+	d.cancelButton = newEscButton("Cancel", theme.CancelIcon(), cancel, cancel)
 	// Room on the right keeps the scroll bar off the fields.
 	padded := container.New(layout.NewCustomPaddedLayout(0, 0, 0, 2*theme.Padding()), content)
 	d.dialog = dialog.NewCustomWithoutButtons(title, container.NewVScroll(padded), u.win)
 	buttons := []fyne.CanvasObject{d.cancelButton, d.saveButton}
 	if existing != nil {
-		d.deleteButton = widget.NewButtonWithIcon("Delete client", theme.DeleteIcon(), d.confirmDelete)
+		d.deleteButton = newEscButton("Delete client", theme.DeleteIcon(), d.confirmDelete, cancel)
 		d.deleteButton.Importance = widget.DangerImportance
 		buttons = append([]fyne.CanvasObject{d.deleteButton}, buttons...)
 	}
@@ -261,7 +287,7 @@ func (d *clientDialog) entries() []*escEntry {
 // message beside it once the user has touched it.
 func (d *clientDialog) valid() bool {
 	for _, e := range d.entries() {
-		if e.Validator(e.Text) != nil {
+		if e.check() != nil {
 			return false
 		}
 	}
@@ -290,7 +316,11 @@ func (d *clientDialog) showDepartures() {
 		d.departures.Hide()
 		return
 	}
-	d.departures.SetText(fmt.Sprintf("This client %s. Its secret, sign-in codes and tokens go there.", dep))
+	text := fmt.Sprintf("This client %s. Its secret, sign-in codes and tokens go there.", dep)
+	if d.view.Selected != viewHTTP {
+		text += " View: HTTP shows these settings."
+	}
+	d.departures.SetText(text)
 	d.departures.Show()
 }
 
@@ -301,6 +331,9 @@ func (d *clientDialog) submit() {
 		return
 	}
 	if !d.valid() {
+		for _, e := range d.entries() {
+			e.touch() // a save was tried: every problem shows now
+		}
 		for i, e := range d.entries() {
 			if e.Validate() != nil {
 				if i >= 3 { // an HTTP setting: show the view that holds it
@@ -361,10 +394,7 @@ func (d *clientDialog) confirmDelete() {
 		msg = fmt.Sprintf("“%s” is used by %s.\n\nDeleting the client also deletes those connections and their authorizations "+
 			"from this computer.", c.Name, strings.Join(users, ", "))
 	}
-	confirm := dialog.NewConfirm("Delete OAuth 2.0 client", msg, func(yes bool) {
-		if !yes {
-			return
-		}
+	d.u.confirm("Delete OAuth 2.0 client", msg, "Cancel", "Delete", func() {
 		d.u.background(func() error { return d.u.store.DeleteClient(c.ID, len(users) > 0) }, func(err error) {
 			if err != nil {
 				d.u.showError("Couldn't delete the OAuth 2.0 client", err)
@@ -373,9 +403,5 @@ func (d *clientDialog) confirmDelete() {
 			d.dialog.Hide()
 			d.u.clientDeleted(c)
 		})
-	}, d.u.win)
-	confirm.SetConfirmText("Delete")
-	confirm.SetConfirmImportance(widget.DangerImportance)
-	d.u.lastDialog = confirm
-	confirm.Show()
+	}, nil)
 }

@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
@@ -37,6 +38,7 @@ type harness struct {
 func newHarness(t *testing.T, open oauth.Opener) *harness {
 	t.Helper()
 	a := test.NewTempApp(t)
+	a.Settings().SetTheme(theme.DefaultTheme()) // the colours users see, not the test theme's
 	st := testenv.Store(t)
 	h := &harness{t: t, store: st, kantata: fakekantata.New(t), port: testenv.FreePort(t)}
 	h.u = newTestUI(a, connect.New(st, open), h)
@@ -482,7 +484,10 @@ func (h *harness) authorizedConnection(name string, c store.Client) store.Connec
 	if err := h.store.SaveToken(conn.ID, store.Token{AccessToken: tok}); err != nil {
 		h.t.Fatal(err)
 	}
-	conn, err = h.store.RecordOutcome(conn.ID, func(c *store.Connection) { c.Status = store.StatusAuthorized })
+	conn, err = h.store.RecordOutcome(conn.ID, func(c *store.Connection) {
+		now := time.Now()
+		c.Status, c.LastAuthorizedAt = store.StatusAuthorized, &now
+	})
 	if err != nil {
 		h.t.Fatal(err)
 	}

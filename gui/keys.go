@@ -14,6 +14,8 @@ import (
 type escEntry struct {
 	widget.Entry
 	onEscape func()
+	rule     func(string) error // what the field must pass; see setRule
+	touched  bool               // its text was set (typed, or filled in by the dialog), or a save was tried
 }
 
 func newEscEntry(onEscape func()) *escEntry {
@@ -41,6 +43,36 @@ func (e *escEntry) TypedKey(k *fyne.KeyEvent) {
 		return
 	}
 	e.Entry.TypedKey(k)
+}
+
+// setRule makes rule judge the field. Its message shows once the field was
+// touched: changed, or a save tried. A field nobody has typed in is not wrong
+// yet, even after the focus left it (the dialog puts the focus in the first
+// field by itself, and a click elsewhere takes it away).
+func (e *escEntry) setRule(rule func(string) error) {
+	e.rule = rule
+	e.Validator = func(s string) error {
+		if !e.touched {
+			return nil
+		}
+		return rule(s)
+	}
+}
+
+// check is what the rule says about the text, shown or not.
+func (e *escEntry) check() error {
+	if e.rule == nil {
+		return nil
+	}
+	return e.rule(e.Text)
+}
+
+// touch shows what the rule says from now on.
+func (e *escEntry) touch() {
+	if !e.touched {
+		e.touched = true
+		e.Validate()
+	}
 }
 
 // dialogKeys are what Escape and Return do in a dialog while none of its
@@ -74,4 +106,78 @@ func (u *UI) typedKey(k *fyne.KeyEvent) {
 			top.submit()
 		}
 	}
+}
+
+// escButton is a dialog's button. Fyne hands a key to the focused widget
+// alone, and its button ignores Escape: once Tab has put the focus on one,
+// Escape would no longer reach the dialog. This one hands Escape over, as
+// escEntry does, and Return presses it as Space does.
+type escButton struct {
+	widget.Button
+	onEscape func()
+}
+
+func newEscButton(label string, icon fyne.Resource, tapped, onEscape func()) *escButton {
+	b := &escButton{onEscape: onEscape}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *escButton) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyEscape:
+		if b.onEscape != nil {
+			b.onEscape()
+		}
+	case fyne.KeyReturn, fyne.KeyEnter:
+		b.Tapped(nil)
+	default:
+		b.Button.TypedKey(k)
+	}
+}
+
+// escCheck is a dialog's check box that hands Escape to the dialog: a click
+// on a check box gives it the focus, and Escape went no further.
+type escCheck struct {
+	widget.Check
+	onEscape func()
+}
+
+func newEscCheck(label string, changed func(bool), onEscape func()) *escCheck {
+	c := &escCheck{onEscape: onEscape}
+	c.Text, c.OnChanged = label, changed
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *escCheck) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && c.onEscape != nil {
+		c.onEscape()
+		return
+	}
+	c.Check.TypedKey(k)
+}
+
+// escSelect is a dialog's select that hands Escape to the dialog, as a click
+// gives it the focus too (its open list of choices closes on Escape by
+// itself).
+type escSelect struct {
+	widget.Select
+	onEscape func()
+}
+
+func newEscSelect(options []string, onEscape func()) *escSelect {
+	s := &escSelect{onEscape: onEscape}
+	s.Options = options
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+func (s *escSelect) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && s.onEscape != nil {
+		s.onEscape()
+		return
+	}
+	s.Select.TypedKey(k)
 }

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -18,9 +19,11 @@ const emptyStateText = "No connections yet.\n\nTo connect to Kantata: name your 
 
 // connectionList is the left side: saved connections with their status.
 type connectionList struct {
-	u          *UI
-	items      []store.Connection
-	list       *widget.List
+	u     *UI
+	items []store.Connection
+	list  *keyList
+	// selected is the row shown selected, or -1.
+	selected   int
 	emptyState *widget.Label
 	newButton  *widget.Button
 	testAll    *testAllBar
@@ -30,9 +33,9 @@ type connectionList struct {
 }
 
 func newConnectionList(u *UI) *connectionList {
-	l := &connectionList{u: u}
+	l := &connectionList{u: u, selected: -1}
 	l.emptyState = wrappedLabel(emptyStateText)
-	l.list = widget.NewList(
+	l.list = newKeyList(
 		func() int { return len(l.items) },
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -62,19 +65,35 @@ func newConnectionList(u *UI) *connectionList {
 		},
 	)
 	l.list.OnSelected = func(id widget.ListItemID) {
+		l.selected = id
 		if l.selecting || id >= len(l.items) {
 			return
 		}
-		u.panel.edit(l.items[id])
+		next := l.items[id]
+		// A new connection that isn't saved yet is asked about first;
+		// kept, its row stays the selected one (none).
+		u.panel.leave(func() { u.panel.edit(next) }, func() { l.selectID(u.panel.editingID) })
+	}
+	l.list.OnUnselected = func(id widget.ListItemID) {
+		if l.selected == id {
+			l.selected = -1
+		}
 	}
 	l.newButton = widget.NewButtonWithIcon("New connection", theme.ContentAddIcon(), func() {
-		l.list.UnselectAll()
-		u.panel.startNew()
+		u.panel.leave(func() {
+			l.list.UnselectAll()
+			u.panel.startNew()
+		}, nil)
 	})
 	header := container.NewBorder(nil, nil,
 		widget.NewLabelWithStyle("Connections", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), l.newButton)
 	l.testAll = newTestAllBar(u)
-	l.content = container.NewBorder(header, l.testAll.content, nil, nil, container.NewStack(l.list, container.NewPadded(l.emptyState)))
+	// Objects in the order they are seen, which Tab follows: New
+	// connection, the list, Test all.
+	l.list.themed = container.NewThemeOverride(l.list, listTheme{focused: l.list.HasFocus})
+	center := container.NewStack(l.list.themed, container.NewPadded(l.emptyState))
+	l.content = container.New(layout.NewBorderLayout(header, l.testAll.content, nil, nil),
+		header, center, l.testAll.content)
 	return l
 }
 
@@ -95,12 +114,17 @@ func (l *connectionList) refresh() {
 		l.testAll.content.Show()
 	}
 	l.list.Refresh()
+	// The rows may have moved (added or deleted elsewhere, renamed): the
+	// selection follows the connection, not the row number.
+	if l.u.panel != nil {
+		l.selectID(l.u.panel.editingID)
+	}
 }
 
 // selectID highlights the row of connection id without reloading the panel.
 func (l *connectionList) selectID(id string) {
 	for i, c := range l.items {
-		if c.ID == id {
+		if id != "" && c.ID == id {
 			l.selecting = true
 			l.list.Select(i)
 			l.selecting = false

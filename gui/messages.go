@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
@@ -49,6 +50,10 @@ func (u *UI) showError(title string, err error) {
 	view, _ := errorView(err)
 	d := dialog.NewCustom(title, "Close", sized(view), u.win)
 	u.showClosable(d)
+	if goneElsewhere(err) {
+		// The message says it no longer exists: don't go on showing it.
+		u.reloadRecords()
+	}
 }
 
 // showNotice shows a plain message.
@@ -132,4 +137,41 @@ func (u *UI) showClosable(d *dialog.CustomDialog) {
 	d.SetOnClosed(u.pushDialogKeys(d.Hide, d.Hide))
 	u.lastDialog = d
 	d.Show()
+}
+
+// confirmDialog asks before something that can't be undone. It is as tall as
+// its text (Fyne's confirm dialog sizes itself for the text wrapped at one
+// word a line, leaving a large empty area). The safe answer has the focus:
+// Return and Escape take it, the other answer is a Tab away.
+type confirmDialog struct {
+	*dialog.CustomDialog
+	yes, no *escButton
+}
+
+// Confirm answers yes, as a click on its button does.
+func (c *confirmDialog) Confirm() { c.yes.OnTapped() }
+
+// confirm asks message under title; yes does what onYes does and is shown as
+// a danger, no (Cancel, say) closes the dialog and runs onNo if set.
+func (u *UI) confirm(title, message, no, yes string, onYes, onNo func()) *confirmDialog {
+	c := &confirmDialog{}
+	answerNo := func() {
+		c.Hide()
+		if onNo != nil {
+			onNo()
+		}
+	}
+	c.no = newEscButton(no, theme.CancelIcon(), answerNo, answerNo)
+	c.yes = newEscButton(yes, theme.DeleteIcon(), func() {
+		c.Hide()
+		onYes()
+	}, answerNo)
+	c.yes.Importance = widget.DangerImportance
+	c.CustomDialog = dialog.NewCustomWithoutButtons(title, sized(wrappedLabel(message)), u.win)
+	c.SetButtons([]fyne.CanvasObject{c.no, c.yes})
+	c.SetOnClosed(u.pushDialogKeys(answerNo, answerNo))
+	u.lastDialog = c
+	c.Show()
+	u.win.Canvas().Focus(c.no)
+	return c
 }

@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -51,8 +50,12 @@ type connectionPanel struct {
 	test          *widget.Button
 	delete        *widget.Button
 
-	callbackURL *widget.Label
-	help        *widget.Accordion
+	callbackURL  *widget.Label
+	copyCallback *escButton
+	help         *widget.Accordion
+	// anyAuthorized: some connection had been authorized at the last
+	// refresh (the steps in help were folded away when one first was).
+	anyAuthorized bool
 
 	content fyne.CanvasObject
 }
@@ -71,6 +74,11 @@ func newConnectionPanel(u *UI) *connectionPanel {
 		return plainError(u.store.CheckConnectionName(s, p.editingID))
 	}
 	p.name.OnChanged = func(string) { p.updateButtons() }
+	p.name.OnSubmitted = func(string) { // Return saves, as in a dialog
+		if !p.save.Disabled() {
+			p.saveConnection(nil)
+		}
+	}
 
 	p.client = widget.NewSelect(nil, func(string) {
 		p.updateButtons()
@@ -111,9 +119,9 @@ func newConnectionPanel(u *UI) *connectionPanel {
 
 	p.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	p.callbackURL.Selectable = true
-	copyCallback := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() { u.copy(p.callbackURL.Text) })
+	p.copyCallback = u.copyButton("Copy", func() string { return p.callbackURL.Text }, nil)
 	p.help = widget.NewAccordion(widget.NewAccordionItem("How to retrieve the client ID and client secret",
-		helpSteps(container.NewBorder(nil, nil, nil, copyCallback, p.callbackURL))))
+		helpSteps(container.NewBorder(nil, nil, nil, p.copyCallback, p.callbackURL))))
 
 	p.content = container.NewVScroll(container.NewPadded(container.NewVBox(
 		p.title, p.form, buttons, p.statusBox, p.help)))
@@ -151,6 +159,33 @@ func (p *connectionPanel) startNew() {
 	if len(p.clients()) == 0 {
 		p.help.Open(0) // a first-time user needs the steps before anything else
 	}
+}
+
+// draftName is the name typed for a new connection that isn't saved yet, or
+// "" when there is nothing the user would lose.
+func (p *connectionPanel) draftName() string {
+	if p.editingID != "" {
+		return ""
+	}
+	return strings.TrimSpace(p.name.Text)
+}
+
+// leave runs next, which shows something else in the panel. A new connection
+// the user has named but not saved would be lost: they are asked first, and
+// keep (when set) runs if they keep editing it.
+func (p *connectionPanel) leave(next, keep func()) {
+	name := p.draftName()
+	if name == "" {
+		next()
+		return
+	}
+	p.u.confirm("Unsaved connection", fmt.Sprintf("Discard the new connection “%s”? It has not been saved.", name),
+		"Keep editing", "Discard", next, func() {
+			if keep != nil {
+				keep()
+			}
+			p.u.win.Canvas().Focus(p.name)
+		})
 }
 
 // edit loads a saved connection into the panel.
@@ -279,6 +314,29 @@ func (p *connectionPanel) updateCallbackURL() {
 	p.callbackURL.SetText(oauth.RedirectURI(kantata.DefaultRedirectPort))
 }
 
+// updateHelp folds the steps to retrieve the client ID and secret away when
+// the first connection gets authorized: a first-time user needed them, a user
+// with a working connection no longer does. Opened again, they stay open.
+func (p *connectionPanel) updateHelp() {
+	authorized := false
+	for _, c := range p.u.list.items {
+		if everAuthorized(c) {
+			authorized = true
+			break
+		}
+	}
+	if authorized && !p.anyAuthorized {
+		p.help.Close(0)
+	}
+	p.anyAuthorized = authorized
+}
+
+// everAuthorized is the rule for Test connection: a connection that was
+// authorized once has a token to test, whatever its status says now (a
+// failed re-authorization leaves the token that works). One never
+// authorized has none, not even after a failed first sign-in.
+func everAuthorized(c store.Connection) bool { return c.LastAuthorizedAt != nil }
+
 // updateButtons enables what the form allows: saving once it is valid,
 // testing once the saved connection has been authorized.
 func (p *connectionPanel) updateButtons() {
@@ -292,7 +350,7 @@ func (p *connectionPanel) updateButtons() {
 	if p.editingID != "" && p.u.store != nil {
 		saved, isSaved = p.u.store.Connection(p.editingID)
 	}
-	setEnabled(p.test, isSaved && saved.Status != store.StatusNeverAuthorized)
+	setEnabled(p.test, isSaved && everAuthorized(saved))
 	if isSaved {
 		p.delete.Show()
 	} else {
@@ -423,10 +481,7 @@ func (p *connectionPanel) onDelete() {
 	}
 	msg := fmt.Sprintf("Delete the connection “%s”?\n\nIts authorization is removed from this computer's keychain. "+
 		"The OAuth 2.0 client stays, and Kantata keeps the app registration.", conn.Name)
-	d := dialog.NewConfirm("Delete connection", msg, func(yes bool) {
-		if !yes {
-			return
-		}
+	p.u.confirm("Delete connection", msg, "Cancel", "Delete", func() {
 		p.u.background(func() error { return p.u.store.DeleteConnection(conn.ID) }, func(err error) {
 			if err != nil {
 				p.u.showError("Couldn't delete the connection", err)
@@ -436,11 +491,7 @@ func (p *connectionPanel) onDelete() {
 			p.u.refresh()
 			p.startNew()
 		})
-	}, p.u.win)
-	d.SetConfirmText("Delete")
-	d.SetConfirmImportance(widget.DangerImportance)
-	p.u.lastDialog = d
-	d.Show()
+	}, nil)
 }
 
 // plainError turns a store validation error into its user message, which
