@@ -95,6 +95,7 @@ func (l *connectionList) refresh() {
 		l.testAll.content.Show()
 	}
 	l.list.Refresh()
+	l.testAll.showSummary(l.items)
 }
 
 // selectID highlights the row of connection id without reloading the panel.

@@ -11,15 +11,22 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
 // testAllBar sits under the list: a button that tests every authorized
-// connection at once, its progress, and the last run's summary.
+// connection at once, its progress, and a summary of the list since.
 type testAllBar struct {
 	button   *widget.Button
 	progress *widget.ProgressBar
 	summary  *widget.Label
 	content  fyne.CanvasObject
+
+	// running: a Test all runs; its progress bar stands for the summary.
+	running bool
+	// lastRun is when the last Test all finished; zero before the first.
+	// The summary then counts the list as it is now.
+	lastRun time.Time
 }
 
 func newTestAllBar(u *UI) *testAllBar {
@@ -37,14 +44,14 @@ func newTestAllBar(u *UI) *testAllBar {
 // its fresh status as its test finishes.
 func (u *UI) testAll() {
 	b := u.list.testAll
+	b.running = true
 	b.button.Disable()
 	b.button.SetText("Testing…")
 	b.progress.SetValue(0)
 	b.progress.Show()
 	b.summary.Hide()
-	var results []connect.TestResult
 	u.background(func() error {
-		results = u.svc.TestAll(context.Background(), 0, func(done, total int, _ connect.TestResult) {
+		u.svc.TestAll(context.Background(), 0, func(done, total int, _ connect.TestResult) {
 			u.do(func() {
 				b.progress.Max = float64(total)
 				b.progress.SetValue(float64(done))
@@ -53,44 +60,82 @@ func (u *UI) testAll() {
 		})
 		return nil
 	}, func(error) {
+		b.running = false
 		b.progress.Hide()
 		b.button.SetText("Test all")
 		b.button.Enable()
-		b.summary.SetText(testAllSummary(results))
-		b.summary.Show()
-		u.refresh()
+		b.lastRun = time.Now()
+		u.refresh() // shows the summary
 		if conn, ok := u.store.Connection(u.panel.editingID); ok {
 			u.panel.showStatus(&conn)
 		}
 	})
 }
 
-// testAllSummary says in a line how the last Test all went.
-func testAllSummary(results []connect.TestResult) string {
-	var tested, passed, noProjects int
-	for _, r := range results {
-		if r.Skipped {
-			continue
-		}
-		tested++
-		if r.OK() {
-			passed++
-			if connect.SeesNoProjects(r.Connection) {
+// showSummary says how the list stands since the last Test all, counted
+// from conns, the connections listed now: run at every refresh of the list,
+// so it follows later sign-ins, tests and deletes.
+func (b *testAllBar) showSummary(conns []store.Connection) {
+	switch {
+	case b.running:
+		b.summary.Hide() // the progress bar says it
+		return
+	case !b.lastRun.IsZero():
+		b.summary.SetText(testAllSummary(conns, b.lastRun))
+	default:
+		b.summary.Hide()
+		return
+	}
+	b.summary.Show()
+}
+
+// neverAuthorized reports whether a sign-in never succeeded for c: there is
+// nothing to test, so it is "not tested", not a failure.
+func neverAuthorized(c store.Connection) bool {
+	return c.Status == store.StatusNeverAuthorized || (c.Status == store.StatusFailed && c.LastAuthorizedAt == nil)
+}
+
+// testAllSummary says in a line how the connections conns stand, after a
+// Test all at at: those that work (tested, or signed in since), those that
+// don't, and those never authorized, which were not tested.
+func testAllSummary(conns []store.Connection, at time.Time) string {
+	var works, fails, notTested, noProjects int
+	for _, c := range conns {
+		switch {
+		case neverAuthorized(c):
+			notTested++
+		case c.Status == store.StatusAuthorized:
+			works++
+			if connect.SeesNoProjects(c) {
 				noProjects++
 			}
+		default:
+			fails++
 		}
 	}
-	at := time.Now().Format("15:04")
+	tested := works + fails
+	if tested == 0 {
+		return "Nothing to test yet: authorize a connection first."
+	}
 	var s string
 	switch {
-	case tested == 0:
-		return "Nothing to test yet: authorize a connection first."
-	case passed == tested:
+	case tested == 1 && works == 1:
+		s = "The tested connection works"
+	case tested == 1:
+		s = "The tested connection doesn't work; its row says why"
+	case works == tested:
 		s = fmt.Sprintf("All %d tested connections work", tested)
 	default:
-		s = fmt.Sprintf("%d of %d connections work; the others say why", passed, tested)
+		s = fmt.Sprintf("%d of %d connections work; the others say why", works, tested)
 	}
-	s = fmt.Sprintf("%s (%s).", s, at)
+	s = fmt.Sprintf("%s (%s).", s, at.Format("15:04"))
+	switch notTested {
+	case 0:
+	case 1:
+		s += " 1 is not authorized yet, so it was not tested."
+	default:
+		s += fmt.Sprintf(" %d are not authorized yet, so they were not tested.", notTested)
+	}
 	switch noProjects {
 	case 0:
 	case 1:

@@ -1,0 +1,135 @@
+package gui
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/store"
+)
+
+// newHTTPSignInHarness is a harness whose browser clicks Authorize at the
+// stand-in over plain HTTP and follows the redirect to the app's callback:
+// a real sign-in without Chromium.
+func newHTTPSignInHarness(t *testing.T) *harness {
+	var wg sync.WaitGroup
+	var h *harness
+	h = newHarness(t, func(authURL string) error {
+		wg.Go(func() {
+			callback, err := h.kantata.AuthorizeOverHTTP(authURL)
+			if err != nil {
+				t.Errorf("browser: %v", err)
+				return
+			}
+			resp, err := http.Get(callback.String())
+			if err != nil {
+				t.Errorf("browser: the callback: %v", err)
+				return
+			}
+			resp.Body.Close()
+		})
+		return nil
+	})
+	t.Cleanup(wg.Wait)
+	return h
+}
+
+// selectConnection clicks the row of the connection called name.
+func (h *harness) selectConnection(name string) {
+	h.t.Helper()
+	for i, c := range h.u.list.items {
+		if c.Name == name {
+			h.u.list.list.Select(i)
+			return
+		}
+	}
+	h.t.Fatalf("no row for %q", name)
+}
+
+// Test all's summary counts the list as it is now, not as the last run left
+// it: later deletes and sign-ins show, and connections never authorized are
+// not tested rather than failed.
+func TestTestAllSummaryFollowsTheList(t *testing.T) {
+	h := newHTTPSignInHarness(t)
+	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	for _, name := range []string{"Alpha", "Beta", "Gamma"} {
+		h.authorizedConnection(name, c)
+	}
+	if _, err := h.store.SaveConnection("", "Never authorized", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	failed, err := h.store.SaveConnection("", "Sign-in denied", c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.RecordOutcome(failed.ID, func(c *store.Connection) {
+		c.Status, c.LastError = store.StatusFailed, "You chose not to authorize Kantata Connect in Kantata."
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.u.refresh()
+	bar := h.u.list.testAll
+	summary := func() string {
+		if !bar.summary.Visible() {
+			return "(hidden)"
+		}
+		return bar.summary.Text
+	}
+	expect := func(t *testing.T, parts ...string) {
+		t.Helper()
+		for _, part := range parts {
+			if !strings.Contains(summary(), part) {
+				t.Errorf("summary %q; want %q in it", summary(), part)
+			}
+		}
+	}
+
+	t.Run("never authorized are not tested, not failures", func(t *testing.T) {
+		if summary() != "(hidden)" {
+			t.Errorf("summary %q before the first Test all", summary())
+		}
+		test.Tap(bar.button)
+		h.wait()
+		expect(t, "All 3 tested connections work (", ". 2 are not authorized yet, so they were not tested.")
+	})
+
+	t.Run("a connection deleted since is gone from it", func(t *testing.T) {
+		h.kantata.RevokeAll()
+		test.Tap(bar.button)
+		h.wait()
+		expect(t, "0 of 3 connections work; the others say why (")
+		h.selectConnection("Beta")
+		test.Tap(h.u.panel.delete)
+		h.u.lastDialog.(interface{ Confirm() }).Confirm()
+		h.wait()
+		if _, ok := h.store.ConnectionByName("Beta"); ok {
+			t.Fatal("Beta was not deleted")
+		}
+		expect(t, "0 of 2 connections work; the others say why (", "2 are not authorized yet")
+	})
+
+	t.Run("a connection signed in since works", func(t *testing.T) {
+		h.kantata.SetProjectCount(0)
+		h.selectConnection("Alpha")
+		test.Tap(h.u.panel.saveAuthorize)
+		h.wait()
+		if conn, _ := h.store.ConnectionByName("Alpha"); conn.Status != store.StatusAuthorized {
+			t.Fatalf("the sign-in did not finish: %+v", conn)
+		}
+		expect(t, "1 of 2 connections work; the others say why (", "2 are not authorized yet",
+			" 1 sees no projects in Kantata.")
+	})
+
+	t.Run("a connection authorized for the first time since works", func(t *testing.T) {
+		h.kantata.SetProjectCount(42)
+		h.selectConnection("Never authorized")
+		test.Tap(h.u.panel.saveAuthorize)
+		h.wait()
+		expect(t, "2 of 3 connections work; the others say why (", " 1 is not authorized yet, so it was not tested.",
+			" 1 sees no projects in Kantata.")
+	})
+}
