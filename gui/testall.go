@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -18,15 +19,18 @@ import (
 // connection at once, its progress, and a summary of the list since.
 type testAllBar struct {
 	button   *widget.Button
+	cancel   *widget.Button // shown while Test all runs
 	progress *widget.ProgressBar
 	summary  *widget.Label
 	content  fyne.CanvasObject
 
-	// running: a Test all runs; its progress bar stands for the summary.
-	running bool
-	// lastRun is when the last Test all finished; zero before the first.
-	// The summary then counts the list as it is now.
+	// stop cancels the Test all that runs; nil when none runs.
+	stop context.CancelFunc
+	// lastRun is when the last Test all that was not canceled finished;
+	// zero before the first. The summary then counts the list as it is now.
 	lastRun time.Time
+	// canceledNote replaces the summary after a canceled Test all.
+	canceledNote string
 }
 
 func newTestAllBar(u *UI) *testAllBar {
@@ -36,22 +40,39 @@ func newTestAllBar(u *UI) *testAllBar {
 	b.summary.Hide()
 	b.progress.Hide()
 	b.button = widget.NewButtonWithIcon("Test all", theme.MediaFastForwardIcon(), func() { u.testAll() })
-	b.content = container.NewVBox(widget.NewSeparator(), b.progress, b.summary, b.button)
+	b.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if b.stop != nil {
+			b.stop()
+			b.cancel.Disable()
+		}
+	})
+	b.cancel.Hide()
+	b.content = container.NewVBox(widget.NewSeparator(), b.progress, b.summary,
+		container.NewBorder(nil, nil, nil, b.cancel, b.button))
 	return b
 }
 
 // testAll checks every authorized connection concurrently; each row shows
-// its fresh status as its test finishes.
+// its fresh status as its test finishes. Cancel stops it: the connections
+// not tested yet stay as they were.
 func (u *UI) testAll() {
 	b := u.list.testAll
-	b.running = true
+	if b.stop != nil {
+		return
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	b.stop = stop
 	b.button.Disable()
 	b.button.SetText("Testing…")
+	b.cancel.Enable()
+	b.cancel.Show()
 	b.progress.SetValue(0)
 	b.progress.Show()
+	b.canceledNote = ""
 	b.summary.Hide()
+	var results []connect.TestResult
 	u.background(func() error {
-		u.svc.TestAll(context.Background(), 0, func(done, total int, _ connect.TestResult) {
+		results = u.svc.TestAll(ctx, 0, func(done, total int, _ connect.TestResult) {
 			u.do(func() {
 				b.progress.Max = float64(total)
 				b.progress.SetValue(float64(done))
@@ -60,11 +81,17 @@ func (u *UI) testAll() {
 		})
 		return nil
 	}, func(error) {
-		b.running = false
+		stop()
+		b.stop = nil
 		b.progress.Hide()
+		b.cancel.Hide()
 		b.button.SetText("Test all")
 		b.button.Enable()
-		b.lastRun = time.Now()
+		if note := canceledNote(results); note != "" {
+			b.canceledNote, b.lastRun = note, time.Time{}
+		} else {
+			b.lastRun = time.Now()
+		}
 		u.refresh() // shows the summary
 		if conn, ok := u.store.Connection(u.panel.editingID); ok {
 			u.panel.showStatus(&conn)
@@ -77,9 +104,11 @@ func (u *UI) testAll() {
 // so it follows later sign-ins, tests and deletes.
 func (b *testAllBar) showSummary(conns []store.Connection) {
 	switch {
-	case b.running:
+	case b.stop != nil:
 		b.summary.Hide() // the progress bar says it
 		return
+	case b.canceledNote != "":
+		b.summary.SetText(b.canceledNote)
 	case !b.lastRun.IsZero():
 		b.summary.SetText(testAllSummary(conns, b.lastRun))
 	default:
@@ -87,6 +116,26 @@ func (b *testAllBar) showSummary(conns []store.Connection) {
 		return
 	}
 	b.summary.Show()
+}
+
+// canceledNote says how far a canceled Test all got, or "" when it was not
+// canceled (or every test had finished by then).
+func canceledNote(results []connect.TestResult) string {
+	var total, canceled int
+	for _, r := range results {
+		if r.Skipped {
+			continue
+		}
+		total++
+		if kantata.KindOf(r.Err) == kantata.KindCanceled {
+			canceled++
+		}
+	}
+	if canceled == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Test all was cancelled (%s) after %d of %d tests; the others were left as they were.",
+		time.Now().Format("15:04"), total-canceled, total)
 }
 
 // neverAuthorized reports whether a sign-in never succeeded for c: there is

@@ -5,9 +5,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -132,4 +134,48 @@ func TestTestAllSummaryFollowsTheList(t *testing.T) {
 		expect(t, "2 of 3 connections work; the others say why (", " 1 is not authorized yet, so it was not tested.",
 			" 1 sees no projects in Kantata.")
 	})
+}
+
+// Test all offers Cancel while it runs; Cancel stops the tests, leaves every
+// connection as it was and says so. The stand-in holds users/me for an
+// hour, so only Cancel ends the run.
+func TestTestAllCanBeCancelled(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	h.authorizedConnection("Alpha", c)
+	h.authorizedConnection("Beta", c)
+	h.u.refresh()
+	bar := h.u.list.testAll
+	test.Tap(bar.button)
+	h.wait()
+	before := h.store.Connections()
+
+	h.kantata.SetMeMode(fakekantata.MeSlow)
+	h.kantata.SetSlowDelay(time.Hour)
+	test.Tap(bar.button)
+	cancel := visibleButton(h.u.list.content, "Cancel")
+	if cancel == nil || cancel.Disabled() {
+		t.Fatalf("no Cancel while Test all runs: %q", texts(h.u.list.content))
+	}
+	if bar.summary.Visible() || !bar.button.Disabled() {
+		t.Errorf("while Test all runs: summary shown %v, Test all enabled %v", bar.summary.Visible(), !bar.button.Disabled())
+	}
+	test.Tap(cancel)
+	h.wait()
+
+	for i, after := range h.store.Connections() {
+		if !after.UpdatedAt.Equal(before[i].UpdatedAt) || after.Status != before[i].Status {
+			t.Errorf("%s changed by a canceled Test all:\n%+v\nwas\n%+v", after.Name, after, before[i])
+		}
+	}
+	if !strings.HasPrefix(bar.summary.Text, "Test all was cancelled (") || !bar.summary.Visible() ||
+		!strings.HasSuffix(bar.summary.Text, ") after 0 of 2 tests; the others were left as they were.") {
+		t.Errorf("summary after Cancel %q (shown %v)", bar.summary.Text, bar.summary.Visible())
+	}
+	if bar.button.Disabled() || bar.button.Text != "Test all" || visibleButton(h.u.list.content, "Cancel") != nil {
+		t.Errorf("after Cancel: %q, Test all disabled %v", texts(h.u.list.content), bar.button.Disabled())
+	}
+	if top := topOverlay(h.u.win); top != nil {
+		t.Errorf("a dialog after Cancel: %q", texts(top))
+	}
 }
