@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -87,7 +88,7 @@ func (u *UI) testAll() {
 		b.cancel.Hide()
 		b.button.SetText("Test all")
 		b.button.Enable()
-		if note := canceledNote(results); note != "" {
+		if note := canceledNote(results, time.Now()); note != "" {
 			b.canceledNote, b.lastRun = note, time.Time{}
 		} else {
 			b.lastRun = time.Now()
@@ -119,11 +120,12 @@ func (b *testAllBar) showSummary(conns []store.Connection) {
 }
 
 // canceledNote says how far a canceled Test all got, or "" when it was not
-// canceled (or every test had finished by then).
-func canceledNote(results []connect.TestResult) string {
+// canceled (or every test had finished by then). Connections never
+// authorized count as in the summary: not tested.
+func canceledNote(results []connect.TestResult, at time.Time) string {
 	var total, canceled int
 	for _, r := range results {
-		if r.Skipped {
+		if r.Skipped || errors.Is(r.Err, connect.ErrNotAuthorized) {
 			continue
 		}
 		total++
@@ -131,11 +133,14 @@ func canceledNote(results []connect.TestResult) string {
 			canceled++
 		}
 	}
-	if canceled == 0 {
+	switch {
+	case canceled == 0:
 		return ""
+	case canceled == total:
+		return fmt.Sprintf("Test all was cancelled (%s): no connection was changed.", at.Format("15:04"))
 	}
 	return fmt.Sprintf("Test all was cancelled (%s) after %d of %d tests; the others were left as they were.",
-		time.Now().Format("15:04"), total-canceled, total)
+		at.Format("15:04"), total-canceled, total)
 }
 
 // neverAuthorized reports whether a sign-in never succeeded for c: there is

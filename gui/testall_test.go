@@ -9,8 +9,10 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -169,7 +171,7 @@ func TestTestAllCanBeCancelled(t *testing.T) {
 		}
 	}
 	if !strings.HasPrefix(bar.summary.Text, "Test all was cancelled (") || !bar.summary.Visible() ||
-		!strings.HasSuffix(bar.summary.Text, ") after 0 of 2 tests; the others were left as they were.") {
+		!strings.HasSuffix(bar.summary.Text, "): no connection was changed.") {
 		t.Errorf("summary after Cancel %q (shown %v)", bar.summary.Text, bar.summary.Visible())
 	}
 	if bar.button.Disabled() || bar.button.Text != "Test all" || visibleButton(h.u.list.content, "Cancel") != nil {
@@ -177,5 +179,33 @@ func TestTestAllCanBeCancelled(t *testing.T) {
 	}
 	if top := topOverlay(h.u.win); top != nil {
 		t.Errorf("a dialog after Cancel: %q", texts(top))
+	}
+}
+
+// The note after a canceled Test all counts the tests that finished; a
+// connection never authorized is not a test, as in the summary.
+func TestCanceledNote(t *testing.T) {
+	at := time.Date(2025, 3, 4, 9, 30, 0, 0, time.Local)
+	canceled := connect.TestResult{Err: &kantata.Error{Kind: kantata.KindCanceled}}
+	works := connect.TestResult{}
+	fails := connect.TestResult{Err: &kantata.Error{Kind: kantata.KindRejected}}
+	noToken := connect.TestResult{Err: &connect.NotAuthorizedError{Name: "Sign-in denied"}}
+	skipped := connect.TestResult{Skipped: true}
+	for _, tc := range []struct {
+		name    string
+		results []connect.TestResult
+		want    string
+	}{
+		{"not canceled", []connect.TestResult{works, fails, noToken, skipped}, ""},
+		{"none finished", []connect.TestResult{canceled, canceled, noToken, skipped},
+			"Test all was cancelled (09:30): no connection was changed."},
+		{"some finished", []connect.TestResult{works, fails, canceled, noToken, skipped},
+			"Test all was cancelled (09:30) after 2 of 3 tests; the others were left as they were."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := canceledNote(tc.results, at); got != tc.want {
+				t.Errorf("canceledNote = %q\nwant          %q", got, tc.want)
+			}
+		})
 	}
 }
