@@ -119,6 +119,7 @@ func (l *connectionList) refresh() {
 	if l.u.panel != nil {
 		l.selectID(l.u.panel.editingID)
 	}
+	l.testAll.showSummary(l.items)
 }
 
 // selectID highlights the row of connection id without reloading the panel.

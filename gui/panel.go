@@ -48,7 +48,11 @@ type connectionPanel struct {
 	saveAuthorize *widget.Button
 	save          *widget.Button
 	test          *widget.Button
+	cancelTest    *widget.Button // shown while the connection shown is tested
 	delete        *widget.Button
+
+	// testing is the Test connection running, or nil: one at a time.
+	testing *testRun
 
 	callbackURL  *widget.Label
 	copyCallback *escButton
@@ -113,9 +117,11 @@ func newConnectionPanel(u *UI) *connectionPanel {
 	p.saveAuthorize.Importance = widget.HighImportance
 	p.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { p.saveConnection(nil) })
 	p.test = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), p.onTest)
+	p.cancelTest = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.onCancelTest)
+	p.cancelTest.Hide()
 	p.delete = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), p.onDelete)
 	p.delete.Importance = widget.DangerImportance
-	buttons := container.NewHBox(p.saveAuthorize, p.save, p.test, layout.NewSpacer(), p.delete)
+	buttons := container.NewHBox(p.saveAuthorize, p.save, p.test, p.cancelTest, layout.NewSpacer(), p.delete)
 
 	p.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	p.callbackURL.Selectable = true
@@ -204,6 +210,9 @@ func (p *connectionPanel) edit(c store.Connection) {
 }
 
 func (p *connectionPanel) showStatus(c *store.Connection) {
+	if p.showTestRun(c) {
+		return
+	}
 	if c == nil {
 		p.statusBox.Hide()
 		return
@@ -356,6 +365,9 @@ func (p *connectionPanel) updateButtons() {
 	} else {
 		p.delete.Hide()
 	}
+	if p.testing != nil {
+		p.test.Disable() // one test at a time; its Cancel stops it
+	}
 }
 
 func setEnabled(b *widget.Button, on bool) {
@@ -425,20 +437,50 @@ func (p *connectionPanel) onSaveAndAuthorize() {
 	})
 }
 
+// testRun is a Test connection that runs: which connection, and how to
+// stop it.
+type testRun struct {
+	id     string
+	cancel context.CancelFunc
+}
+
+// testingText is the status while Kantata is asked: neutral words, as the
+// status from before says nothing about the outcome.
+const testingText = "Testing… asking Kantata which user this connection works as."
+
 func (p *connectionPanel) onTest() {
 	id := p.editingID
+	if id == "" || p.testing != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.testing = &testRun{id: id, cancel: cancel}
 	var conn store.Connection
 	p.setBusy(true)
-	p.test.SetText("Testing…")
+	if c, ok := p.u.store.Connection(id); ok {
+		p.showStatus(&c) // the status from before gives way to "Testing…"
+	}
 	p.u.background(func() (err error) {
-		conn, err = p.u.svc.Test(context.Background(), id)
+		conn, err = p.u.svc.Test(ctx, id)
 		return err
 	}, func(err error) {
-		p.test.SetText("Test connection")
+		cancel()
+		p.testing = nil
 		p.setBusy(false)
 		p.u.refresh()
-		if conn.ID == id && p.editingID == id {
-			p.showStatus(&conn)
+		if p.editingID == id {
+			// A canceled test recorded nothing: the status from before
+			// comes back as it was.
+			if c, ok := p.u.store.Connection(id); ok {
+				p.showStatus(&c)
+			} else if conn.ID == id {
+				p.showStatus(&conn)
+			} else {
+				p.showStatus(nil)
+			}
+		}
+		if kantata.KindOf(err) == kantata.KindCanceled {
+			return // the user canceled: nothing to say
 		}
 		if err != nil {
 			p.u.showError("The connection test failed", err)
@@ -450,6 +492,38 @@ func (p *connectionPanel) onTest() {
 		}
 		p.u.showNotice("Connection works", msg)
 	})
+}
+
+// onCancelTest stops the running test; onTest's end puts the panel back.
+func (p *connectionPanel) onCancelTest() {
+	if p.testing != nil {
+		p.testing.cancel()
+		p.cancelTest.Disable()
+	}
+}
+
+// showTestRun shows the Test connection state of c: while c is tested, the
+// status says so in neutral words, hiding the status from before (a red
+// "Failed" beside "Testing…" reads as the outcome), and Cancel is offered.
+// It reports whether c is tested; showStatus shows c's status otherwise.
+func (p *connectionPanel) showTestRun(c *store.Connection) bool {
+	testing := c != nil && p.testing != nil && p.testing.id == c.ID
+	if !testing {
+		p.test.SetText("Test connection")
+		p.cancelTest.Hide()
+		p.cancelTest.Enable()
+		return false
+	}
+	p.test.SetText("Testing…")
+	p.cancelTest.Show()
+	p.status.SetText(testingText)
+	p.status.Importance = widget.MediumImportance
+	p.status.Refresh()
+	p.statusTime.SetText("")
+	p.statusTime.Hide()
+	p.statusBox.Show()
+	p.statusBox.Refresh()
+	return true
 }
 
 // projectsSentence says what the test learned of the projects the user

@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,15 +12,26 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/kantata"
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
 // testAllBar sits under the list: a button that tests every authorized
-// connection at once, its progress, and the last run's summary.
+// connection at once, its progress, and a summary of the list since.
 type testAllBar struct {
 	button   *widget.Button
+	cancel   *widget.Button // shown while Test all runs
 	progress *widget.ProgressBar
 	summary  *widget.Label
 	content  fyne.CanvasObject
+
+	// stop cancels the Test all that runs; nil when none runs.
+	stop context.CancelFunc
+	// lastRun is when the last Test all that was not canceled finished;
+	// zero before the first. The summary then counts the list as it is now.
+	lastRun time.Time
+	// canceledNote replaces the summary after a canceled Test all.
+	canceledNote string
 }
 
 func newTestAllBar(u *UI) *testAllBar {
@@ -29,22 +41,39 @@ func newTestAllBar(u *UI) *testAllBar {
 	b.summary.Hide()
 	b.progress.Hide()
 	b.button = widget.NewButtonWithIcon("Test all", theme.MediaFastForwardIcon(), func() { u.testAll() })
-	b.content = container.NewVBox(widget.NewSeparator(), b.progress, b.summary, b.button)
+	b.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if b.stop != nil {
+			b.stop()
+			b.cancel.Disable()
+		}
+	})
+	b.cancel.Hide()
+	b.content = container.NewVBox(widget.NewSeparator(), b.progress, b.summary,
+		container.NewBorder(nil, nil, nil, b.cancel, b.button))
 	return b
 }
 
 // testAll checks every authorized connection concurrently; each row shows
-// its fresh status as its test finishes.
+// its fresh status as its test finishes. Cancel stops it: the connections
+// not tested yet stay as they were.
 func (u *UI) testAll() {
 	b := u.list.testAll
+	if b.stop != nil {
+		return
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	b.stop = stop
 	b.button.Disable()
 	b.button.SetText("Testing…")
+	b.cancel.Enable()
+	b.cancel.Show()
 	b.progress.SetValue(0)
 	b.progress.Show()
+	b.canceledNote = ""
 	b.summary.Hide()
 	var results []connect.TestResult
 	u.background(func() error {
-		results = u.svc.TestAll(context.Background(), 0, func(done, total int, _ connect.TestResult) {
+		results = u.svc.TestAll(ctx, 0, func(done, total int, _ connect.TestResult) {
 			u.do(func() {
 				b.progress.Max = float64(total)
 				b.progress.SetValue(float64(done))
@@ -53,44 +82,109 @@ func (u *UI) testAll() {
 		})
 		return nil
 	}, func(error) {
+		stop()
+		b.stop = nil
 		b.progress.Hide()
+		b.cancel.Hide()
 		b.button.SetText("Test all")
 		b.button.Enable()
-		b.summary.SetText(testAllSummary(results))
-		b.summary.Show()
-		u.refresh()
+		if note := canceledNote(results, time.Now()); note != "" {
+			b.canceledNote, b.lastRun = note, time.Time{}
+		} else {
+			b.lastRun = time.Now()
+		}
+		u.refresh() // shows the summary
 		if conn, ok := u.store.Connection(u.panel.editingID); ok {
 			u.panel.showStatus(&conn)
 		}
 	})
 }
 
-// testAllSummary says in a line how the last Test all went.
-func testAllSummary(results []connect.TestResult) string {
-	var tested, passed, noProjects int
+// showSummary says how the list stands since the last Test all, counted
+// from conns, the connections listed now: run at every refresh of the list,
+// so it follows later sign-ins, tests and deletes.
+func (b *testAllBar) showSummary(conns []store.Connection) {
+	switch {
+	case b.stop != nil:
+		b.summary.Hide() // the progress bar says it
+		return
+	case b.canceledNote != "":
+		b.summary.SetText(b.canceledNote)
+	case !b.lastRun.IsZero():
+		b.summary.SetText(testAllSummary(conns, b.lastRun))
+	default:
+		b.summary.Hide()
+		return
+	}
+	b.summary.Show()
+}
+
+// canceledNote says how far a canceled Test all got, or "" when it was not
+// canceled (or every test had finished by then). Connections never
+// authorized count as in the summary: not tested.
+func canceledNote(results []connect.TestResult, at time.Time) string {
+	var total, canceled int
 	for _, r := range results {
-		if r.Skipped {
+		if r.Skipped || errors.Is(r.Err, connect.ErrNotAuthorized) {
 			continue
 		}
-		tested++
-		if r.OK() {
-			passed++
-			if connect.SeesNoProjects(r.Connection) {
-				noProjects++
-			}
+		total++
+		if kantata.KindOf(r.Err) == kantata.KindCanceled {
+			canceled++
 		}
 	}
-	at := time.Now().Format("15:04")
+	switch {
+	case canceled == 0:
+		return ""
+	case canceled == total:
+		return fmt.Sprintf("Test all was cancelled (%s): no connection was changed.", at.Format("15:04"))
+	}
+	return fmt.Sprintf("Test all was cancelled (%s) after %d of %d tests; the others were left as they were.",
+		at.Format("15:04"), total-canceled, total)
+}
+
+
+// testAllSummary says in a line how the connections conns stand, after a
+// Test all at at: those that work (tested, or signed in since), those that
+// don't, and those never authorized, which were not tested.
+func testAllSummary(conns []store.Connection, at time.Time) string {
+	var works, fails, notTested, noProjects int
+	for _, c := range conns {
+		switch {
+		case !everAuthorized(c): // nothing to test: not a failure
+			notTested++
+		case c.Status == store.StatusAuthorized:
+			works++
+			if connect.SeesNoProjects(c) {
+				noProjects++
+			}
+		default:
+			fails++
+		}
+	}
+	tested := works + fails
+	if tested == 0 {
+		return "Nothing to test yet: authorize a connection first."
+	}
 	var s string
 	switch {
-	case tested == 0:
-		return "Nothing to test yet: authorize a connection first."
-	case passed == tested:
+	case tested == 1 && works == 1:
+		s = "The tested connection works"
+	case tested == 1:
+		s = "The tested connection doesn't work; its row says why"
+	case works == tested:
 		s = fmt.Sprintf("All %d tested connections work", tested)
 	default:
-		s = fmt.Sprintf("%d of %d connections work; the others say why", passed, tested)
+		s = fmt.Sprintf("%d of %d connections work; the others say why", works, tested)
 	}
-	s = fmt.Sprintf("%s (%s).", s, at)
+	s = fmt.Sprintf("%s (%s).", s, at.Format("15:04"))
+	switch notTested {
+	case 0:
+	case 1:
+		s += " 1 is not authorized yet, so it was not tested."
+	default:
+		s += fmt.Sprintf(" %d are not authorized yet, so they were not tested.", notTested)
+	}
 	switch noProjects {
 	case 0:
 	case 1:

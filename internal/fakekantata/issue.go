@@ -2,6 +2,7 @@ package fakekantata
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -28,35 +29,16 @@ func (s *Server) IssueToken(t testing.TB, clientID, secret, redirectURI string) 
 	}
 	q := url.Values{"client_id": {clientID}, "response_type": {"code"}, "redirect_uri": {redirectURI},
 		"state": {"issue-token-state-0123456789"}}
-	resp, err := client.Get(s.AuthURL() + "?" + q.Encode())
+	loc, err := s.authorizeOverHTTP(client, s.AuthURL()+"?"+q.Encode())
 	if err != nil {
-		t.Fatalf("fakekantata: IssueToken: GET authorize: %v", err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("fakekantata: IssueToken: authorize page: HTTP %d: %s", resp.StatusCode, page)
-	}
-	form := url.Values{}
-	for _, m := range consentInput.FindAllStringSubmatch(string(page), -1) {
-		form.Add(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	form.Set("decision", "authorize")
-	resp, err = client.PostForm(s.AuthURL(), form)
-	if err != nil {
-		t.Fatalf("fakekantata: IssueToken: POST authorize: %v", err)
-	}
-	resp.Body.Close()
-	loc, err := resp.Location()
-	if err != nil {
-		t.Fatalf("fakekantata: IssueToken: authorize answered HTTP %d without a redirect: %v", resp.StatusCode, err)
+		t.Fatalf("fakekantata: IssueToken: %v", err)
 	}
 	code := loc.Query().Get("code")
 	if code == "" {
 		t.Fatalf("fakekantata: IssueToken: redirect %s has no code", loc.Redacted())
 	}
 
-	resp, err = client.PostForm(s.TokenURL(), url.Values{
+	resp, err := client.PostForm(s.TokenURL(), url.Values{
 		"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI},
 		"client_id": {clientID}, "client_secret": {secret},
 	})
@@ -72,4 +54,44 @@ func (s *Server) IssueToken(t testing.TB, clientID, secret, redirectURI string) 
 		t.Fatalf("fakekantata: IssueToken: token exchange: HTTP %d, decode err %v", resp.StatusCode, err)
 	}
 	return tok.AccessToken
+}
+
+// AuthorizeOverHTTP clicks Authorize for the sign-in address authURL over
+// plain HTTP, as a user's browser would (consent form posted), and returns
+// the callback address Kantata redirects to, with its code and state,
+// without following it. A test delivers it to the app (an HTTP GET, or
+// pasted) when it needs a sign-in but not a browser.
+func (s *Server) AuthorizeOverHTTP(authURL string) (*url.URL, error) {
+	client := &http.Client{
+		Timeout:       20 * time.Second, // hang guard
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return s.authorizeOverHTTP(client, authURL)
+}
+
+func (s *Server) authorizeOverHTTP(client *http.Client, authURL string) (*url.URL, error) {
+	resp, err := client.Get(authURL)
+	if err != nil {
+		return nil, fmt.Errorf("GET authorize: %w", err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("authorize page: HTTP %d: %s", resp.StatusCode, page)
+	}
+	form := url.Values{}
+	for _, m := range consentInput.FindAllStringSubmatch(string(page), -1) {
+		form.Add(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	form.Set("decision", "authorize")
+	resp, err = client.PostForm(s.AuthURL(), form)
+	if err != nil {
+		return nil, fmt.Errorf("POST authorize: %w", err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		return nil, fmt.Errorf("authorize answered HTTP %d without a redirect: %w", resp.StatusCode, err)
+	}
+	return loc, nil
 }

@@ -7,7 +7,9 @@
 //
 // -projects N sets how many projects (workspaces) every user sees, and
 // -workspaces MODE makes the workspaces list fail: unauthorized,
-// rate_limited, server_error or garbage.
+// rate_limited, server_error or garbage. -me slow makes users/me (each sign-in's
+// and test's identity check) answer only after -slow (default 5s), for
+// looking at a window while a test waits.
 //
 // It is a test tool: the client secret is a throw-away value the script
 // makes up, so taking it as an argument is fine here.
@@ -20,6 +22,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 )
@@ -40,6 +43,8 @@ func main() {
 	flag.Var(&redirects, "redirect-uri", "a callback URL registered for the client (repeatable)")
 	projects := flag.Int("projects", fakekantata.DefaultProjectCount, "how many projects (workspaces) every user sees")
 	wsMode := flag.String("workspaces", "ok", "how the workspaces list answers: ok, unauthorized, rate_limited, server_error, garbage")
+	meMode := flag.String("me", "ok", "how users/me answers: ok, or slow (after -slow)")
+	slow := flag.Duration("slow", 5*time.Second, "how long -me slow waits before answering")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fail(fmt.Errorf("unexpected argument %q", flag.Arg(0)))
@@ -60,6 +65,11 @@ func main() {
 	if !ok {
 		fail(fmt.Errorf("-workspaces %q is none of ok, unauthorized, rate_limited, server_error, garbage", *wsMode))
 	}
+	meModes := map[string]fakekantata.MeMode{"ok": fakekantata.MeOK, "slow": fakekantata.MeSlow}
+	me, ok := meModes[*meMode]
+	if !ok {
+		fail(fmt.Errorf("-me %q is neither ok nor slow", *meMode))
+	}
 	if *projects < 0 {
 		fail(fmt.Errorf("-projects %d is negative", *projects))
 	}
@@ -72,6 +82,8 @@ func main() {
 	srv.SetProjectCount(*projects)
 	srv.SetWorkspacesMode(mode)
 	srv.SetWorkspacesRateLimitCount(1 << 30) // rate_limited: always
+	srv.SetMeMode(me)
+	srv.SetSlowDelay(*slow)
 	if *clientID != "" {
 		srv.AddClient(*clientID, *secret, redirects...)
 	}
