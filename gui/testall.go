@@ -143,7 +143,6 @@ func canceledNote(results []connect.TestResult, at time.Time) string {
 		at.Format("15:04"), total-canceled, total)
 }
 
-
 // testAllSummary says in a line how the connections conns stand, after a
 // Test all at at: those that work (tested, or signed in since), those that
 // don't, and those never authorized, which were not tested.
