@@ -316,7 +316,10 @@ func (d *clientDialog) showDepartures() {
 		d.departures.Hide()
 		return
 	}
-	text := fmt.Sprintf("This client %s. Its secret, sign-in codes and tokens go there.", dep)
+	text := fmt.Sprintf("This client %s.", dep)
+	if len(dep.Foreign) > 0 {
+		text += " Its secret, sign-in codes and tokens go there."
+	}
 	if d.view.Selected != viewHTTP {
 		text += " View: HTTP shows these settings."
 	}

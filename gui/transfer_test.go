@@ -168,7 +168,7 @@ func TestImportHostileSetupAsksBeforeAnySecret(t *testing.T) {
 			})
 			h.wait()
 			if len(questions) != 1 || !strings.Contains(questions[0], strings.TrimPrefix(collector.URL, "http://")+" (access token URL, API base URL)") ||
-				!strings.Contains(questions[0], "PKCE is off") {
+				!strings.Contains(questions[0], "and turns PKCE off") {
 				t.Fatalf("endpoint questions %q; want one naming the collector's host and PKCE", questions)
 			}
 			if secretAsked {

@@ -956,7 +956,7 @@ func TestImportAsksAboutForeignEndpointsFirst(t *testing.T) {
 				t.Errorf("report %+v; want clients %q and connections %q", rep, tc.clients, tc.conns)
 			}
 			if !tc.accept {
-				transferSays(t, "report", rep.String(), "client “Looks like Kantata”: its settings were not accepted (sends to hosts that are not Kantata's: collector.example (access token URL, API base URL); PKCE is off)",
+				transferSays(t, "report", rep.String(), "client “Looks like Kantata”: its settings were not accepted (sends to hosts that are not Kantata's: collector.example (access token URL, API base URL), and turns PKCE off)",
 					"connection “Stolen”: its client “Looks like Kantata” was skipped")
 				if _, ok := st.ClientByName("Looks like Kantata"); ok {
 					t.Error("the refused client was saved")

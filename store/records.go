@@ -267,8 +267,9 @@ func (d Departures) Hosts() []string {
 	return hosts
 }
 
-// String says it in a line, e.g. `sends to hosts that are not Kantata's:
-// evil.example (access token URL, API base URL); PKCE is off`.
+// String says it as a predicate that follows "This client", e.g. `sends to
+// hosts that are not Kantata's: evil.example (access token URL, API base
+// URL), and turns PKCE off`.
 func (d Departures) String() string {
 	var parts []string
 	if len(d.Foreign) > 0 {
@@ -285,7 +286,7 @@ func (d Departures) String() string {
 		parts = append(parts, "sends to hosts that are not Kantata's: "+strings.Join(hosts, ", "))
 	}
 	if d.NoPKCE {
-		parts = append(parts, "PKCE is off")
+		parts = append(parts, "turns PKCE off")
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, ", and ")
 }

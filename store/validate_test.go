@@ -176,7 +176,7 @@ func TestDepartures(t *testing.T) {
 		{"a look-alike host", func(c *ClientSettings) { c.AuthURL = "https://app.mavenlink.com.evil.example/oauth/authorize" },
 			[]string{"app.mavenlink.com.evil.example"}, false, "app.mavenlink.com.evil.example (authorization URL)"},
 		{"another port", func(c *ClientSettings) { c.APIBaseURL = "https://api.mavenlink.com:8443" }, []string{"api.mavenlink.com:8443"}, false, ""},
-		{"PKCE off", func(c *ClientSettings) { c.PKCE = false }, nil, true, "PKCE is off"},
+		{"PKCE off", func(c *ClientSettings) { c.PKCE = false }, nil, true, "turns PKCE off"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := kantata
