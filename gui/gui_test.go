@@ -284,6 +284,9 @@ func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
 	if copied != d.url.Text {
 		t.Error("Copy did not copy the sign-in address")
 	}
+	if d.copyURL.Text != "Copied" {
+		t.Errorf("the Copy address button says %q after a click; want “Copied”", d.copyURL.Text)
+	}
 	test.Tap(d.cancel)
 	h.wait()
 

@@ -28,7 +28,7 @@ type signInDialog struct {
 	heading *widget.Label
 	url     *widget.Label
 	note    *widget.Label
-	copyURL *widget.Button
+	copyURL *escButton
 	reopen  *widget.Button
 	cancel  *widget.Button
 
@@ -101,7 +101,7 @@ func (u *UI) showSignIn() *signInDialog {
 	d.url.Selectable = true
 	d.url.SizeName = theme.SizeNameCaptionText
 	d.note = wrappedLabel("If no browser window opened, copy this address into your browser:")
-	d.copyURL = widget.NewButtonWithIcon("Copy address", theme.ContentCopyIcon(), func() { u.copy(d.url.Text) })
+	d.copyURL = u.copyButton("Copy address", func() string { return d.url.Text }, func() { d.stop(u) })
 	d.reopen = widget.NewButtonWithIcon("Open browser again", theme.ComputerIcon(), func() {
 		u.background(d.auth.Reopen, func(err error) {
 			if err != nil {
@@ -121,9 +121,7 @@ func (u *UI) showSignIn() *signInDialog {
 	d.reach.Hide()
 	d.hint = wrappedLabel("")
 	d.hint.Importance = widget.WarningImportance
-	copyCallback := widget.NewButtonWithIcon("Copy callback URL", theme.ContentCopyIcon(), func() {
-		u.copy(d.auth.RedirectURI())
-	})
+	copyCallback := u.copyButton("Copy callback URL", func() string { return d.auth.RedirectURI() }, func() { d.stop(u) })
 	d.hintBox = container.NewVBox(widget.NewSeparator(), d.hint, container.NewHBox(copyCallback))
 	d.hintBox.Hide()
 	d.paste = newEscEntry(func() { d.stop(u) })
