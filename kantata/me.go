@@ -261,17 +261,18 @@ func redirectedError(rq request, endpoint string, resp *http.Response, token str
 	loc := resp.Header.Get("Location")
 	e := rq.error(KindRedirected, resp.StatusCode,
 		fmt.Sprintf("GET %s: HTTP %d, Location: %q; redirect not followed", rq.path, resp.StatusCode, clip(loc, 300, token)), nil)
-	if where := clip(redirectTarget(endpoint, loc), 100, token); where != "" {
+	if where := clip(RedirectTarget(endpoint, loc), 100, token); where != "" {
 		e.Message = "Kantata's API tried to send the request to another address (" + where + "). Kantata Connect " +
 			"sends the access token only to the API address you chose, so it stopped. Check the Kantata API address."
 	}
 	return e
 }
 
-// redirectTarget names where a redirect from endpoint to loc points, for a
+// RedirectTarget names where a redirect from endpoint to loc points, for a
 // message: the scheme and host when the scheme changes, the host when it
-// changes, else the host and path. "" when loc names no address.
-func redirectTarget(endpoint, loc string) string {
+// changes, else the host and path. "" when loc names no address. The token
+// exchange (package oauth) words its redirects with it too.
+func RedirectTarget(endpoint, loc string) string {
 	base, err := url.Parse(endpoint)
 	if err != nil || loc == "" {
 		return ""

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/kantata-connect/kantata-connect/kantata"
 	"golang.org/x/oauth2"
 )
 
@@ -149,7 +150,7 @@ func noRedirects(c *http.Client) *http.Client {
 func (f *Flow) redirectedError(re *oauth2.RetrieveError, secrets []string) *Error {
 	resp := re.Response
 	loc := resp.Header.Get("Location")
-	where := clean(redirectTarget(f.cfg.TokenURL, loc), 100, secrets)
+	where := clean(kantata.RedirectTarget(f.cfg.TokenURL, loc), 100, secrets)
 	const why = "Kantata Connect sends the client secret only to the access token URL you chose, so it stopped. " +
 		"Check the access token URL in this client's settings (Kantata's is " + defaultTokenURLHint + ")."
 	msg := "Kantata's token endpoint tried to send the sign-in to another address (" + where + "). " + why
@@ -160,30 +161,6 @@ func (f *Flow) redirectedError(re *oauth2.RetrieveError, secrets []string) *Erro
 		Detail: fmt.Sprintf("POST %s: HTTP %s, Location: %q; redirect not followed", f.cfg.TokenURL,
 			clean(resp.Status, 100, secrets), clean(loc, 300, secrets)),
 		Err: scrubRetrieveError(re, secrets)}
-}
-
-// redirectTarget names where a redirect from tokenURL to loc points, for a
-// message: the scheme and host when the scheme changes, the host when it
-// changes, else the host and path. "" when loc names no address.
-func redirectTarget(tokenURL, loc string) string {
-	base, err := url.Parse(tokenURL)
-	if err != nil || loc == "" {
-		return ""
-	}
-	l, err := url.Parse(loc)
-	if err != nil {
-		return ""
-	}
-	to := base.ResolveReference(l)
-	switch {
-	case to.Host == "":
-		return ""
-	case !strings.EqualFold(to.Scheme, base.Scheme):
-		return to.Scheme + "://" + to.Host
-	case !strings.EqualFold(to.Host, base.Host):
-		return to.Host
-	}
-	return to.Host + to.EscapedPath()
 }
 
 func serverProblem(status int) string {
