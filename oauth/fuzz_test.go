@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,25 +22,7 @@ import (
 // one of the fixed error pages: it never depends on (so never echoes) the
 // input, code included.
 func FuzzCallback(f *testing.F) {
-	var tokenCalls atomic.Int64
-	te := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tokenCalls.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"access_token":"tok","token_type":"bearer"}`))
-	}))
-	defer te.Close()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		f.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	flow, err := Start(context.Background(), Config{ClientID: "fuzz", ClientSecret: "fuzz-secret",
-		TokenURL: te.URL, RedirectPort: port, Timeout: 1000 * time.Hour}, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer flow.Cancel()
+	flow, tokenCalls := fuzzFlow(f)
 
 	serve := func(method, host, path, query string) *httptest.ResponseRecorder {
 		r := (&http.Request{Method: method, URL: &url.URL{Path: path, RawQuery: query},
@@ -106,31 +87,13 @@ func FuzzCallback(f *testing.F) {
 // state nothing may complete it or reach the token endpoint; every answer is
 // a refusal in plain words that are safe to show and never quote a code.
 func FuzzPaste(f *testing.F) {
-	var tokenCalls atomic.Int64
-	te := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tokenCalls.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"access_token":"tok","token_type":"bearer"}`))
-	}))
-	defer te.Close()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		f.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	flow, err := Start(context.Background(), Config{ClientID: "fuzz", ClientSecret: "fuzz-secret",
-		TokenURL: te.URL, RedirectPort: port, Timeout: 1000 * time.Hour}, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer flow.Cancel()
+	flow, tokenCalls := fuzzFlow(f)
 
 	cb := flow.RedirectURI()
 	for _, seed := range []string{
 		cb + "?code=secret-code-1234567890&state=wrong",
 		cb + "?error=access_denied&state=old",
-		"127.0.0.1:" + strconv.Itoa(port) + "/callback?code=secret-code-1234567890&state=",
+		strings.TrimPrefix(cb, "http://") + "?code=secret-code-1234567890&state=",
 		"http://secret-code-1234567890/callback?code=secret-code-1234567890&state=x",
 		"http://127.0.0.1:1/callback?code=secret-code-1234567890&state=x",
 		"<" + cb + "?state=x;code=y>",
@@ -179,4 +142,29 @@ func FuzzPaste(f *testing.F) {
 			t.Fatalf("Complete(%q) was taken for the callback", text)
 		}
 	})
+}
+
+// fuzzFlow is a flow waiting for its callback, with a token endpoint that
+// counts its calls: none may come from input without the flow's state.
+func fuzzFlow(f *testing.F) (*Flow, *atomic.Int64) {
+	var tokenCalls atomic.Int64
+	te := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tokenCalls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"access_token":"tok","token_type":"bearer"}`))
+	}))
+	f.Cleanup(te.Close)
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		f.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	flow, err := Start(context.Background(), Config{ClientID: "fuzz", ClientSecret: "fuzz-secret",
+		TokenURL: te.URL, RedirectPort: port, Timeout: 1000 * time.Hour}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(flow.Cancel)
+	return flow, &tokenCalls
 }
