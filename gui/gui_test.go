@@ -318,7 +318,7 @@ func TestCallbackHintAppearsWhileWaiting(t *testing.T) {
 	}
 	var copied string
 	h.u.copied = func(s string) { copied = s }
-	test.Tap(d.hintBox.Objects[2].(*fyne.Container).Objects[0].(*widget.Button))
+	test.Tap(d.hintBox.Objects[2].(*fyne.Container).Objects[0].(fyne.Tappable))
 	if copied != want {
 		t.Errorf("Copy callback URL copied %q", copied)
 	}
