@@ -115,6 +115,7 @@ func mustNotSay(t *testing.T, what, text string, subs ...string) {
 // each says, and searches each for every secret, code and token.
 func TestDiagnoseEveryState(t *testing.T) {
 	testenv.RealPartsOnly(t, "a headless Chromium and the real keychain")
+	testenv.LinuxOnly(t, "a headless Chromium")
 	b := browsertest.New(t)
 	d := newDiagnosis(t, b)
 
@@ -238,7 +239,7 @@ func TestDiagnoseEveryState(t *testing.T) {
 // A detail that, through some bug, carried a secret is scrubbed from the
 // report: the last guard holds even when the records don't.
 func TestDiagnoseScrubsSecretsFromDetails(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	d := newDiagnosis(t, b)
 	if _, err := d.signIn(t); err != nil {

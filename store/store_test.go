@@ -386,7 +386,8 @@ func TestSecretsNeverInFileOrLogs(t *testing.T) {
 
 func TestFileAndDirModes(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("Windows has no Unix permission bits")
+		// Counted and named by the Wine run (internal/winetest).
+		t.Skip("unix-only: Unix permission bits (Windows keeps the records folder in the user's own %AppData%)")
 	}
 	dir := filepath.Join(t.TempDir(), "a", "kantata-connect")
 	s, err := Open(dir, newMemKeychain())
