@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -342,7 +343,7 @@ func mustToken(t *testing.T, st *store.Store, id string) store.Token {
 }
 
 func dirOf(st *store.Store) string {
-	return strings.TrimSuffix(st.Path(), "/records.json")
+	return filepath.Dir(st.Path())
 }
 
 // osReleasePrettyName is what the report should show, read independently.
