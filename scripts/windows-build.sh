@@ -106,7 +106,7 @@ program "$name.exe" "$name" -H=windowsgui
 program kantata-connect.exe "$name (command line)"
 
 echo "Building $out/$name Setup.exe"
-makensis -V2 -INPUTCHARSET UTF8 \
+makensis -V2 -WX -INPUTCHARSET UTF8 \
 	-DNAME="$name" -DID="$id" -DVERSION="$version" -DBUILD="$build" -DNUMERIC_VERSION="$numeric" \
 	-DWEBSITE="$website" -DICON="$work/app.ico" -DSRCDIR="$out" -DOUTFILE="$out/$name Setup.exe" \
 	"$root/packaging/windows/installer.nsi"
