@@ -83,7 +83,7 @@ func TestMain(m *testing.M) {
 func needTools(t *testing.T, tools ...string) {
 	t.Helper()
 	pkg := map[string]string{
-		"wine": "wine64", "wineserver": "wine64", "x86_64-w64-mingw32-gcc": "gcc-mingw-w64-x86-64",
+		"wine": "wine wine64", "wineserver": "wine wine64", "x86_64-w64-mingw32-gcc": "gcc-mingw-w64-x86-64",
 		"x86_64-w64-mingw32-windres": "gcc-mingw-w64-x86-64", "makensis": "nsis", "convert": "imagemagick",
 		"import": "imagemagick", "xdotool": "xdotool", "ss": "iproute2", "chromium": "chromium",
 	}
@@ -132,9 +132,11 @@ func newPrefix(dir string) (*prefix, error) {
 	p := &prefix{dir: dir, browserLog: filepath.Join(filepath.Dir(dir), "browser.log")}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		// The Windows programs must use Windows' own browser opener, and
-		// Wine nothing of a prefix or settings of the caller's.
-		if strings.HasPrefix(name, "WINE") || name == "BROWSER" || name == "USER" || name == "LOGNAME" {
+		// The Windows programs must use Windows' own browser opener and
+		// records folder, and Wine nothing of a prefix or settings of the
+		// caller's.
+		if strings.HasPrefix(name, "WINE") || name == "BROWSER" || name == "KANTATA_CONNECT_CONFIG_DIR" ||
+			name == "USER" || name == "LOGNAME" {
 			continue
 		}
 		p.env = append(p.env, kv)
