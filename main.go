@@ -51,6 +51,9 @@ func main() {
 		}))
 	}
 
+	if openWindowElsewhere(os.Args[1:]) {
+		return
+	}
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	svc, err := openService(g)

@@ -725,3 +725,50 @@ func TestAuthorizeWarnsWhenKantataIsUnreachable(t *testing.T) {
 		t.Errorf("the warning came only after the timeout:\n%s", res.errOut)
 	}
 }
+
+// delete all (what the Windows uninstaller runs when asked to remove the
+// user's data) needs --yes, then deletes every connection and client with
+// their secrets and tokens.
+func TestDeleteAll(t *testing.T) {
+	h := newHarness(t)
+	h.addClient("Acme")
+	h.addClient("Beta")
+	for _, c := range []string{"Prod", "Stage"} {
+		if res := h.run("", "connection", "add", c, "--client", "Acme"); res.code != 0 {
+			t.Fatalf("connection add %s: %v", c, res)
+		}
+	}
+	st := h.store()
+	acme, _ := st.ClientByName("Acme")
+	prod, _ := st.ConnectionByName("Prod")
+	if err := st.SaveToken(prod.ID, store.Token{AccessToken: "access-" + testenv.RandomHex(t)}); err != nil {
+		t.Fatal(err)
+	}
+
+	if res := h.run("", "delete", "all"); res.code != 2 || !strings.Contains(res.errOut, "--yes") {
+		t.Errorf("delete all without --yes: %v; want exit 2 asking for --yes", res)
+	}
+	if got := len(h.store().Clients()); got != 2 {
+		t.Fatalf("delete all without --yes deleted clients: %d left", got)
+	}
+	if res := h.run("", "delete", "all", "Acme", "--yes"); res.code != 2 {
+		t.Errorf("delete all with a name: %v; want exit 2", res)
+	}
+
+	res := h.run("", "delete", "all", "--yes")
+	if res.code != 0 || !strings.Contains(res.out, "Deleted 2 connections and 2 clients") {
+		t.Fatalf("delete all --yes: %v", res)
+	}
+	st = h.store()
+	if len(st.Clients()) != 0 || len(st.Connections()) != 0 {
+		t.Errorf("left after delete all: %v, %v", st.Clients(), st.Connections())
+	}
+	for _, key := range []string{store.ClientSecretKey(acme.ID), store.AccessTokenKey(prod.ID)} {
+		if _, err := h.kc.Get(key); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("keychain still answers for %s after delete all: %v", key, err)
+		}
+	}
+	if res := h.run("", "delete", "all", "--yes"); res.code != 0 || !strings.Contains(res.out, "Deleted 0 connections and 0 clients") {
+		t.Errorf("delete all with nothing saved: %v", res)
+	}
+}

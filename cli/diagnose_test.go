@@ -13,7 +13,7 @@ import (
 // printed whole on standard output, with no part of a secret or token; an
 // unknown name is exit 2.
 func TestDiagnose(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	h := newHarness(t)
 	h.opener = b.Opener((*browsertest.Browser).Authorize)

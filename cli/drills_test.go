@@ -39,6 +39,7 @@ const (
 // terminal.
 func TestDrillSecondInstance(t *testing.T) {
 	testenv.RealPartsOnly(t, "the real keychain shared by several processes, and a headless Chromium")
+	testenv.LinuxOnly(t, "a headless Chromium")
 	if args := os.Getenv(instanceArgs); args != "" {
 		os.Exit(runInstance(args))
 	}

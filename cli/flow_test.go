@@ -16,7 +16,7 @@ import (
 // TestWithBrowser runs the sign-ins with one real headless Chromium that
 // clicks the stand-in Kantata's buttons, the way support staff's browser would.
 func TestWithBrowser(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	t.Run("SupportFlow", func(t *testing.T) { testSupportFlow(t, b) })
 	t.Run("NoBrowserThenVisit", func(t *testing.T) { testNoBrowserThenVisit(t, b) })

@@ -23,6 +23,7 @@ Commands:
   test --all [--json]                     test every authorized connection, a few at a time
   delete connection NAME                  delete a connection and its tokens
   delete client NAME [--cascade]          delete a client and its secret
+  delete all --yes                        delete every connection and client, with their secrets
   diagnose NAME                           print a report for support: settings, status, timings, no secrets
   export FILE [--force]                   save the clients and connections, without secrets, to FILE
   import FILE [--on-clash use-existing|skip|rename] [--accept-endpoints]
@@ -159,10 +160,13 @@ authorization, Kantata unreachable or failing, not authorized yet), 2 for a loca
 	"delete": `Usage:
   kantata-connect delete connection NAME
   kantata-connect delete client NAME [--cascade]
+  kantata-connect delete all --yes
 
 Deletes a connection with its tokens, or a client with its secret, from the records and the
 keychain. A client still used by connections is not deleted (exit code 2, naming them) unless
---cascade is given, which deletes those connections too.
+--cascade is given, which deletes those connections too. delete all deletes every connection and
+client with their tokens and secrets (the Windows uninstaller runs it when asked to remove your
+data); it does nothing without --yes.
 `,
 	"diagnose": `Usage: kantata-connect diagnose NAME
 

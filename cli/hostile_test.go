@@ -44,7 +44,7 @@ func hostileSetup(t *testing.T, genuine, collector *fakekantata.Server, clientID
 // all unless the user accepts its host by name. Once accepted, the same
 // sign-in does reach it, which shows the test would see a leak.
 func TestHostileSetupFileReachesNoForeignHost(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	h := newHarness(t)
 	h.opener = b.Opener((*browsertest.Browser).Authorize)

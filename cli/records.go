@@ -212,8 +212,11 @@ func (r *runner) cmdConnection(args []string) int {
 }
 
 func (r *runner) cmdDelete(args []string) int {
+	if len(args) > 0 && args[0] == "all" {
+		return r.cmdDeleteAll(args[1:])
+	}
 	if len(args) == 0 || (args[0] != "connection" && args[0] != "client") {
-		return r.usage("delete", "say what to delete: delete connection NAME or delete client NAME")
+		return r.usage("delete", "say what to delete: delete connection NAME, delete client NAME or delete all --yes")
 	}
 	kind := args[0]
 	fs := r.newFlags("delete " + kind)
@@ -319,4 +322,49 @@ func (r *runner) unknown(kind, name string, names []string) int {
 		fmt.Fprintf(r.env.Stderr, "See them all with: %s list\n", Prog)
 	}
 	return ExitUsage
+}
+
+// cmdDeleteAll deletes every connection and client with their tokens and
+// secrets: what the Windows uninstaller runs when the user asks it to remove
+// their data. --yes is required, so a slip of the keyboard deletes nothing.
+func (r *runner) cmdDeleteAll(args []string) int {
+	fs := r.newFlags("delete all")
+	var yes bool
+	fs.BoolVar(&yes, "yes", false, "really delete every connection and client")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return r.usage("delete", "%v", err)
+	}
+	if len(pos) > 0 {
+		return r.usage("delete", "delete all takes no name")
+	}
+	if !yes {
+		return r.usage("delete", "delete all deletes every connection and client with their secrets and tokens; add --yes to do it")
+	}
+	st, ok := r.openStore()
+	if !ok {
+		return ExitUsage
+	}
+	clients, conns := len(st.Clients()), len(st.Connections())
+	for _, c := range st.Connections() {
+		if err := st.DeleteConnection(c.ID); err != nil {
+			return r.report(err, c.Name)
+		}
+	}
+	for _, c := range st.Clients() {
+		if err := st.DeleteClient(c.ID, true); err != nil {
+			return r.report(err, "")
+		}
+	}
+	fmt.Fprintf(r.env.Stdout, "Deleted %s and %s, with their secrets and tokens.\n",
+		plural(conns, "connection", "connections"), plural(clients, "client", "clients"))
+	return ExitOK
+}
+
+// plural is "1 client" or "3 clients".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

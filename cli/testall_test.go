@@ -198,7 +198,7 @@ func TestTestAllNothingToTest(t *testing.T) {
 // own error page, never sends the browser back; the hint comes while
 // authorize waits, then the timeout names the callback URL.
 func TestAuthorizeCallbackHint(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	t.Run("NotRegistered", func(t *testing.T) {
 		h := newHarness(t)

@@ -28,7 +28,7 @@ func newFixture(t *testing.T, b *browsertest.Browser) *connecttest.Fixture {
 }
 
 func TestAuthorizeTestRevoke(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	f := newFixture(t, browsertest.New(t))
 	ctx := context.Background()
 
@@ -97,7 +97,7 @@ func TestAuthorizeTestRevoke(t *testing.T) {
 }
 
 func TestAuthorizeDeniedKeepsReasonWithConnection(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	f := newFixture(t, b)
 	f.Svc.Opener = b.Opener((*browsertest.Browser).Deny)
@@ -197,7 +197,7 @@ func TestCancelLeavesConnectionAsItWas(t *testing.T) {
 }
 
 func TestSignedInButIdentityCheckFailsStaysAuthorized(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	f := newFixture(t, browsertest.New(t))
 	f.Kantata.SetMeMode(fakekantata.MeServerError)
 
@@ -248,7 +248,7 @@ func assertNoSecret(t *testing.T, err error, secrets ...string) {
 }
 
 func TestTestOnReadOnlyRecordsStillReportsWho(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	f := newFixture(t, browsertest.New(t))
 	ctx := context.Background()
 	if _, err := f.Svc.Authorize(ctx, f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil); err != nil {

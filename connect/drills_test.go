@@ -26,7 +26,7 @@ import (
 // saved before is lost, and once Kantata is back at the same address the next
 // sign-in works.
 func TestDrillKantataDiesDuringTokenExchange(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	ctx := context.Background()
 	first := fakekantata.New(t)
 	// Kantata keeps its address across the outage: the client points at a

@@ -23,7 +23,7 @@ import (
 // browser back; the hint comes while waiting, and the timeout names the
 // callback URL.
 func TestCallbackHintBeforeTimeoutWhenCallbackNotRegistered(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	f := newFixture(t, b)
 	client, _ := f.Store.Client(f.Conn.ClientRef)

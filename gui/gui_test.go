@@ -222,7 +222,7 @@ func TestClientDialogAddKeepsSecretInKeychainAndEditAsksAgain(t *testing.T) {
 }
 
 func TestSaveAndAuthorizeWithBrowser(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	h := newHarness(t, b.Opener((*browsertest.Browser).Authorize))
 	h.addClient("Production app", "prod-"+testenv.RandomHex(t))
@@ -372,7 +372,7 @@ func TestPortInUseSaysWhereToChangeIt(t *testing.T) {
 }
 
 func TestDeniedSignInExplainsAndKeepsForm(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	h := newHarness(t, b.Opener((*browsertest.Browser).Deny))
 	h.addClient("Production app", "prod-"+testenv.RandomHex(t))

@@ -122,7 +122,7 @@ func (e *e2e) checkToken(tok oauth.Token) {
 }
 
 func TestBrowser(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 
 	t.Run("success", func(t *testing.T) {

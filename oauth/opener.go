@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"time"
 )
@@ -43,19 +42,8 @@ func SystemOpener(url string) error {
 		}
 		return fmt.Errorf("open browser with $BROWSER: %w", errors.Join(errs...))
 	}
-	name, args := platformOpener()
-	return runOpener(name, append(args, url)...)
-}
-
-func platformOpener() (string, []string) {
-	switch runtime.GOOS {
-	case "darwin", "ios":
-		return "open", nil
-	case "windows":
-		return "rundll32", []string{"url.dll,FileProtocolHandler"}
-	default: // linux, the BSDs, illumos…
-		return "xdg-open", nil
-	}
+	name, args := platformOpener(url)
+	return runOpener(name, args...)
 }
 
 // withURL puts url where the command has %s, or after the last argument.

@@ -1,11 +1,15 @@
 package oauth_test
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kantata-connect/kantata-connect/oauth"
 )
@@ -14,21 +18,114 @@ import (
 // one argument, untouched.
 const openURL = "http://127.0.0.1:1/oauth/authorize?client_id=a b&state=x;y&redirect_uri=$(id)|`id`"
 
-// recorder writes a script into dir that records its arguments, one per
-// line, in dir/args-NAME, and exits with code.
+// recorder makes a command in dir that records its arguments, one per line,
+// in dir/args-NAME, and exits with code: a shell script on Unix; on Windows a
+// copy of this test binary named NAME.exe, which TestMain turns into the
+// recorder (see recordAndExit).
 func recorder(t *testing.T, dir, name string, code int) (script, out string) {
 	t.Helper()
+	out = filepath.Join(dir, "args-"+name)
 	if runtime.GOOS == "windows" {
-		t.Fatal("the opener scripts need a POSIX shell")
+		return windowsRecorder(t, dir, name, strconv.Itoa(code)), out
 	}
 	script = filepath.Join(dir, name)
-	out = filepath.Join(dir, "args-"+name)
-	body := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '" + out + "'\nexit " + string(rune('0'+code)) + "\n"
+	body := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '" + out + "'\nexit " + strconv.Itoa(code) + "\n"
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return script, out
 }
+
+// sleeper makes a command in dir that runs for 5 seconds, like a browser
+// that stays open.
+func sleeper(t *testing.T, dir string) string {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		return windowsRecorder(t, dir, "slow-browser", "sleep")
+	}
+	slow := filepath.Join(dir, "slow-browser")
+	if err := os.WriteFile(slow, []byte("#!/bin/sh\nexec sleep 5\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return slow
+}
+
+// recorderEnv tells a copy of the test binary to be a recorder.
+const recorderEnv = "KANTATA_CONNECT_OPENER_RECORDER"
+
+// windowsRecorder copies this test binary to dir/NAME.exe, with what it
+// should do (an exit code, or "sleep") in NAME.exe.do beside it.
+func windowsRecorder(t *testing.T, dir, name, do string) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, name+".exe")
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe+".do", []byte(do), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(recorderEnv, "1")
+	// Windows can't delete a program while it runs: wait for it to end
+	// before the test's folders are removed.
+	t.Cleanup(func() {
+		for i := 0; i < 100; i++ {
+			if err := os.Remove(exe); err == nil || errors.Is(err, fs.ErrNotExist) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return exe
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(recorderEnv) == "1" {
+		recordAndExit()
+	}
+	os.Exit(m.Run())
+}
+
+// recordAndExit is the Windows recorder: it writes its arguments to
+// args-NAME beside itself and exits as NAME.exe.do says.
+func recordAndExit() {
+	self, err := os.Executable()
+	if err != nil {
+		os.Exit(99)
+	}
+	do, _ := os.ReadFile(self + ".do")
+	if string(do) == "sleep" {
+		time.Sleep(5 * time.Second)
+		os.Exit(0)
+	}
+	name := strings.TrimSuffix(filepath.Base(self), ".exe")
+	var b strings.Builder
+	for _, a := range os.Args[1:] {
+		b.WriteString(a + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(self), "args-"+name), []byte(b.String()), 0o644); err != nil {
+		os.Exit(98)
+	}
+	code, err := strconv.Atoi(string(do))
+	if err != nil {
+		os.Exit(97)
+	}
+	os.Exit(code)
+}
+
+// quoted is path in double quotes, as $BROWSER needs a path with spaces
+// (Windows temp folders are in the user's profile, "C:\Users\Jane Doe\...").
+func quoted(path string) string { return `"` + path + `"` }
+
+// sep separates $BROWSER's entries: ':' on Unix, ';' on Windows.
+const sep = string(os.PathListSeparator)
 
 func recordedArgs(t *testing.T, out string) []string {
 	t.Helper()
@@ -52,7 +149,7 @@ func TestSystemOpenerBrowserEnv(t *testing.T) {
 
 	t.Run("percent-s replaced", func(t *testing.T) {
 		os.Remove(out)
-		t.Setenv("BROWSER", script+" --new-tab %s")
+		t.Setenv("BROWSER", quoted(script)+" --new-tab %s")
 		if err := oauth.SystemOpener(openURL); err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +158,7 @@ func TestSystemOpenerBrowserEnv(t *testing.T) {
 
 	t.Run("URL appended", func(t *testing.T) {
 		os.Remove(out)
-		t.Setenv("BROWSER", script)
+		t.Setenv("BROWSER", quoted(script))
 		if err := oauth.SystemOpener(openURL); err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +168,7 @@ func TestSystemOpenerBrowserEnv(t *testing.T) {
 	t.Run("list: first fails, next runs", func(t *testing.T) {
 		os.Remove(out)
 		failing, failOut := recorder(t, dir, "failing", 3)
-		t.Setenv("BROWSER", filepath.Join(dir, "missing-browser")+":"+failing+":"+script+" %s:"+failing)
+		t.Setenv("BROWSER", quoted(filepath.Join(dir, "missing-browser"))+sep+quoted(failing)+sep+quoted(script)+" %s"+sep+quoted(failing))
 		if err := oauth.SystemOpener(openURL); err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +178,7 @@ func TestSystemOpenerBrowserEnv(t *testing.T) {
 
 	t.Run("all fail", func(t *testing.T) {
 		failing, _ := recorder(t, dir, "failing2", 4)
-		t.Setenv("BROWSER", failing+":"+filepath.Join(dir, "missing-browser"))
+		t.Setenv("BROWSER", quoted(failing)+sep+quoted(filepath.Join(dir, "missing-browser")))
 		err := oauth.SystemOpener(openURL)
 		if err == nil {
 			t.Fatal("no error when every $BROWSER entry fails")
@@ -107,36 +204,9 @@ func TestSystemOpenerBrowserEnv(t *testing.T) {
 		sameArgs(t, recordedArgs(t, out2), []string{"--url=" + openURL, "two words"})
 	})
 
-	t.Run("platform opener without BROWSER", func(t *testing.T) {
-		name := "xdg-open"
-		if runtime.GOOS == "darwin" {
-			name = "open"
-		}
-		bin := t.TempDir()
-		_, xout := recorder(t, bin, name, 0)
-		t.Setenv("BROWSER", "")
-		t.Setenv("PATH", bin)
-		if err := oauth.SystemOpener(openURL); err != nil {
-			t.Fatal(err)
-		}
-		sameArgs(t, recordedArgs(t, xout), []string{openURL})
-	})
-
-	t.Run("platform opener missing", func(t *testing.T) {
-		t.Setenv("BROWSER", "")
-		t.Setenv("PATH", t.TempDir())
-		if err := oauth.SystemOpener(openURL); err == nil {
-			t.Error("no error without any opener")
-		}
-	})
-
 	t.Run("still running counts as opened", func(t *testing.T) {
 		// A browser started by $BROWSER may keep running; that is success.
-		slow := filepath.Join(dir, "slow-browser")
-		if err := os.WriteFile(slow, []byte("#!/bin/sh\nexec sleep 5\n"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		t.Setenv("BROWSER", slow)
+		t.Setenv("BROWSER", quoted(sleeper(t, dir)))
 		if err := oauth.SystemOpener(openURL); err != nil {
 			t.Errorf("a browser still running was reported as failing: %v", err)
 		}

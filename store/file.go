@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -75,6 +76,11 @@ func (s *Store) load() error {
 	if errors.Is(err, fs.ErrNotExist) {
 		s.setState(records{SchemaVersion: SchemaVersion}, nil)
 		return nil
+	}
+	if err != nil && !errors.Is(err, syscall.EISDIR) && fi != nil && fi.IsDir() {
+		// Windows reads a folder as "Incorrect function": say what it
+		// is, as Unix does.
+		err = &fs.PathError{Op: "read", Path: s.path, Err: syscall.EISDIR}
 	}
 	if err != nil {
 		// Only a file that was read can be called damaged. This one may

@@ -82,7 +82,12 @@ func (e *KeychainError) UserMessage() string {
 	case ErrNotFound:
 		return "The secret isn't in the keychain; it may have been removed. Enter the client secret again, or authorize the connection again."
 	case ErrTooLarge:
-		return fmt.Sprintf("This secret is too long to keep in the keychain (at most %d bytes). Check that you pasted only the secret.", MaxSecretBytes)
+		where := "the keychain"
+		if runtime.GOOS == "windows" {
+			// Its own limit is 2,560 bytes; MaxSecretBytes is below it.
+			where = "the Windows Credential Manager"
+		}
+		return fmt.Sprintf("This secret is too long to keep in %s (at most %d bytes). Check that you pasted only the secret.", where, MaxSecretBytes)
 	case ErrKeychainTimeout:
 		d := e.Timeout
 		if d <= 0 {

@@ -67,7 +67,7 @@ func authURL(k *fakekantata.Server, app *callbackApp, state string) string {
 }
 
 func TestAuthorizeDeliversCode(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b, k, app := setup(t)
 	text, err := b.Authorize(authURL(k, app, "state-authorize-1"))
 	if err != nil {
@@ -83,7 +83,7 @@ func TestAuthorizeDeliversCode(t *testing.T) {
 }
 
 func TestDenyDeliversAccessDenied(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b, k, app := setup(t)
 	text, err := b.Deny(authURL(k, app, "state-deny-1"))
 	if err != nil {
@@ -133,7 +133,7 @@ func TestBlockedCallbackReportsTheAddress(t *testing.T) {
 }
 
 func TestAuthorizeOnErrorPageFailsFast(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b, k, app := setup(t)
 	u := k.AuthURL() + "?" + url.Values{
 		"client_id": {"cid"}, "response_type": {"code"}, "redirect_uri": {"http://127.0.0.1:1/callback"}, "state": {"s-12345678"},
@@ -151,7 +151,7 @@ func TestAuthorizeOnErrorPageFailsFast(t *testing.T) {
 }
 
 func TestVisit(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b, k, app := setup(t)
 	text, err := b.Visit(authURL(k, app, "state-visit-1"))
 	if err != nil {
@@ -166,7 +166,7 @@ func TestVisit(t *testing.T) {
 }
 
 func TestOpener(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b, k, app := setup(t)
 	if _, err := b.LastResult(); err == nil {
 		t.Error("LastResult before any opener call: want an error")
@@ -201,7 +201,7 @@ func TestOpener(t *testing.T) {
 }
 
 func TestConcurrentTabs(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b, k, app := setup(t)
 	var wg sync.WaitGroup
 	for i := 0; i < 3; i++ {

@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net"
+	"runtime"
 	"testing"
 
 	"github.com/kantata-connect/kantata-connect/internal/memkeychain"
@@ -81,4 +82,33 @@ func RandomHex(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// LinuxOnlyMarker begins the skip message of a test that needs a tool the
+// tests start only on Linux, and UnixOnlyMarker that of a test of something
+// Windows does not have (Unix permission bits). The Wine run of the Windows
+// tests (internal/winetest) counts these skips and names them; any other skip
+// there fails it.
+const (
+	LinuxOnlyMarker = "linux-only:"
+	UnixOnlyMarker  = "unix-only:"
+)
+
+// LinuxOnly skips the test on any OS but Linux, naming what (such as "a
+// headless Chromium") it needs that the tests start only there. On Linux it
+// does nothing: there the part must be present, or the test fails.
+func LinuxOnly(t testing.TB, what string) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skipf("%s needs %s, which the tests start only on Linux", LinuxOnlyMarker, what)
+	}
+}
+
+// Chromium is RealPartsOnly and LinuxOnly for a test that drives the
+// headless Chromium (package browsertest): on Windows the sign-in with a
+// real browser is proven end to end under Wine instead (internal/winetest).
+func Chromium(t testing.TB) {
+	t.Helper()
+	RealPartsOnly(t, "a headless Chromium")
+	LinuxOnly(t, "a headless Chromium")
 }
