@@ -60,7 +60,7 @@ func TestAuthorizeRefusesPastedLinesAndKeepsWaiting(t *testing.T) {
 // reach the callback listener (the request fails in the browser); the
 // address it ended on, on standard input, finishes the sign-in.
 func TestPasteWithBrowser(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 
 	t.Run("PipedAfterRefusals", func(t *testing.T) {

@@ -121,7 +121,7 @@ func TestAuthorizeDeniedKeepsReasonWithConnection(t *testing.T) {
 // away: denied or canceled, the connection stays authorized as the same user
 // with the same token, and the error says so.
 func TestFailedReauthorizationKeepsTheWorkingOne(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	f := newFixture(t, b)
 	working, err := f.Svc.Authorize(context.Background(), f.Conn.ID, connect.AuthorizeOptions{Timeout: time.Minute}, nil)

@@ -64,7 +64,7 @@ func noCodeKept(t *testing.T, f *connecttest.Fixture, addr string) {
 // browser that cannot reach this computer, finishes with the pasted address
 // and is recorded like any other; refused addresses record nothing.
 func TestAuthorizeWithPastedAddress(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 
 	t.Run("authorized", func(t *testing.T) {

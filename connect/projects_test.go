@@ -174,7 +174,7 @@ func TestCancelDuringCountLeavesConnection(t *testing.T) {
 // count from an earlier sign-in; when it cannot say who the user is, the
 // earlier count (maybe another user's) is dropped.
 func TestAuthorizeCountsProjects(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	f := newFixture(t, browsertest.New(t))
 	ctx := context.Background()
 	authorize := func() store.Connection {

@@ -105,7 +105,7 @@ func TestPasteOfferedAndRefusalsShown(t *testing.T) {
 // The browser, real Chromium at the stand-in Kantata, can't reach this app:
 // the address it ended on, pasted into the dialog, finishes the sign-in.
 func TestSignInWithPastedAddress(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 
 	t.Run("stale and forged, then the right address", func(t *testing.T) {

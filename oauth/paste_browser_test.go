@@ -35,7 +35,7 @@ func (e *e2e) blocked(action func(*browsertest.Browser, string) (string, error))
 // on, pasted, finishes the sign-in with the stand-in Kantata (fosite), which
 // checks the code, the client secret and the PKCE verifier.
 func TestBrowserPaste(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b := browsertest.New(t)
 	authorizeBlocked := (*browsertest.Browser).AuthorizeBlocked
 

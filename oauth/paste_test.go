@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,8 +70,10 @@ func TestCompleteWithPastedAddress(t *testing.T) {
 				t.Errorf("%d token requests; want 1", te.count())
 			}
 			portFree(t, cfg.RedirectPort)
+			// A paste right after the start can come within one tick of
+			// Windows' coarser clock (under Wine): there the wait may read 0.
 			browserWait, exchange := f.Timings()
-			if browserWait <= 0 || exchange <= 0 {
+			if browserWait < 0 || (browserWait == 0 && runtime.GOOS != "windows") || exchange <= 0 {
 				t.Errorf("timings %v, %v; want both measured", browserWait, exchange)
 			}
 		})

@@ -102,7 +102,7 @@ func TestDenyDeliversAccessDenied(t *testing.T) {
 // which holds what Kantata sent, and the callback app gets nothing. Other
 // tabs still reach it.
 func TestBlockedCallbackReportsTheAddress(t *testing.T) {
-	testenv.RealPartsOnly(t, "a headless Chromium")
+	testenv.Chromium(t)
 	b, k, app := setup(t)
 	for _, c := range []struct {
 		name  string
