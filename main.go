@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -19,6 +18,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/cli"
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/gui"
+	"github.com/kantata-connect/kantata-connect/internal/fyneapp"
 	"github.com/kantata-connect/kantata-connect/internal/fynelocale"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -80,20 +80,4 @@ func openService(g cli.Global) (*connect.Service, error) {
 var fyneApp string
 
 // version is "VERSION (build N)" from FyneApp.toml.
-func version() string {
-	var v, b string
-	for _, line := range strings.Split(fyneApp, "\n") {
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		value = strings.Trim(strings.TrimSpace(value), `"`)
-		switch strings.TrimSpace(key) {
-		case "Version":
-			v = value
-		case "Build":
-			b = value
-		}
-	}
-	return fmt.Sprintf("%s (build %s)", v, b)
-}
+func version() string { return fyneapp.Version(fyneApp) }

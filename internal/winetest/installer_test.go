@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/internal/fyneapp"
 )
 
 // TestWineInstaller runs "Kantata Connect Setup.exe" silently (/S) under
@@ -174,19 +176,5 @@ func appVersion(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v, b string
-	for _, line := range strings.Split(string(data), "\n") {
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		value = strings.Trim(strings.TrimSpace(value), `"`)
-		switch strings.TrimSpace(key) {
-		case "Version":
-			v = value
-		case "Build":
-			b = value
-		}
-	}
-	return v + " (build " + b + ")"
+	return fyneapp.Version(string(data))
 }
