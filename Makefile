@@ -96,7 +96,7 @@ bench: build deps-test
 # Each fuzz target for FUZZTIME; a crasher is saved under the package's
 # testdata/fuzz and from then on runs as a regression test in make test.
 FUZZTIME ?= 20s
-FUZZ_TARGETS := ./oauth:FuzzCallback ./oauth:FuzzPaste ./kantata:FuzzParseMe ./kantata:FuzzParseCount ./store:FuzzLoadRecords ./safetext:FuzzClean
+FUZZ_TARGETS := ./oauth:FuzzCallback ./oauth:FuzzPaste ./kantata:FuzzParseMe ./kantata:FuzzParseCount ./store:FuzzLoadRecords ./store:FuzzEndpointHost ./safetext:FuzzClean
 fuzz: deps
 	@set -eo pipefail; for t in $(FUZZ_TARGETS); do \
 		echo "Fuzzing $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \

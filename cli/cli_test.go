@@ -167,6 +167,12 @@ func TestUsageErrorsExit2AndChangeNothing(t *testing.T) {
 		{[]string{"client", "add", "X", "--client-id", "Y", "--client-auth", "digest"}, "--client-auth: Send the client secret in the request body (body) or a basic-auth header (basic)"},
 		{[]string{"client", "add", "X", "--client-id", "Y", "--redirect-port", "70000"}, "--redirect-port: The callback port must be a number"},
 		{[]string{"client", "add", "X", "--client-id", "Y", "--auth-url", "ftp://x"}, "--auth-url: The authorization URL must start with https://"},
+		// issue 19: a look-alike host, an endpoint's own OAuth parameter, an invisible client ID
+		{[]string{"client", "add", "X", "--client-id", "Y", "--api-url", "https://api.mavenl\u0130nk.com"},
+			"--api-url: The API base URL has “İ” (U+0130) in its host name, where only plain letters (a–z), digits, “-” and “.” may stand: browsers and Kantata Connect would go to api.xn--mavenlink-ckf.com."},
+		{[]string{"client", "add", "X", "--client-id", "Y", "--token-url", "https://app.mavenl%C4%B0nk.com/oauth/token"}, "would go to app.xn--mavenlink-ckf.com"},
+		{[]string{"client", "add", "X", "--client-id", "Y", "--auth-url", "https://app.mavenlink.com/oauth/authorize?redirect_uri=x"}, "--auth-url: The authorization URL has the OAuth parameter “redirect_uri”"},
+		{[]string{"client", "add", "X", "--client-id", "Y\u202E"}, "--client-id: A client ID can't contain the invisible character U+202E (right-to-left override)."},
 		{[]string{"client", "add", "X", "--client-id", "Y", "--pkce"}, "flag provided but not defined"},
 		{[]string{"client", "edit", "X", "--pkce", "--no-pkce"}, "not both"},
 		{[]string{"connection", "add", "C"}, "needs --client"},

@@ -87,3 +87,37 @@ func TestHostileSetupFileReachesNoForeignHost(t *testing.T) {
 		t.Errorf("the accepted collector got the form %v; want the code and the secret it was trusted with", form)
 	}
 }
+
+// A records file that already holds a look-alike host (written by hand, or
+// by a version before the host rule) is marked wherever the client shows —
+// list, diagnostics — as the host really dialled, and is never used: test
+// refuses it before any request.
+func TestLookAlikeHostInTheRecordsIsMarkedAndNeverUsed(t *testing.T) {
+	h := newHarness(t)
+	h.addAt(h.kantata, "Production", "", true)
+	path := filepath.Join(h.dir, "records.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := `"api_base_url": "` + h.kantata.APIBaseURL() + `"`
+	if !bytes.Contains(b, []byte(api)) {
+		t.Fatalf("records.json has no %s", api)
+	}
+	b = bytes.Replace(b, []byte(api), []byte(`"api_base_url": "https://api.mavenl\u0130nk.com"`), 1)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const dialled = "api.xn--mavenlink-ckf.com (API base URL)"
+	mustContain(t, "list", h.run("", "list").out, "sends to hosts that are not Kantata's", dialled)
+	mustContain(t, "diagnose", h.run("", "diagnose", "Production").out, "Departs from Kantata", dialled)
+	before := h.kantata.Requests()
+	res := h.run("", "test", "Production")
+	if res.code != 2 {
+		t.Errorf("test with a look-alike API host: %v; want exit 2", res)
+	}
+	mustContain(t, "test", res.errOut, "would go to api.xn--mavenlink-ckf.com")
+	if n := h.kantata.Requests() - before; n != 0 {
+		t.Errorf("the test sent %d requests", n)
+	}
+}

@@ -712,6 +712,50 @@ func TestClientDialogShowsWhereSecretsGo(t *testing.T) {
 	}
 }
 
+// A look-alike host (issue 19) is refused beside its field, names the host
+// that would be dialled, and keeps Save disabled; so is an endpoint's own
+// OAuth parameter and an invisible character in the client ID.
+func TestClientDialogRefusesLookAlikeHosts(t *testing.T) {
+	h := newHarness(t, nil)
+	test.Tap(h.u.panel.addClient)
+	d := h.u.clientDialog
+	test.Type(d.name, "Kantata")
+	test.Type(d.clientID, "id")
+	test.Type(d.secret, "s3cret")
+	if d.saveButton.Disabled() {
+		t.Fatal("Save disabled on a valid form")
+	}
+	d.view.SetSelected(viewHTTP)
+	for _, tc := range []struct {
+		name  string
+		entry *escEntry
+		value string
+		says  string
+	}{
+		{"dotted capital I in the authorization URL", d.authURL, "https://app.mavenl\u0130nk.com/oauth/authorize", "would go to app.xn--mavenlink-ckf.com"},
+		{"dotted capital I in the token URL", d.tokenURL, "https://app.mavenl\u0130nk.com/oauth/token", "“İ” (U+0130) in its host name"},
+		{"Cyrillic a in the API URL", d.apiURL, "https://\u0430pi.mavenlink.com", "would go to xn--pi-6kc.mavenlink.com"},
+		{"client_id in the authorization URL", d.authURL, "https://app.mavenlink.com/oauth/authorize?client_id=theirs", "OAuth parameter “client_id”"},
+		{"zero-width space in the client ID", d.clientID, "prod\u200Bid", "invisible character U+200B (zero-width space)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			old := tc.entry.Text
+			defer tc.entry.SetText(old)
+			tc.entry.SetText(tc.value)
+			err := tc.entry.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("%q gave %v; want it to say %q", tc.value, err, tc.says)
+			}
+			if !d.saveButton.Disabled() {
+				t.Error("Save enabled")
+			}
+		})
+	}
+	if d.saveButton.Disabled() {
+		t.Error("Save still disabled once every field is right again")
+	}
+}
+
 // While a sign-in waits, the dialog counts down, and says at once when this
 // computer can't reach Kantata's sign-in page at all — a warning: the wait
 // goes on, since the browser may get there through a proxy.

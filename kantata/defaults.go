@@ -21,8 +21,20 @@ const DefaultRedirectPort = 38917
 // is one of Kantata's own: the hosts of the endpoints above, over https's
 // default port. A client whose endpoints name any other host sends its
 // secret and tokens somewhere else.
+//
+// Only the bytes that will be dialled count: a host with any character
+// outside ASCII is never Kantata's, since browsers and Go's HTTP client
+// turn it into another name (IDNA: app.mavenlİnk.com is dialled as
+// app.xn--mavenlink-ckf.com), and case is folded by ASCII's rules alone
+// (Unicode's would fold "İ" or "K" (Kelvin) into a Kantata letter).
 func IsKantataHost(host string) bool {
-	switch strings.ToLower(strings.TrimSuffix(host, ":443")) {
+	host = strings.TrimSuffix(host, ":443")
+	for i := 0; i < len(host); i++ {
+		if host[i] >= 0x80 {
+			return false
+		}
+	}
+	switch strings.ToLower(host) { // ASCII only, as checked above
 	case "app.mavenlink.com", "api.mavenlink.com":
 		return true
 	}

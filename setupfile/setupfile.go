@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -97,13 +96,18 @@ const (
 	ProblemNewer     FileProblem = "newer"      // a version this build does not know
 	ProblemDamaged   FileProblem = "damaged"    // ours, but broken or edited into something invalid
 	ProblemTooLarge  FileProblem = "too_large"  // over MaxExportBytes
+	// ProblemEndpoint: a client's endpoint breaks the rule every endpoint
+	// follows (store.CheckClient): a look-alike host, an OAuth parameter
+	// of its own, plain http to another computer. Not damage an export
+	// makes: someone wrote it.
+	ProblemEndpoint FileProblem = "endpoint"
 )
 
 // ImportFileError is a file ReadExport (or Import) refused. Nothing was
 // imported from it.
 type ImportFileError struct {
 	Problem FileProblem
-	Reason  string // ProblemDamaged: what is wrong, in plain words
+	Reason  string // ProblemDamaged, ProblemEndpoint: what is wrong, in plain words
 	Detail  string // technical detail; never a secret (the file holds none)
 }
 
@@ -121,6 +125,9 @@ func (e *ImportFileError) UserMessage() string {
 		return "This file was made by a newer version of Kantata Connect. Update Kantata Connect, then import it again. Nothing was imported."
 	case ProblemDamaged:
 		return "This Kantata Connect export is damaged: " + e.Reason + ". Nothing was imported. Export it again from the other computer."
+	case ProblemEndpoint:
+		return "This file can't be imported: " + e.Reason + " Nothing was imported. Kantata Connect never exports such an " +
+			"address: ask whoever gave you the file where it came from."
 	case ProblemTooLarge:
 		return fmt.Sprintf("This file is too large to be a Kantata Connect export (they are at most %d KiB). Nothing was imported.", MaxExportBytes>>10)
 	}
@@ -349,7 +356,11 @@ func (e Export) normalized() (Export, error) {
 			if errors.As(err, &v) {
 				field = v.Field
 			}
-			return Export{}, damaged(fmt.Sprintf("%s has an invalid %s", label, field.Words()), "clients[%d].%s %s: %v", i, field, fieldValue(c, field), err)
+			detail := fmt.Sprintf("clients[%d].%s %s: %v", i, field, fieldValue(c, field), err)
+			if field == store.FieldAuthURL || field == store.FieldTokenURL || field == store.FieldAPIBaseURL {
+				return Export{}, &ImportFileError{Problem: ProblemEndpoint, Reason: fmt.Sprintf("in %s, %s", label, lowerFirst(v.Message)), Detail: detail}
+			}
+			return Export{}, damaged(fmt.Sprintf("%s has an invalid %s", label, field.Words()), "%s", detail)
 		}
 		clients[store.NameKey(name)] = name
 		out.Clients = append(out.Clients, sc)
@@ -383,19 +394,17 @@ func fieldValue(c store.ClientSettings, field store.Field) string {
 	return clip(string(values[string(field)]))
 }
 
-// clip shortens a value from the file for a message: a damaged file may hold
-// anything, at any length.
-func clip(s string) string {
-	const max = 80
-	if len(s) <= max {
-		return s
+// lowerFirst lets a sentence of the rule set follow "in client 1, ".
+func lowerFirst(s string) string {
+	if strings.HasPrefix(s, "The ") {
+		return "the " + s[len("The "):]
 	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return s
 }
+
+// clip shortens a value from the file for a message: a damaged file may
+// hold anything, at any length.
+func clip(s string) string { return safetext.Cut(s, 80) }
 
 // clipName is clip for names shown between quotes: one line, and safe to
 // show (safetext.Clean), since a damaged file may hold any character.

@@ -220,7 +220,7 @@ func RefreshTokenKey(connectionID string) string {
 // Endpoint is one of a client's URLs that receives something secret.
 type Endpoint struct {
 	Field Field  // FieldAuthURL, FieldTokenURL or FieldAPIBaseURL
-	Host  string // its host (and port, when not the scheme's default)
+	Host  string // its host (and port, when not the scheme's default), as dialled: oauth.DialledHost
 }
 
 // Departures are the ways a client's settings leave Kantata's own in where
@@ -246,7 +246,7 @@ func (c ClientSettings) Departures() Departures {
 		if err == nil {
 			host = u.Host
 		}
-		if !kantata.IsKantataHost(host) {
+		if host = oauth.DialledHost(host); !kantata.IsKantataHost(host) {
 			d.Foreign = append(d.Foreign, Endpoint{Field: e.field, Host: host})
 		}
 	}

@@ -82,13 +82,8 @@ func checkName(kind, raw string, taken func(name string) bool) (string, error) {
 	if name == "" {
 		return "", &ValidationError{Field: FieldName, Message: "Enter a name."}
 	}
-	// A name is shown as it is typed: refuse what safetext.Clean would
-	// change, naming an invisible character since the user can't see it.
-	if i := safetext.Find(name); i >= 0 {
-		if r, _ := utf8.DecodeRuneInString(name[i:]); safetext.IsInvisible(r) {
-			return "", &ValidationError{Field: FieldName, Message: fmt.Sprintf("Names can't contain the invisible character %s.", safetext.Describe(r))}
-		}
-		return "", &ValidationError{Field: FieldName, Message: "Names can't contain line breaks or control characters."}
+	if err := checkShown(FieldName, "Names", name); err != nil {
+		return "", err
 	}
 	if utf8.RuneCountInString(name) > MaxNameRunes {
 		return "", &ValidationError{Field: FieldName, Message: fmt.Sprintf("Names can be at most %d characters.", MaxNameRunes)}
@@ -174,16 +169,31 @@ func NormalizeClient(c ClientSettings) (ClientSettings, error) {
 	return c, nil
 }
 
+// checkShown refuses text that is shown as it is typed (names, client
+// IDs) where safetext.Clean would change it: two names that look the same
+// must be the same name. An invisible character is named, since the user
+// can't see it; what names it is "Names" or "A client ID".
+func checkShown(field Field, what, s string) error {
+	i := safetext.Find(s)
+	if i < 0 {
+		return nil
+	}
+	if r, _ := utf8.DecodeRuneInString(s[i:]); safetext.IsInvisible(r) {
+		return &ValidationError{Field: field, Message: fmt.Sprintf("%s can't contain the invisible character %s.", what, safetext.Describe(r))}
+	}
+	return &ValidationError{Field: field, Message: what + " can't contain line breaks or control characters."}
+}
+
 func checkClientID(id string) error {
 	switch {
 	case id == "":
 		return &ValidationError{Field: FieldClientID, Message: "Enter the client ID (the Kantata OX application ID)."}
-	case strings.IndexFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+	case strings.IndexFunc(id, unicode.IsSpace) >= 0:
 		return &ValidationError{Field: FieldClientID, Message: "A client ID has no spaces or line breaks: copy only the ID from Kantata."}
 	case utf8.RuneCountInString(id) > MaxClientIDRunes:
 		return &ValidationError{Field: FieldClientID, Message: fmt.Sprintf("A client ID is at most %d characters: copy only the ID from Kantata.", MaxClientIDRunes)}
 	}
-	return nil
+	return checkShown(FieldClientID, "A client ID", id)
 }
 
 func checkPort(port int) error {

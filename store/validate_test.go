@@ -55,6 +55,10 @@ func TestCheckClient(t *testing.T) {
 		{"client ID with a tab", func(c *ClientSettings) { c.ClientID = "abc\tdef" }, FieldClientID},
 		{"client ID with a no-break space", func(c *ClientSettings) { c.ClientID = "abc\u00a0def" }, FieldClientID},
 		{"client ID too long", func(c *ClientSettings) { c.ClientID = strings.Repeat("a", MaxClientIDRunes+1) }, FieldClientID},
+		{"client ID with a right-to-left override", func(c *ClientSettings) { c.ClientID = "abc\u202Edef" }, FieldClientID},
+		{"client ID with a zero-width space", func(c *ClientSettings) { c.ClientID = "abc\u200Bdef" }, FieldClientID},
+		{"client ID with a soft hyphen", func(c *ClientSettings) { c.ClientID = "abc\u00ADdef" }, FieldClientID},
+		{"client ID with an escape sequence", func(c *ClientSettings) { c.ClientID = "abc\x1b[2Jdef" }, FieldClientID},
 		{"auth URL not web", func(c *ClientSettings) { c.AuthURL = "javascript:alert(1)" }, FieldAuthURL},
 		{"auth URL with user info", func(c *ClientSettings) { c.AuthURL = "https://u:p@app.mavenlink.com/oauth/authorize" }, FieldAuthURL},
 		{"token URL over plain http", func(c *ClientSettings) { c.TokenURL = "http://app.mavenlink.com/oauth/token" }, FieldTokenURL},
@@ -177,6 +181,21 @@ func TestDepartures(t *testing.T) {
 			[]string{"app.mavenlink.com.evil.example"}, false, "app.mavenlink.com.evil.example (authorization URL)"},
 		{"another port", func(c *ClientSettings) { c.APIBaseURL = "https://api.mavenlink.com:8443" }, []string{"api.mavenlink.com:8443"}, false, ""},
 		{"PKCE off", func(c *ClientSettings) { c.PKCE = false }, nil, true, "turns PKCE off"},
+		// issue 19: judged by the bytes that will be dialled, never by
+		// Unicode's case folding, and shown as dialled.
+		{"Turkish dotted capital I", func(c *ClientSettings) {
+			c.AuthURL, c.APIBaseURL = "https://app.mavenl\u0130nk.com/oauth/authorize", "https://api.mavenl\u0130nk.com"
+		}, []string{"app.xn--mavenlink-ckf.com", "api.xn--mavenlink-ckf.com"}, false, "app.xn--mavenlink-ckf.com (authorization URL)"},
+		{"percent-encoded dotted capital I", func(c *ClientSettings) { c.TokenURL = "https://app.mavenl%C4%B0nk.com/oauth/token" },
+			[]string{"app.xn--mavenlink-ckf.com"}, false, "app.xn--mavenlink-ckf.com (access token URL)"},
+		{"Cyrillic a", func(c *ClientSettings) { c.TokenURL = "https://\u0430pp.mavenlink.com/oauth/token" },
+			[]string{"xn--pp-6kc.mavenlink.com"}, false, "xn--pp-6kc.mavenlink.com (access token URL)"},
+		{"Cyrillic a on another port", func(c *ClientSettings) { c.TokenURL = "https://\u0430pp.mavenlink.com:8443/oauth/token" },
+			[]string{"xn--pp-6kc.mavenlink.com:8443"}, false, "xn--pp-6kc.mavenlink.com:8443 (access token URL)"},
+		// Names that IDNA maps onto Kantata's are dialled there: not a
+		// departure (CheckEndpoint refuses them all the same).
+		{"Kelvin sign for k", func(c *ClientSettings) { c.APIBaseURL = "https://api.mavenlin\u212A.com" }, nil, false, ""},
+		{"fullwidth letters", func(c *ClientSettings) { c.APIBaseURL = "https://\uFF41pi.mavenlink.com" }, nil, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := kantata
@@ -223,6 +242,23 @@ func TestNamesRefuseInvisibleCharacters(t *testing.T) {
 		{"Hebrew letters stay allowed", "ייצור", ""},
 		{"CJK stays allowed", "本番 山田", ""},
 		{"emoji stay allowed", "🚀 Prod", ""},
+		// issue 19: invisible by Unicode property, not by list
+		{"soft hyphen", "Produc\u00ADtion", invisible("U+00AD (soft hyphen)")},
+		{"tag character", "Production\U000E0020", invisible("U+E0020 (tag character)")},
+		{"combining grapheme joiner", "Pro\u034Fd", invisible("U+034F (combining grapheme joiner)")},
+		{"invisible times", "a\u2062b", invisible("U+2062 (invisible times)")},
+		{"Mongolian vowel separator", "a\u180Eb", invisible("U+180E (Mongolian vowel separator)")},
+		{"Hangul filler", "\u3164", invisible("U+3164 (Hangul filler)")},
+		{"halfwidth Hangul filler", "Prod\uFFA0", invisible("U+FFA0 (halfwidth Hangul filler)")},
+		{"interlinear annotation", "\uFFF9a\uFFFBb", invisible("U+FFF9 (interlinear annotation mark)")},
+		{"deprecated format character", "a\u206Bb", invisible("U+206B (deprecated format character)")},
+		{"Arabic number mark", "\u0601١", invisible("U+0601 (Arabic number mark)")},
+		{"braille blank", "Jane\u2800Doe", invisible("U+2800 (braille pattern blank)")},
+		{"variation selector after a letter", "Pro\uFE0Fd", invisible("U+FE0F (variation selector)")},
+		{"zero-width non-joiner between Latin letters", "Produc\u200Ction", invisible("U+200C (zero-width non-joiner)")},
+		{"emoji ZWJ sequence stays allowed", "👩\u200D💻 Dev", ""},
+		{"emoji with its presentation selector stays allowed", "\u2764\uFE0F Team", ""},
+		{"Persian zero-width non-joiner stays allowed", "می\u200Cخواهم", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			check := func(how string, err error) {

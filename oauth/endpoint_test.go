@@ -1,0 +1,80 @@
+package oauth_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kantata-connect/kantata-connect/oauth"
+)
+
+// TestCheckEndpoint: the rule every endpoint follows, with the words of
+// each refusal (they follow "The token URL").
+func TestCheckEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		says      string // "" when accepted
+	}{
+		{"Kantata's token URL", "https://app.mavenlink.com/oauth/token", ""},
+		{"upper-case ASCII host", "https://APP.MAVENLINK.COM/oauth/token", ""},
+		{"loopback stand-in over http", "http://127.0.0.1:8080/oauth/token", ""},
+		{"a query of the endpoint's own", "https://login.example.com/authorize?tenant=acme", ""},
+		{"not a web address", "javascript:alert(1)", "is not a web address"},
+		{"another scheme", "ftp://app.mavenlink.com/", "must start with https://"},
+		{"plain http elsewhere", "http://app.mavenlink.com/oauth/token", "must use https://"},
+		{"user info", "https://u:p@app.mavenlink.com/", "user name or password"},
+
+		// issue 19: a look-alike host, in every spelling that parses.
+		{"Turkish dotted capital I", "https://app.mavenl\u0130nk.com/oauth/token",
+			"has “İ” (U+0130) in its host name, where only plain letters (a–z), digits, “-” and “.” may stand: browsers and Kantata Connect would go to app.xn--mavenlink-ckf.com"},
+		{"percent-encoded", "https://app.mavenl%C4%B0nk.com/oauth/token", "would go to app.xn--mavenlink-ckf.com"},
+		{"Cyrillic a", "https://\u0430pp.mavenlink.com/oauth/token", "would go to xn--pp-6kc.mavenlink.com"},
+		{"Kelvin sign", "https://api.mavenlin\u212A.com", "has “\u212A” (U+212A) in its host name"},
+		{"fullwidth dot", "https://app\uFF0Emavenlink.com", "U+FF0E"},
+		{"invisible character in the host", "https://app.maven\u00ADlink.com", "has U+00AD (soft hyphen) in its host name"},
+		{"on a loopback port too", "http://127.0.0.1\u0130:80/", "in its host name"},
+
+		// issue 19: the app's parameters are the only ones sent.
+		{"client_id first", "https://app.mavenlink.com/oauth/authorize?client_id=theirs", "has the OAuth parameter “client_id” in its query, which only Kantata Connect may set"},
+		{"redirect_uri", "https://app.mavenlink.com/oauth/authorize?x=1&redirect_uri=https://evil.example/", "“redirect_uri”"},
+		{"scope", "https://app.mavenlink.com/oauth/authorize?scope=admin", "“scope”"},
+		{"code_challenge", "https://app.mavenlink.com/oauth/authorize?code_challenge=abc", "“code_challenge”"},
+		{"state", "https://app.mavenlink.com/oauth/authorize?state=fixed", "“state”"},
+		{"response_type", "https://app.mavenlink.com/oauth/authorize?response_type=token", "“response_type”"},
+		{"grant_type on the token URL", "https://app.mavenlink.com/oauth/token?grant_type=password", "“grant_type”"},
+		{"client_secret on the token URL", "https://app.mavenlink.com/oauth/token?client_secret=x", "“client_secret”"},
+		{"other case", "https://app.mavenlink.com/oauth/authorize?Client_ID=theirs", "“client_id”"},
+		{"escaped name", "https://app.mavenlink.com/oauth/authorize?%63lient_id=theirs", "“client_id”"},
+		{"after a semicolon", "https://app.mavenlink.com/oauth/authorize?a=1;scope=admin", "“scope”"},
+		{"without a value", "https://app.mavenlink.com/oauth/authorize?code", "“code”"},
+		{"a fragment", "https://app.mavenlink.com/oauth/authorize#x", "must not have a “#” part"},
+		{"an empty fragment", "https://app.mavenlink.com/oauth/authorize#", "must not have a “#” part"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := oauth.CheckEndpoint(tc.raw)
+			switch {
+			case tc.says == "" && err != nil:
+				t.Errorf("CheckEndpoint(%q) = %v; want it accepted", tc.raw, err)
+			case tc.says != "" && err == nil:
+				t.Errorf("CheckEndpoint(%q) accepted it; want %q", tc.raw, tc.says)
+			case tc.says != "" && !strings.Contains(err.Error(), tc.says):
+				t.Errorf("CheckEndpoint(%q) = %q; want it to say %q", tc.raw, err, tc.says)
+			}
+		})
+	}
+}
+
+func TestDialledHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"app.mavenlink.com":           "app.mavenlink.com",
+		"app.mavenl\u0130nk.com":      "app.xn--mavenlink-ckf.com",
+		"app.mavenl\u0130nk.com:8443": "app.xn--mavenlink-ckf.com:8443",
+		"api.mavenlin\u212A.com":      "api.mavenlink.com",
+		"evil\x1b[2J.example":         "evil\uFFFD[2J.example",
+		"\u202Emoc.example":           "moc.example",
+		"[::1]:80":                    "[::1]:80",
+	} {
+		if got := oauth.DialledHost(in); got != want {
+			t.Errorf("DialledHost(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
