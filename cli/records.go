@@ -170,6 +170,7 @@ func (r *runner) cmdClient(args []string) int {
 	switch {
 	case len(again) > 0:
 		fmt.Fprintf(w, "These connections need to be authorized again: %s\n", strings.Join(again, ", "))
+		fmt.Fprintln(w, "Their sign-ins under the old settings were deleted from the keychain: a token goes only where it was issued.")
 		fmt.Fprintf(w, "Next: %s authorize %s\n", Prog, shellArg(again[0]))
 	case sub == "add":
 		fmt.Fprintf(w, "Next: %s connection add NAME --client %s\n", Prog, shellArg(saved.Name))

@@ -25,7 +25,7 @@ type testSummaryJSON struct {
 	Total   int `json:"total"`   // every saved connection
 	Passed  int `json:"passed"`  // tested, works
 	Failed  int `json:"failed"`  // tested (or canceled), does not work
-	Skipped int `json:"skipped"` // never authorized, not tested
+	Skipped int `json:"skipped"` // never authorized, or needing a new sign-in: not tested
 }
 
 // testAll is test --all: every authorized connection, a few at a time.
@@ -37,7 +37,7 @@ func (r *runner) testAll(asJSON bool) int {
 	if !asJSON {
 		n := 0
 		for _, c := range st.Connections() {
-			if c.Status != store.StatusNeverAuthorized {
+			if c.Status != store.StatusNeverAuthorized && c.Status != store.StatusNeedsReauth {
 				n++
 			}
 		}
@@ -70,7 +70,7 @@ func (r *runner) testAll(asJSON bool) int {
 			name := res.Connection.Name
 			err := res.Err
 			if res.Skipped {
-				err = &connect.NotAuthorizedError{Name: name}
+				err = res.Why
 			}
 			out.Results = append(out.Results, testAllItemJSON{testJSON: toTestJSON(name, res.Connection, err), Skipped: res.Skipped})
 		}
@@ -84,10 +84,13 @@ func (r *runner) testAll(asJSON bool) int {
 		return ExitOK
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	var failed, skipped, noProjects, uncounted []string
+	var failed, skipped, signInAgain, noProjects, uncounted []string
 	for _, res := range results {
 		name := res.Connection.Name
 		switch {
+		case res.Skipped && res.Connection.Status == store.StatusNeedsReauth:
+			signInAgain = append(signInAgain, shellArg(name))
+			fmt.Fprintf(tw, "%s\tskipped\tneeds a new sign-in\n", name)
 		case res.Skipped:
 			skipped = append(skipped, shellArg(name))
 			fmt.Fprintf(tw, "%s\tskipped\tnot authorized yet\n", name)
@@ -119,10 +122,12 @@ func (r *runner) testAll(asJSON bool) int {
 		return code
 	}
 	tested := sum.Passed + sum.Failed
-	switch tested {
-	case 0:
+	switch {
+	case tested == 0 && len(signInAgain) > 0:
+		fmt.Fprintln(w, "No connection could be tested.")
+	case tested == 0:
 		fmt.Fprintln(w, "No connection has been authorized yet, so none was tested.")
-	case 1:
+	case tested == 1:
 		fmt.Fprintf(w, "%d of 1 connection works.\n", sum.Passed)
 	default:
 		fmt.Fprintf(w, "%d of %d connections work.\n", sum.Passed, tested)
@@ -133,6 +138,13 @@ func (r *runner) testAll(asJSON bool) int {
 		fmt.Fprintf(w, "Not tested, never authorized: %s. Sign in with: %s authorize %s\n", skipped[0], Prog, skipped[0])
 	default:
 		fmt.Fprintf(w, "Not tested, never authorized: %s. Sign in with: %s authorize NAME\n", strings.Join(skipped, ", "), Prog)
+	}
+	switch len(signInAgain) {
+	case 0:
+	case 1:
+		fmt.Fprintf(w, "Not tested, needs a new sign-in (its old one is sent nowhere): %s. Sign in with: %s authorize %s\n", signInAgain[0], Prog, signInAgain[0])
+	default:
+		fmt.Fprintf(w, "Not tested, need a new sign-in (their old ones are sent nowhere): %s. Sign in with: %s authorize NAME\n", strings.Join(signInAgain, ", "), Prog)
 	}
 	switch len(noProjects) {
 	case 0:

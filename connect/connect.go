@@ -259,19 +259,60 @@ func (e *StillAuthorizedError) TechnicalDetail() string {
 // ErrNotAuthorized means a connection has no token to test yet.
 var ErrNotAuthorized = errors.New("connection not authorized yet")
 
-// NotAuthorizedError says which connection has no token.
-type NotAuthorizedError struct{ Name string }
+// NotAuthorizedError says which connection has no token to test: never
+// authorized, or (NeedsSignIn) its token may not be sent anywhere until it
+// is authorized again — its client's settings changed, or Kantata refused
+// it. Why is the connection's note on the reason, when it has one.
+type NotAuthorizedError struct {
+	Name        string
+	NeedsSignIn bool
+	Why         string
+}
 
-func (e *NotAuthorizedError) Error() string        { return fmt.Sprintf("connection %q has no token", e.Name) }
+func (e *NotAuthorizedError) Error() string {
+	if e.NeedsSignIn {
+		return fmt.Sprintf("connection %q needs re-authorization; its token is sent nowhere", e.Name)
+	}
+	return fmt.Sprintf("connection %q has no token", e.Name)
+}
 func (e *NotAuthorizedError) Is(target error) bool { return target == ErrNotAuthorized }
 func (e *NotAuthorizedError) UserMessage() string {
-	return fmt.Sprintf("“%s” is not authorized yet.", e.Name)
+	if !e.NeedsSignIn {
+		return fmt.Sprintf("“%s” is not authorized yet.", e.Name)
+	}
+	msg := fmt.Sprintf("“%s” needs a new sign-in, so it was not tested: Kantata Connect asks nobody anything with its "+
+		"old authorization.", e.Name)
+	if e.Why != "" {
+		msg += " " + e.Why
+	}
+	return msg
 }
-func (e *NotAuthorizedError) TechnicalDetail() string { return e.Error() + " in the keychain" }
+func (e *NotAuthorizedError) TechnicalDetail() string {
+	if e.NeedsSignIn {
+		return e.Error() + " (status needs_reauthorization)"
+	}
+	return e.Error() + " in the keychain"
+}
+
+// notTestable is why conn is not tested at all, or nil: never authorized,
+// or needing a new sign-in, whose token goes nowhere — it may have been
+// issued for endpoints the client no longer names.
+func notTestable(conn store.Connection) error {
+	switch conn.Status {
+	case store.StatusNeverAuthorized:
+		return &NotAuthorizedError{Name: conn.Name}
+	case store.StatusNeedsReauth:
+		return &NotAuthorizedError{Name: conn.Name, NeedsSignIn: true, Why: conn.LastError}
+	}
+	return nil
+}
 
 // Test asks Kantata which user the connection's token belongs to and records
 // the answer: authorized as that user, needs re-authorization when Kantata
-// rejects the token, or failed with the reason. When the user is known it
+// rejects the token, or failed with the reason. A connection that needs
+// re-authorization is not tested (NotAuthorizedError with NeedsSignIn):
+// its token goes only to the endpoints it was issued with, and its
+// client's may have changed since. When the user is known it
 // then counts the projects that user sees (Connection.Projects); a count
 // that fails is kept with its reason and the test still passes. A canceled
 // test leaves the connection as it was.
@@ -279,6 +320,9 @@ func (s *Service) Test(ctx context.Context, connectionID string) (store.Connecti
 	conn, client, err := s.connectionAndClient(connectionID)
 	if err != nil {
 		return store.Connection{}, err
+	}
+	if conn.Status == store.StatusNeedsReauth {
+		return conn, notTestable(conn)
 	}
 	tok, err := s.Store.Token(conn.ID)
 	if errors.Is(err, store.ErrNotFound) {

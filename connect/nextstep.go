@@ -53,6 +53,10 @@ func NextStepOf(err error) NextStep {
 	if err == nil {
 		return NextNone
 	}
+	var na *NotAuthorizedError
+	if errors.As(err, &na) && na.NeedsSignIn {
+		return NextSignInAgain
+	}
 	if errors.Is(err, ErrNotAuthorized) {
 		return NextSignInFirst
 	}

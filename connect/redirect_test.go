@@ -101,6 +101,10 @@ func TestAuthorizeStopsAtARedirectingTokenEndpoint(t *testing.T) {
 func TestTestStopsAtARedirectingAPI(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
+	// The API address is the redirecting one from the start: a token goes
+	// only to the endpoints it was issued with (issue 19).
+	moved := movedTo(t, f.Kantata.MeURL())
+	setClient(t, f, func(c *store.ClientSettings) { c.APIBaseURL = moved.URL })
 	a, err := f.Svc.StartAuthorize(ctx, f.Conn.ID, connect.AuthorizeOptions{NoBrowser: true, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -113,8 +117,6 @@ func TestTestStopsAtARedirectingAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	moved := movedTo(t, f.Kantata.MeURL())
-	setClient(t, f, func(c *store.ClientSettings) { c.APIBaseURL = moved.URL })
 	before := f.Kantata.MeRequests()
 
 	conn, err := f.Svc.Test(ctx, f.Conn.ID)

@@ -21,22 +21,23 @@ type TestResult struct {
 	Connection store.Connection
 	// Err is why the test failed; nil when it works or was skipped.
 	Err error
-	// Skipped: never authorized, so there was nothing to test. Err is nil.
+	// Skipped: not tested, for the reason in Why (a *NotAuthorizedError):
+	// never authorized, or needing a new sign-in. Err is nil.
 	Skipped bool
+	Why     error
 }
 
 // OK reports whether the connection was tested and works.
 func (r TestResult) OK() bool { return !r.Skipped && r.Err == nil }
 
-// TestAll tests every connection that has been authorized at some point
-// (status other than never_authorized) with Test, at most workers at a time
+// TestAll tests every connection that is authorized or failed with Test, at most workers at a time
 // (0 or less means DefaultTestWorkers), so one slow or unreachable server
 // does not stall the rest. Each test records its outcome with its
 // connection, as Test does.
 //
 // It returns one result per saved connection, in name order. Connections
-// never authorized are in it with Skipped set; they are not tested and not
-// counted in progress's total.
+// never authorized, or needing a new sign-in, are in it with Skipped set and
+// the reason; they are not tested and not counted in progress's total.
 //
 // progress, when not nil, is called after each test finishes, with how many
 // have finished and how many will be tested. It is called from worker
@@ -57,8 +58,8 @@ func (s *Service) TestAll(ctx context.Context, workers int, progress func(done, 
 	var todo []int
 	for i, c := range conns {
 		results[i].Connection = c
-		if c.Status == store.StatusNeverAuthorized {
-			results[i].Skipped = true
+		if why := notTestable(c); why != nil {
+			results[i].Skipped, results[i].Why = true, why
 			continue
 		}
 		todo = append(todo, i)

@@ -555,6 +555,40 @@ func TestRevokedTestSaysToSignInAgain(t *testing.T) {
 	}
 }
 
+// A changed API URL never gets the old token (issue 19): Test connection
+// on a connection whose client's API URL changed asks nobody anything and
+// says in plain words that it needs a new sign-in.
+func TestChangedAPIURLSendsTheOldTokenNowhere(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	conn := h.authorizedConnection("Good", c)
+	other := fakekantata.NewAt(t, "127.0.0.2")
+	settings := c.ClientSettings
+	settings.APIBaseURL = other.APIBaseURL()
+	if _, err := h.store.SaveClient(c.ID, settings, testSecret); err != nil {
+		t.Fatal(err)
+	}
+	h.u.refresh()
+	h.u.panel.edit(conn)
+	if h.u.panel.test.Disabled() {
+		t.Fatal("Test connection is disabled: the user can't ask why")
+	}
+	before := h.kantata.MeRequests()
+	test.Tap(h.u.panel.test)
+	h.wait()
+	top := topOverlay(h.u.win)
+	if !showsSubstring(top, "“Good” needs a new sign-in, so it was not tested") ||
+		!showsSubstring(top, "Its OAuth 2.0 client's settings changed, so its earlier sign-in was deleted.") {
+		t.Errorf("dialog after testing a connection whose API URL changed: %q", texts(top))
+	}
+	if n := other.MeRequests() + h.kantata.MeRequests() - before; n != 0 {
+		t.Errorf("the test sent the old token %d times", n)
+	}
+	if h.u.panel.status.Text != "Needs re-authorization" {
+		t.Errorf("panel status = %q", h.u.panel.status.Text)
+	}
+}
+
 func TestCopyDiagnosticsHasNoSecret(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))

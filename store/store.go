@@ -361,14 +361,25 @@ func (s *Store) SaveClient(id string, c ClientSettings, secret string) (Client, 
 				return nil, fmt.Errorf("read its current secret: %w", err)
 			}
 		}
+		// Tokens were issued under the settings and secret that held then:
+		// when they change, the tokens go, so no test can send one to an
+		// endpoint it was not issued for.
+		putTokensBack := func() {}
+		changed := idx >= 0 && (!haveOld || oldSecret != secret || !SameSettings(next.Clients[idx].ClientSettings, c))
+		if changed {
+			if putTokensBack, err = s.takeTokens(next, func(conn *Connection) bool { return conn.ClientRef == id }); err != nil {
+				return nil, err
+			}
+		}
 		if err := s.kc.Set(key, secret); err != nil {
+			putTokensBack()
 			return nil, fmt.Errorf("store its secret: %w", err)
 		}
 
+		if changed {
+			markNeedsReauth(next, func(conn *Connection) bool { return conn.ClientRef == id }, now)
+		}
 		if idx >= 0 {
-			if !haveOld || oldSecret != secret || !SameSettings(next.Clients[idx].ClientSettings, c) {
-				markNeedsReauth(next, func(conn *Connection) bool { return conn.ClientRef == id }, now)
-			}
 			next.Clients[idx] = client
 		} else {
 			next.Clients = append(next.Clients, client)
@@ -376,6 +387,7 @@ func (s *Store) SaveClient(id string, c ClientSettings, secret string) (Client, 
 		saved = client
 		// Should the records not be written, put the keychain back as they are.
 		return func() {
+			putTokensBack()
 			if idx < 0 {
 				_ = deleteSecret(s.kc, key)
 			} else if haveOld {
@@ -415,15 +427,58 @@ func (s *Store) AddClientAwaitingSecret(c ClientSettings) (Client, error) {
 
 // markNeedsReauth marks the authorized and failed connections that which
 // selects as needing re-authorization: their tokens were issued under
-// settings that no longer hold.
+// settings that no longer hold (and takeTokens removed them). One that was
+// never authorized is still not authorized.
 func markNeedsReauth(r *records, which func(*Connection) bool, now time.Time) {
 	for i := range r.Connections {
 		c := &r.Connections[i]
-		if which(c) && (c.Status == StatusAuthorized || c.Status == StatusFailed) {
-			c.Status = StatusNeedsReauth
-			c.UpdatedAt = now
+		if !which(c) || (c.Status != StatusAuthorized && c.Status != StatusFailed) {
+			continue
+		}
+		c.Status = StatusNeedsReauth
+		if c.LastAuthorizedAt == nil {
+			c.Status = StatusNeverAuthorized
+		}
+		c.LastError = "Its OAuth 2.0 client's settings changed, so its earlier sign-in was deleted."
+		c.LastErrorDetail = "client settings changed since the sign-in; its tokens were deleted from the keychain"
+		c.UpdatedAt = now
+	}
+}
+
+// takeTokens deletes from the keychain the tokens of the connections in r
+// which selects, and returns how to put them back should the change they
+// belong to not be saved. A token read here goes nowhere but back.
+func (s *Store) takeTokens(r *records, which func(*Connection) bool) (putBack func(), err error) {
+	type taken struct {
+		key, value string
+	}
+	var took []taken
+	putBack = func() {
+		for _, t := range took {
+			_ = s.kc.Set(t.key, t.value)
 		}
 	}
+	for i := range r.Connections {
+		c := &r.Connections[i]
+		if !which(c) {
+			continue
+		}
+		for _, key := range []string{AccessTokenKey(c.ID), RefreshTokenKey(c.ID)} {
+			v, err := s.kc.Get(key)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err == nil {
+				err = s.kc.Delete(key)
+			}
+			if err != nil {
+				putBack()
+				return func() {}, fmt.Errorf("delete the old token of connection %q: %w", c.Name, err)
+			}
+			took = append(took, taken{key, v})
+		}
+	}
+	return putBack, nil
 }
 
 // DeleteClient removes a client and its secret. While connections use it, it
@@ -508,12 +563,17 @@ func (s *Store) SaveConnection(id, name, clientRef string) (Connection, error) {
 			return nil, &NotFoundError{Kind: "connection", ID: id}
 		}
 		c := &next.Connections[idx]
+		var putTokensBack func()
 		if c.ClientRef != clientRef {
+			// Its tokens belong to the client it leaves.
+			if putTokensBack, err = s.takeTokens(next, func(conn *Connection) bool { return conn.ID == id }); err != nil {
+				return nil, err
+			}
 			markNeedsReauth(next, func(conn *Connection) bool { return conn.ID == id }, now)
 		}
 		c.Name, c.ClientRef, c.UpdatedAt = name, clientRef, now
 		saved = c.clone()
-		return nil, nil
+		return putTokensBack, nil
 	})
 	if err != nil {
 		return Connection{}, fmt.Errorf("save connection %q: %w", strings.TrimSpace(name), err)

@@ -329,8 +329,14 @@ func TestSecretsNeverInFileOrLogs(t *testing.T) {
 	}
 	_, err = s.RecordOutcome(conn.ID, func(c *Connection) { c.Status = StatusAuthorized })
 	note(err)
+	if tok, err := s.Token(conn.ID); err != nil {
+		t.Fatal(err)
+	} else {
+		slog.Info("token read", "token", tok) // a careless log line
+		texts = append(texts, fmt.Sprintf("%v", tok))
+	}
 	cl.ClientID = "other-id"
-	_, err = s.SaveClient(cl.ID, cl.ClientSettings, secrets[1])
+	_, err = s.SaveClient(cl.ID, cl.ClientSettings, secrets[1]) // deletes the token issued for the old ID
 	note(err)
 	// Failures too: a too-large secret, a refused keychain.
 	tooBig := "HUGE-SECRET-" + strings.Repeat("z", MaxSecretBytes)
@@ -346,12 +352,6 @@ func TestSecretsNeverInFileOrLogs(t *testing.T) {
 	_, err = s2.SaveClient("", ClientSettings{Name: "Locked", ClientID: "l"}, "LOCKED-SECRET-9c")
 	secrets = append(secrets, "LOCKED-SECRET-9c")
 	note(err)
-	if tok, err := s.Token(conn.ID); err != nil {
-		t.Fatal(err)
-	} else {
-		slog.Info("token read", "token", tok) // a careless log line
-		texts = append(texts, fmt.Sprintf("%v", tok))
-	}
 	// A damaged file's notice and log line.
 	if err := os.WriteFile(s.Path(), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
@@ -1056,7 +1056,9 @@ func TestDeleteClientInUse(t *testing.T) {
 }
 
 // Changing what an authorization depends on marks the client's authorized
-// and failed connections as needing re-authorization.
+// and failed connections as needing re-authorization, and deletes their
+// tokens from the keychain (issue 19): a token goes only to the endpoints
+// it was issued with. A connection never authorized stays so.
 func TestClientChangesMarkNeedsReauth(t *testing.T) {
 	cases := []struct {
 		label  string
@@ -1074,21 +1076,26 @@ func TestClientChangesMarkNeedsReauth(t *testing.T) {
 		{"client auth", func(c *Client, _ *string) { c.ClientAuth = "basic" }, true},
 		{"PKCE", func(c *Client, _ *string) { c.PKCE = false }, true},
 	}
+	type conn struct {
+		status     Status
+		authorized bool // signed in at some point
+	}
 	for _, tc := range cases {
 		t.Run(tc.label, func(t *testing.T) {
 			s := openTemp(t, newMemKeychain())
 			cl := addClient(t, s, "Acme", "secret")
 			other := addClient(t, s, "Other", "secret")
-			statuses := map[string]Status{}
-			for _, st := range []Status{StatusAuthorized, StatusFailed, StatusNeverAuthorized, StatusNeedsReauth} {
-				c := addConnection(t, s, string(st), cl.ID)
-				if _, err := s.RecordOutcome(c.ID, func(c *Connection) { c.Status = st }); err != nil {
-					t.Fatal(err)
-				}
-				statuses[c.ID] = st
+			conns := map[string]conn{}
+			for i, before := range []conn{
+				{StatusAuthorized, true}, {StatusFailed, true}, {StatusFailed, false},
+				{StatusNeverAuthorized, false}, {StatusNeedsReauth, true},
+			} {
+				c := addConnection(t, s, fmt.Sprintf("%s %d", before.status, i), cl.ID)
+				recordStatus(t, s, c.ID, before.status, before.authorized)
+				conns[c.ID] = before
 			}
 			oc := addConnection(t, s, "other", other.ID)
-			s.RecordOutcome(oc.ID, func(c *Connection) { c.Status = StatusAuthorized })
+			recordStatus(t, s, oc.ID, StatusAuthorized, true)
 
 			secret := "secret"
 			edit := cl
@@ -1096,33 +1103,100 @@ func TestClientChangesMarkNeedsReauth(t *testing.T) {
 			if _, err := s.SaveClient(edit.ID, edit.ClientSettings, secret); err != nil {
 				t.Fatal(err)
 			}
-			for id, before := range statuses {
+			for id, before := range conns {
 				c, _ := s.Connection(id)
-				want := before
-				if tc.marks && (before == StatusAuthorized || before == StatusFailed) {
+				want := before.status
+				if tc.marks && (before.status == StatusAuthorized || before.status == StatusFailed) {
 					want = StatusNeedsReauth
+					if !before.authorized {
+						want = StatusNeverAuthorized
+					}
 				}
 				if c.Status != want {
-					t.Errorf("connection %s: status %s, want %s", before, c.Status, want)
+					t.Errorf("connection %s: status %s, want %s", c.Name, c.Status, want)
+				}
+				_, err := s.Token(id)
+				if tc.marks && !errors.Is(err, ErrNotFound) {
+					t.Errorf("connection %s keeps its token after the change (err %v)", c.Name, err)
+				}
+				if !tc.marks && before.status != StatusNeverAuthorized && err != nil {
+					t.Errorf("connection %s lost its token to a rename: %v", c.Name, err)
 				}
 			}
 			if c, _ := s.Connection(oc.ID); c.Status != StatusAuthorized {
 				t.Error("another client's connection was marked")
 			}
+			if _, err := s.Token(oc.ID); err != nil {
+				t.Errorf("another client's connection lost its token: %v", err)
+			}
 		})
 	}
 }
 
-// Moving an authorized connection to another client needs a new sign-in.
+// recordStatus gives a connection a status and a token, as a sign-in and
+// later tests would have; authorized says it signed in at some point.
+func recordStatus(t *testing.T, s *Store, id string, status Status, authorized bool) {
+	t.Helper()
+	if _, err := s.RecordOutcome(id, func(c *Connection) {
+		c.Status = status
+		if authorized {
+			at := time.Now()
+			c.LastAuthorizedAt = &at
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if status != StatusNeverAuthorized {
+		if err := s.SaveToken(id, Token{AccessToken: "token-of-" + id, RefreshToken: "refresh-of-" + id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Moving an authorized connection to another client needs a new sign-in,
+// and its token (issued for the old client) is deleted.
 func TestChangingConnectionClientMarksNeedsReauth(t *testing.T) {
 	s := openTemp(t, newMemKeychain())
 	a := addClient(t, s, "A", "x")
 	b := addClient(t, s, "B", "y")
 	c := addConnection(t, s, "C", a.ID)
-	s.RecordOutcome(c.ID, func(c *Connection) { c.Status = StatusAuthorized })
+	recordStatus(t, s, c.ID, StatusAuthorized, true)
 	got, err := s.SaveConnection(c.ID, "C", b.ID)
 	if err != nil || got.Status != StatusNeedsReauth {
 		t.Fatalf("status = %v, %v", got.Status, err)
+	}
+	if _, err := s.Token(c.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the token issued for client A is still there (err %v)", err)
+	}
+}
+
+// Should the records not be written after a client change, the tokens it
+// deleted are put back with the old secret: nothing saved before is lost.
+func TestClientChangeThatIsNotSavedKeepsTheTokens(t *testing.T) {
+	s := openTemp(t, newMemKeychain())
+	cl := addClient(t, s, "Acme", "secret")
+	c := addConnection(t, s, "C", cl.ID)
+	recordStatus(t, s, c.ID, StatusAuthorized, true)
+	edit := cl.ClientSettings
+	edit.APIBaseURL = "https://api2.example.com"
+	b := addClient(t, s, "B", "b")
+	crash := errors.New("simulated crash before rename")
+	s.beforeRename = func(string) error { return crash }
+	if _, err := s.SaveClient(cl.ID, edit, "new-secret"); !errors.Is(err, crash) {
+		t.Fatalf("SaveClient err = %v, want the crash", err)
+	}
+	if _, err := s.SaveConnection(c.ID, "C", b.ID); !errors.Is(err, crash) {
+		t.Fatalf("SaveConnection err = %v, want the crash", err)
+	}
+	s.beforeRename = nil
+	if tok, err := s.Token(c.ID); err != nil || tok.AccessToken != "token-of-"+c.ID || tok.RefreshToken != "refresh-of-"+c.ID {
+		t.Errorf("token after the failed save: %v, %v", tok, err)
+	}
+	if v, _ := s.ClientSecret(cl.ID); v != "secret" {
+		t.Error("the old secret was not put back")
+	}
+	if got, _ := s.Connection(c.ID); got.Status != StatusAuthorized {
+		t.Errorf("status after the failed save = %s", got.Status)
 	}
 }
 
