@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
+	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/setupfile"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -87,6 +89,40 @@ func TestHostileSetupFileReachesNoForeignHost(t *testing.T) {
 	}
 	if form, _ := collector.LastTokenRequest(); form.Get("code") == "" || form.Get("client_secret") == "" {
 		t.Errorf("the accepted collector got the form %v; want the code and the secret it was trusted with", form)
+	}
+}
+
+// Server text is bounded (issue 19): a users/me answer with a full name of
+// 900,000 characters (under the 1 MiB body limit) is kept and printed cut
+// to a length a person can read, on a character boundary, with "…".
+func TestServerTextIsBounded(t *testing.T) {
+	h := newHarness(t)
+	// 900,000 characters, under the 1 MiB body limit; the cut falls among
+	// the two-byte ë.
+	long := strings.Repeat("Zoë ", 250) + strings.Repeat("a", 899_000)
+	h.kantata.SetUser("4242", long, strings.Repeat("é", 300)+"@example.com")
+	h.addAt(h.kantata, "Production", "", true)
+
+	res := h.run("", "test", "Production")
+	if res.code != 0 {
+		t.Fatalf("test: %v", res)
+	}
+	mustContain(t, "test", res.out, "Zoë Zoë", "…")
+	for name, out := range map[string]string{"test": res.out, "list": h.run("", "list").out, "test --json": h.run("", "test", "Production", "--json").out} {
+		if len(out) > 4000 {
+			t.Errorf("%s printed %d bytes for one connection", name, len(out))
+		}
+		if !utf8.ValidString(out) {
+			t.Errorf("%s cut a character in two", name)
+		}
+	}
+	conn, _ := h.store().ConnectionByName("Production")
+	if conn.Identity == nil || utf8.RuneCountInString(conn.Identity.FullName) > kantata.MaxIdentityRunes ||
+		utf8.RuneCountInString(conn.Identity.Email) > kantata.MaxIdentityRunes || !strings.HasSuffix(conn.Identity.FullName, "…") {
+		t.Errorf("the identity kept: %+v", conn.Identity)
+	}
+	if b := readRecords(t, h); len(b) > 8000 {
+		t.Errorf("records.json holds %d bytes for one client and one connection", len(b))
 	}
 }
 

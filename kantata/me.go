@@ -447,7 +447,7 @@ func parseMe(body []byte, token string) (Identity, error) {
 		return Identity{}, fmt.Errorf("results[0].key is %q, want \"users\"", clip(first.Key, 40, token))
 	}
 	id := strings.TrimSpace(string(first.ID))
-	if serverText(id) == "" {
+	if serverText(id, MaxUserIDRunes) == "" {
 		return Identity{}, errors.New("results[0].id is empty")
 	}
 	u, ok := r.Users[id]
@@ -457,14 +457,26 @@ func parseMe(body []byte, token string) (Identity, error) {
 	if u.ID != "" && strings.TrimSpace(string(u.ID)) != id {
 		return Identity{}, fmt.Errorf("users[%q].id is %q", clip(id, 40, token), clip(string(u.ID), 40, token))
 	}
-	return Identity{UserID: serverText(id), FullName: serverText(u.FullName), Email: serverText(u.EmailAddress)}, nil
+	return Identity{
+		UserID:   serverText(id, MaxUserIDRunes),
+		FullName: serverText(u.FullName, MaxIdentityRunes),
+		Email:    serverText(u.EmailAddress, MaxIdentityRunes),
+	}, nil
 }
 
+// Bounds on what an identity keeps of Kantata's answer: the longest name
+// or email address a person reads in a list, and Kantata's IDs (short
+// numbers) with room to spare. A longer value is cut with "…".
+const (
+	MaxIdentityRunes = 200
+	MaxUserIDRunes   = 40
+)
+
 // serverText is text from Kantata made safe where it enters: trimmed, with
-// no escape sequence, bidi control or zero-width character left to reach a
-// screen or the records (see safetext.Clean).
-func serverText(s string) string {
-	return strings.TrimSpace(safetext.Clean(s))
+// no escape sequence or invisible character left to reach a screen or the
+// records (see safetext.Clean), and cut to at most max characters.
+func serverText(s string, max int) string {
+	return safetext.Cut(strings.TrimSpace(safetext.Clean(s)), max)
 }
 
 // kantataErrors summarises Kantata's {"errors":[{"type","message"}]} body,
@@ -479,9 +491,13 @@ func kantataErrors(body []byte, token string) string {
 	if json.Unmarshal(body, &e) != nil || len(e.Errors) == 0 {
 		return ""
 	}
-	parts := make([]string, 0, len(e.Errors))
-	for _, x := range e.Errors {
-		parts = append(parts, serverText(clip(strings.TrimSpace(x.Type+": "+x.Message), 200, token)))
+	const shown = 3 // a detail quotes a few; a server may send thousands
+	parts := make([]string, 0, shown+1)
+	for _, x := range e.Errors[:min(len(e.Errors), shown)] {
+		parts = append(parts, serverText(redact(x.Type+": "+x.Message, token), 200))
+	}
+	if more := len(e.Errors) - shown; more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
 }
@@ -496,18 +512,11 @@ func describeBody(resp *http.Response, body []byte, token string) string {
 	return fmt.Sprintf("content-type %s, %d bytes, starts %q", ct, len(body), clip(string(body), 120, token))
 }
 
-// clip removes the token from s, then cuts it to n bytes: in that order, so
-// no part of a token that spans the cut survives. Every text quoted from an
-// answer is cut through clip.
+// clip removes the token from s, then cuts it to n characters: in that
+// order, so no part of a token that spans the cut survives. Every text
+// quoted from an answer is cut through clip.
 func clip(s string, n int, token string) string {
-	return truncate(redact(s, token), n)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	return safetext.Cut(redact(s, token), n)
 }
 
 // redact removes the token from text that quotes a server's answer: a

@@ -201,11 +201,7 @@ func reason(code, desc string) string {
 // character), then cuts it to max runes. Scrubbing comes first so that no
 // part of a secret that spans the cut survives it.
 func clean(s string, max int, secrets []string) string {
-	s = strings.TrimSpace(safetext.Clean(scrub(s, secrets)))
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
-	}
-	return s
+	return safetext.Cut(strings.TrimSpace(safetext.Clean(scrub(s, secrets))), max)
 }
 
 // HumanDuration says 5 minutes, 1 minute 30 seconds, 2 seconds: how the

@@ -44,7 +44,7 @@ func TestClean(t *testing.T) {
 		{"control characters show as U+FFFD", "a\x00b\x1b[2J", 100, "a\uFFFDb\uFFFD[2J"},
 		{"bidi and zero-width dropped", "\u202eab\u200bc\u202c", 100, "abc"},
 		{"trimmed", " \r\nabc\n ", 100, "abc"},
-		{"cut", "abcdef", 3, "abc…"},
+		{"cut, the ellipsis included", "abcdef", 3, "ab…"},
 		{"invalid UTF-8", "\xff\xfe", 10, "\uFFFD"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,7 +54,7 @@ func TestClean(t *testing.T) {
 		})
 	}
 	// A secret across the cut: scrubbed first, so none of it is left.
-	if got := clean("abc s3cret-value", 8, []string{"s3cret-value"}); got != "abc [red…" {
+	if got := clean("abc s3cret-value", 8, []string{"s3cret-value"}); got != "abc [re…" {
 		t.Errorf("clean with a secret across the cut = %q", got)
 	}
 }
