@@ -63,7 +63,8 @@ func TestHostileSetupFileReachesNoForeignHost(t *testing.T) {
 		t.Fatalf("import: %v", res)
 	}
 	mustContain(t, "import", res.errOut, "Skipping the client “Kantata production”: it sends to hosts that are not Kantata's: ",
-		strings.TrimPrefix(collector.URL, "http://")+" (access token URL, API base URL)", "and turns PKCE off", "--accept-endpoints")
+		strings.TrimPrefix(collector.URL, "http://")+" (access token URL, API base URL)", "and turns PKCE off", "--accept-endpoints",
+		"would go to "+strings.TrimPrefix(collector.URL, "http://")+", not only to Kantata.", "Without PKCE, a sign-in code caught")
 	mustContain(t, "import", res.out, "Nothing was imported.", "connection “Production”: its client “Kantata production” was skipped")
 	if res := h.run("", "authorize", "Production"); res.code != 2 {
 		t.Errorf("authorize after the refused import: %v", res)
@@ -89,6 +90,51 @@ func TestHostileSetupFileReachesNoForeignHost(t *testing.T) {
 	}
 	if form, _ := collector.LastTokenRequest(); form.Get("code") == "" || form.Get("client_secret") == "" {
 		t.Errorf("the accepted collector got the form %v; want the code and the secret it was trusted with", form)
+	}
+}
+
+// A changed API URL never gets the old token (issue 19): after client edit
+// --api-url OTHER, the connection needs a new sign-in, its token is gone
+// from the keychain, and test and test --all ask nobody anything — OTHER,
+// a real stand-in that would answer as its own user, receives no request.
+func TestChangedAPIURLNeverGetsTheOldToken(t *testing.T) {
+	h := newHarness(t)
+	other := fakekantata.NewAt(t, "127.0.0.2")
+	h.addAt(h.kantata, "Production", "", true)
+	conn, _ := h.store().ConnectionByName("Production")
+	if res := h.run("", "test", "Production"); res.code != 0 {
+		t.Fatalf("test before the edit: %v", res)
+	}
+	secret := "s3cr3t-edit-" + testenv.RandomHex(t)
+	h.secret(secret)
+	res := h.run(secret+"\n", "client", "edit", "Production client", "--api-url", other.APIBaseURL())
+	mustContain(t, "client edit", res.out, "These connections need to be authorized again: Production",
+		"Their sign-ins under the old settings were deleted from the keychain")
+	if _, err := h.store().Token(conn.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the token is still in the keychain after the API URL changed (err %v)", err)
+	}
+
+	res = h.run("", "test", "Production")
+	if res.code != 1 {
+		t.Errorf("test after the edit: %v; want exit 1", res)
+	}
+	mustContain(t, "test", res.errOut, "“Production” needs a new sign-in, so it was not tested",
+		"Its OAuth 2.0 client's settings changed, so its earlier sign-in was deleted.", "kantata-connect authorize Production")
+	res = h.run("", "test", "Production", "--json")
+	var out struct {
+		OK    bool `json:"ok"`
+		Error *struct {
+			Kind string `json:"kind"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(res.out), &out); err != nil || res.code != 1 || out.OK || out.Error == nil || out.Error.Kind != "not_authorized" {
+		t.Errorf("test --json: %v (%v); want kind not_authorized, exit 1", res, err)
+	}
+	res = h.run("", "test", "--all")
+	mustContain(t, "test --all", res.out, "Production", "skipped", "needs a new sign-in",
+		"Not tested, needs a new sign-in (its old one is sent nowhere): Production. Sign in with: kantata-connect authorize Production")
+	if n := other.MeRequests(); n != 0 {
+		t.Fatalf("the new API address received %d requests: the old token went where it was not issued", n)
 	}
 }
 
@@ -157,50 +203,5 @@ func TestLookAlikeHostInTheRecordsIsMarkedAndNeverUsed(t *testing.T) {
 	mustContain(t, "test", res.errOut, "would go to api.xn--mavenlink-ckf.com")
 	if n := h.kantata.Requests() - before; n != 0 {
 		t.Errorf("the test sent %d requests", n)
-	}
-}
-
-// A changed API URL never gets the old token (issue 19): after client edit
-// --api-url OTHER, the connection needs a new sign-in, its token is gone
-// from the keychain, and test and test --all ask nobody anything — OTHER,
-// a real stand-in that would answer as its own user, receives no request.
-func TestChangedAPIURLNeverGetsTheOldToken(t *testing.T) {
-	h := newHarness(t)
-	other := fakekantata.NewAt(t, "127.0.0.2")
-	h.addAt(h.kantata, "Production", "", true)
-	conn, _ := h.store().ConnectionByName("Production")
-	if res := h.run("", "test", "Production"); res.code != 0 {
-		t.Fatalf("test before the edit: %v", res)
-	}
-	secret := "s3cr3t-edit-" + testenv.RandomHex(t)
-	h.secret(secret)
-	res := h.run(secret+"\n", "client", "edit", "Production client", "--api-url", other.APIBaseURL())
-	mustContain(t, "client edit", res.out, "These connections need to be authorized again: Production",
-		"Their sign-ins under the old settings were deleted from the keychain")
-	if _, err := h.store().Token(conn.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("the token is still in the keychain after the API URL changed (err %v)", err)
-	}
-
-	res = h.run("", "test", "Production")
-	if res.code != 1 {
-		t.Errorf("test after the edit: %v; want exit 1", res)
-	}
-	mustContain(t, "test", res.errOut, "“Production” needs a new sign-in, so it was not tested",
-		"Its OAuth 2.0 client's settings changed, so its earlier sign-in was deleted.", "kantata-connect authorize Production")
-	res = h.run("", "test", "Production", "--json")
-	var out struct {
-		OK    bool `json:"ok"`
-		Error *struct {
-			Kind string `json:"kind"`
-		} `json:"error"`
-	}
-	if err := json.Unmarshal([]byte(res.out), &out); err != nil || res.code != 1 || out.OK || out.Error == nil || out.Error.Kind != "not_authorized" {
-		t.Errorf("test --json: %v (%v); want kind not_authorized, exit 1", res, err)
-	}
-	res = h.run("", "test", "--all")
-	mustContain(t, "test --all", res.out, "Production", "skipped", "needs a new sign-in",
-		"Not tested, needs a new sign-in (its old one is sent nowhere): Production. Sign in with: kantata-connect authorize Production")
-	if n := other.MeRequests(); n != 0 {
-		t.Fatalf("the new API address received %d requests: the old token went where it was not issued", n)
 	}
 }

@@ -277,7 +277,7 @@ func (d *cliDecider) Endpoints(req setupfile.EndpointsRequest) (bool, error) {
 		return true, nil
 	}
 	fmt.Fprintf(w, "Skipping the client “%s”: it %s.\n", req.Client.Name, req.Departures)
-	fmt.Fprintln(w, "  Its client secret, sign-in codes and tokens would go there. If you trust whoever gave you this file, import again with --accept-endpoints.")
+	fmt.Fprintf(w, "  %s If you trust whoever gave you this file, import again with --accept-endpoints.\n", req.Departures.Risk())
 	return false, nil
 }
 

@@ -178,7 +178,7 @@ func (d *importDecider) Endpoints(req setupfile.EndpointsRequest) (bool, error) 
 	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
 		warning := wrappedLabel(fmt.Sprintf("The client “%s” in this file %s.", req.Client.Name, req.Departures))
 		warning.Importance = widget.WarningImportance
-		explain := wrappedLabel("Its client secret, sign-in codes and tokens would go there, not only to Kantata. " +
+		explain := wrappedLabel(req.Departures.Risk() + " " +
 			"Use these settings only if you trust whoever gave you this file; otherwise skip the client and its connections.")
 		skip := widget.NewButtonWithIcon("Skip this client", theme.CancelIcon(), func() { reply(importAnswer{skip: true}) })
 		skip.Importance = widget.HighImportance

@@ -253,6 +253,19 @@ func (c ClientSettings) Departures() Departures {
 	return d
 }
 
+// Risk says in a sentence what the departures put at risk, naming the
+// hosts; "" when there are none.
+func (d Departures) Risk() string {
+	var parts []string
+	if hosts := d.Hosts(); len(hosts) > 0 {
+		parts = append(parts, fmt.Sprintf("Its client secret, sign-in codes and tokens would go to %s, not only to Kantata.", strings.Join(hosts, " and ")))
+	}
+	if d.NoPKCE {
+		parts = append(parts, "Without PKCE, a sign-in code caught on its way back to this computer could be used by whoever caught it.")
+	}
+	return strings.Join(parts, " ")
+}
+
 // Any reports whether there is a departure at all.
 func (d Departures) Any() bool { return len(d.Foreign) > 0 || d.NoPKCE }
 

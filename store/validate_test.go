@@ -211,6 +211,37 @@ func TestDepartures(t *testing.T) {
 	}
 }
 
+// Risk names the hosts, and says what PKCE off risks without pointing at
+// hosts that aren't there (issue 19: "would go there" with no host named).
+func TestDeparturesRisk(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*ClientSettings)
+		want   string
+	}{
+		{"Kantata's own", func(*ClientSettings) {}, ""},
+		{"foreign hosts", func(c *ClientSettings) {
+			c.TokenURL, c.APIBaseURL = "https://collector.example/token", "https://api.collector.example"
+		}, "Its client secret, sign-in codes and tokens would go to collector.example and api.collector.example, not only to Kantata."},
+		{"PKCE off only", func(c *ClientSettings) { c.PKCE = false },
+			"Without PKCE, a sign-in code caught on its way back to this computer could be used by whoever caught it."},
+		{"both", func(c *ClientSettings) { c.TokenURL, c.PKCE = "https://collector.example/token", false },
+			"would go to collector.example, not only to Kantata. Without PKCE,"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultClientSettings()
+			tc.change(&c)
+			got := c.Departures().Risk()
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("Risk = %q; want %q", got, tc.want)
+			}
+			if strings.Contains(got, "there") {
+				t.Errorf("Risk = %q points at a place it doesn't name", got)
+			}
+		})
+	}
+}
+
 // Names are shown in lists, the terminal and messages: characters that are
 // invisible yet reorder or hide the text around them (bidi controls,
 // zero-width characters) are refused like control characters, with a
