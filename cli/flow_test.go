@@ -100,6 +100,7 @@ func testSupportFlow(t *testing.T, b *browsertest.Browser) {
 
 	// The user revokes the app's access in Kantata.
 	h.kantata.RevokeAll()
+	meRequests := h.kantata.MeRequests()
 	res = h.run("", "test", "Production")
 	if res.code != 1 {
 		t.Errorf("test after revocation: %v; want exit 1", res)
@@ -121,10 +122,14 @@ func testSupportFlow(t *testing.T, b *browsertest.Browser) {
 	if err := json.Unmarshal([]byte(res.out), &failed); err != nil || res.code != 1 {
 		t.Fatalf("test --json after revocation: %v (%v)", res, err)
 	}
+	// Now it needs a new sign-in: its token is sent nowhere (issue 19).
 	if failed.OK || failed.Status != "needs_reauthorization" || failed.User != nil || failed.Error == nil ||
-		failed.Error.Kind != "rejected" || !strings.HasSuffix(failed.Error.Message, "it may have been revoked.") || failed.Error.Detail == "" ||
-		failed.TestedAt == nil {
+		failed.Error.Kind != "not_authorized" || !strings.Contains(failed.Error.Message, "needs a new sign-in, so it was not tested") ||
+		failed.Error.Detail == "" || failed.TestedAt != nil {
 		t.Errorf("test --json after revocation = %+v", failed)
+	}
+	if n := h.kantata.MeRequests(); n != meRequests+1 {
+		t.Errorf("%d users/me requests after the revocation; want 1: a connection needing a new sign-in asks nobody", n-meRequests)
 	}
 	if res := h.run("", "list"); !strings.Contains(res.out, "Needs re-authorization") {
 		t.Errorf("list after revocation: %v", res)
