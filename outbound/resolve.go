@@ -57,9 +57,9 @@ func (r Route) ProxyAddr() string {
 	return hostPort(r.Proxy)
 }
 
-// From says where the choice came from, for a message: "the environment
-// (HTTPS_PROXY)", "the system settings (Windows Internet Options)", "a PAC
-// script (http://wpad/wpad.dat)".
+// From says where the choice came from, for a message: "the environment:
+// HTTPS_PROXY", "the system settings: Windows Internet Options", "a PAC
+// script: http://wpad/wpad.dat".
 func (r Route) From() string {
 	var s string
 	switch r.Source {
@@ -75,13 +75,13 @@ func (r Route) From() string {
 		return "no proxy is set in the environment or the system settings"
 	}
 	if r.Detail != "" {
-		s += " (" + r.Detail + ")"
+		s += ": " + r.Detail
 	}
 	return s
 }
 
-// String is the route for diagnostics: "proxy.corp:8080, from the
-// environment (HTTPS_PROXY)", "direct, from a PAC script (...)", "direct: no
+// String is the route for diagnostics: "proxy proxy.corp:8080, from the
+// environment: HTTPS_PROXY", "direct, from a PAC script (...)", "direct: no
 // proxy is set ...". It never holds credentials.
 func (r Route) String() string {
 	var s string

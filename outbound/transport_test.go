@@ -150,7 +150,7 @@ func TestTransportProxyFailures(t *testing.T) {
 		_, err := through("http://" + addr)
 		f, ok := Classify(err)
 		if !ok || f.Problem != ProblemProxyUnreachable || !strings.Contains(f.Message, addr) ||
-			!strings.Contains(f.Message, "from the environment (HTTPS_PROXY)") {
+			!strings.Contains(f.Message, "from the environment: HTTPS_PROXY") {
 			t.Errorf("Classify(%v) = %+v, %v; want the proxy %s named, from HTTPS_PROXY", err, f, ok, addr)
 		}
 	})

@@ -16,6 +16,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -226,6 +228,8 @@ func start(ip string, cert *tls.Certificate) (*Server, error) {
 	s.ts.Listener = l
 	if cert != nil {
 		s.ts.TLS = &tls.Config{Certificates: []tls.Certificate{*cert}}
+		// A client that doesn't trust the certificate is a case tests make.
+		s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
 		s.ts.StartTLS()
 	} else {
 		s.ts.Start()

@@ -25,7 +25,7 @@ func NewGSettings(t testing.TB) *GSettings {
 	t.Helper()
 	RealPartsOnly(t, "gsettings, dconf and D-Bus")
 	LinuxOnly(t, "GNOME's gsettings and dconf")
-	for tool, pkg := range map[string]string{"gsettings": "libglib2.0-bin", "dbus-run-session": "dbus",
+	for tool, pkg := range map[string]string{"gsettings": "libglib2.0-bin", "dbus-run-session": "dbus-daemon",
 		"/usr/libexec/dconf-service": "dconf-service dconf-gsettings-backend"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is missing: install it with apt-get install -y %s (make test installs it)", tool, pkg)
