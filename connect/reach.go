@@ -4,21 +4,26 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/outbound"
 )
 
 // ReachTimeout bounds the check that the authorization host answers.
 const ReachTimeout = 10 * time.Second
 
 // UnreachableError is a warning, never a failure: this computer could not
-// open a connection to the host of the sign-in page (or to the proxy the
-// environment names for it). The browser may still get there — through a
-// proxy of its own, say — so the sign-in goes on waiting.
+// open a connection to the host of the sign-in page (or to the proxy chosen
+// for it, as for every call to Kantata: package outbound). The browser may
+// still get there — through a proxy of its own, say — so the sign-in goes on
+// waiting.
 type UnreachableError struct {
 	Host  string // what was tried: the sign-in page's host, or the proxy's
 	Proxy bool   // Host is a proxy for the sign-in page's host
+	// Route is how the sign-in page's host is reached: where the proxy
+	// came from, or why there is none.
+	Route outbound.Route
 	Err   error
 }
 
@@ -28,11 +33,15 @@ func (e *UnreachableError) Error() string {
 func (e *UnreachableError) Unwrap() error { return e.Err }
 func (e *UnreachableError) UserMessage() string {
 	if e.Proxy {
-		return fmt.Sprintf("This computer couldn't reach its proxy, %s: check the proxy settings and the internet "+
-			"connection. If your browser shows Kantata anyway, carry on.", e.Host)
+		return fmt.Sprintf("This computer couldn't reach its proxy, %s (from %s): check the proxy settings and the "+
+			"internet connection. If your browser shows Kantata anyway, carry on.", e.Host, e.Route.From())
 	}
-	return fmt.Sprintf("This computer couldn't reach %s: check the internet connection or proxy. If your browser "+
+	msg := fmt.Sprintf("This computer couldn't reach %s: check the internet connection or proxy. If your browser "+
 		"shows Kantata anyway, carry on.", e.Host)
+	if e.Route.Note != "" {
+		msg += " " + e.Route.Note + "."
+	}
+	return msg
 }
 func (e *UnreachableError) TechnicalDetail() string { return e.Error() }
 
@@ -46,27 +55,14 @@ func (a *Authorization) Reachability() <-chan error { return a.reach }
 // oauth.KindTimeout): for a countdown.
 func (a *Authorization) Deadline() time.Time { return a.deadline }
 
-// checkReach tries the host of authURL, or the proxy the environment names
-// for it, once, while the sign-in waits.
+// checkReach tries the host of authURL, or the proxy chosen for it, once,
+// while the sign-in waits.
 func (a *Authorization) checkReach(authURL string) {
 	a.reach = make(chan error, 1)
 	u, err := url.Parse(authURL)
 	if err != nil {
 		return // the rules checked it; nothing to try
 	}
-	target, proxied := u, false
-	if p, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && p != nil {
-		target, proxied = p, true
-	}
-	host := target.Host
-	if target.Port() == "" {
-		port := "443"
-		if target.Scheme == "http" {
-			port = "80"
-		}
-		host = net.JoinHostPort(target.Hostname(), port)
-	}
-	shown := target.Host
 	ctx, cancel := context.WithTimeout(context.Background(), ReachTimeout)
 	ended := a.flow.Done()
 	go func() {
@@ -78,6 +74,25 @@ func (a *Authorization) checkReach(authURL string) {
 			case <-ctx.Done():
 			}
 		}()
+		// The route the sign-in's own requests take (a PAC script may
+		// take a moment, within the same time limit).
+		route, rerr := outbound.Shared().Resolver().Route(ctx, u)
+		target, proxied := u, false
+		if rerr == nil && route.Proxy != nil {
+			target, proxied = route.Proxy, true
+		}
+		host := target.Host
+		if target.Port() == "" {
+			port := "443"
+			if target.Scheme == "http" {
+				port = "80"
+			}
+			host = net.JoinHostPort(target.Hostname(), port)
+		}
+		shown := target.Host
+		if proxied {
+			shown = route.ProxyAddr()
+		}
 		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", host)
 		if err == nil {
 			conn.Close()
@@ -87,7 +102,7 @@ func (a *Authorization) checkReach(authURL string) {
 		select {
 		case <-ended:
 		default:
-			a.reach <- &UnreachableError{Host: shown, Proxy: proxied, Err: err}
+			a.reach <- &UnreachableError{Host: shown, Proxy: proxied, Route: route, Err: err}
 		}
 	}()
 }

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/outbound"
 	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -26,6 +27,9 @@ type Options struct {
 	Version string
 	// Now is when the report is made; zero means time.Now().
 	Now time.Time
+	// Proxies chooses the way out to each Kantata host, as the requests
+	// do; nil means the one they use (outbound.Shared).
+	Proxies *outbound.Resolver
 }
 
 // Report builds a plain-text report about one connection for support
@@ -157,6 +161,8 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 		r.field("Missing", fmt.Sprintf("the connection uses client ID %q, which is not in the records", conn.ClientRef))
 	}
 
+	r.network(ctx, opts.Proxies, client, haveClient)
+
 	r.section(fmt.Sprintf("Connection “%s”", conn.Name))
 	status := connect.StatusText(conn)
 	if conn.Status == store.StatusFailed {
@@ -205,6 +211,42 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 
 // report is the text being built: sections of "Label: value" lines.
 type report struct{ strings.Builder }
+
+// network says how the client's Kantata hosts are reached: the proxy used
+// for each and where it came from (the environment, the system settings, a
+// PAC script, none), the proxy variables set and the system's settings.
+// Never a proxy's user name or password. A PAC script is run here as for a
+// request, so this may take a few seconds; Kantata is not asked anything.
+func (r *report) network(ctx context.Context, proxies *outbound.Resolver, client store.Client, haveClient bool) {
+	if proxies == nil {
+		proxies = outbound.Shared().Resolver()
+	}
+	r.section("Network")
+	env := proxies.Environment()
+	if len(env) == 0 {
+		r.field("Proxy variables", "none set")
+	} else {
+		r.field("Proxy variables", strings.Join(env, "; "))
+	}
+	r.field("System proxy settings", proxies.Settings(ctx).Summary())
+	if !haveClient {
+		return
+	}
+	seen := map[string]bool{}
+	for _, endpoint := range []string{client.AuthURL, client.TokenURL, client.APIBaseURL} {
+		u, err := url.Parse(endpoint)
+		if err != nil || u.Host == "" || seen[u.Scheme+"://"+u.Host] {
+			continue
+		}
+		seen[u.Scheme+"://"+u.Host] = true
+		route, err := proxies.Route(ctx, u)
+		text := route.String()
+		if err != nil {
+			text = err.Error()
+		}
+		r.field("Proxy for "+u.Host, text)
+	}
+}
 
 // projects says how many projects the user saw when last counted and when
 // that was, or why they could not be counted, with the detail.

@@ -797,7 +797,8 @@ func TestSignInCountsDownAndWarnsWhenKantataIsUnreachable(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
 		unreachable bool
-	}{{"Kantata answers", false}, {"nothing answers", true}} {
+		proxyGone   bool // HTTPS_PROXY names a proxy nothing answers at
+	}{{"Kantata answers", false, false}, {"nothing answers", true, false}, {"the proxy is gone", true, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, func(string) error { return nil }) // the user never answers in the browser
 			c := h.addClient("Production app", "prod-id")
@@ -805,6 +806,12 @@ func TestSignInCountsDownAndWarnsWhenKantataIsUnreachable(t *testing.T) {
 			if tc.unreachable {
 				s := c.ClientSettings
 				s.AuthURL = "http://127.0.0.1:" + strconv.Itoa(closed) + "/oauth/authorize"
+				if tc.proxyGone {
+					// Loopback is never proxied: a name the proxy would lead to.
+					s.AuthURL = "https://kantata.proxy-only.test/oauth/authorize"
+					t.Setenv("HTTPS_PROXY", "http://127.0.0.1:"+strconv.Itoa(closed))
+					t.Setenv("NO_PROXY", "")
+				}
 				if _, err := h.store.SaveClient(c.ID, s, testSecret); err != nil {
 					t.Fatal(err)
 				}
@@ -820,6 +827,10 @@ func TestSignInCountsDownAndWarnsWhenKantataIsUnreachable(t *testing.T) {
 				t.Errorf("countdown shows %q; want about 5 minutes left", d.timeLeft.Text)
 			}
 			want := "This computer couldn't reach 127.0.0.1:" + strconv.Itoa(closed) + ": check the internet connection or proxy. If your browser shows Kantata anyway, carry on."
+			if tc.proxyGone {
+				want = "This computer couldn't reach its proxy, 127.0.0.1:" + strconv.Itoa(closed) + " (from the environment: " +
+					"HTTPS_PROXY): check the proxy settings and the internet connection. If your browser shows Kantata anyway, carry on."
+			}
 			if tc.unreachable && (!d.reach.Visible() || d.reach.Text != want) {
 				t.Errorf("warning %q (visible %v); want %q", d.reach.Text, d.reach.Visible(), want)
 			}

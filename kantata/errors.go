@@ -35,6 +35,13 @@ const (
 	// KindRedirected: Kantata answered with a redirect (any 3xx), which the
 	// check does not follow: the token goes only to the API address chosen.
 	KindRedirected Kind = "redirected"
+	// KindUntrustedCertificate: the API's certificate comes from an
+	// authority this computer doesn't trust, as when a company's proxy
+	// inspects encrypted traffic. The message names the issuer.
+	KindUntrustedCertificate Kind = "untrusted_certificate"
+	// KindProxyAuth: the proxy on the way asks for a sign-in (HTTP 407).
+	// The message names the proxy and what to set.
+	KindProxyAuth Kind = "proxy_auth"
 )
 
 // Error is the typed failure of a request to Kantata's API, such as the
@@ -122,7 +129,20 @@ var userMessages = map[Kind]string{
 	KindInvalidInput: "The connection test could not be sent because its settings are not valid.",
 	KindRedirected: "Kantata's API answered with a redirect to another address. Kantata Connect sends the access " +
 		"token only to the API address you chose, so it stopped. Check the Kantata API address.",
+	KindUntrustedCertificate: untrustedCertificateMessage,
+	KindProxyAuth:            proxyAuthMessage,
 }
+
+// The standard words of the failures on the way out; each error of those
+// kinds carries words of its own that name the issuer or the proxy
+// (outbound.Classify).
+const (
+	untrustedCertificateMessage = "Kantata's certificate comes from an authority this computer doesn't trust, " +
+		"as when a company network inspects encrypted traffic. Ask your IT department to add their certificate " +
+		"authority to this computer's trusted certificates."
+	proxyAuthMessage = "The proxy on the way to Kantata asks for a user name and password. Set HTTPS_PROXY to " +
+		"http://USER:PASSWORD@PROXY:PORT with yours, then try again."
+)
 
 // countMessages are the plain-language texts per Kind when counting the
 // projects failed. The identity check before it worked, so they say what
@@ -142,6 +162,8 @@ var countMessages = map[Kind]string{
 	KindInvalidInput: "The connection's settings are not valid.",
 	KindRedirected: "Kantata's API answered with a redirect to another address. Kantata Connect sends the " +
 		"access token only to the API address you chose, so it stopped. Check the Kantata API address.",
+	KindUntrustedCertificate: untrustedCertificateMessage,
+	KindProxyAuth:            proxyAuthMessage,
 }
 
 // newError builds an identity check's *Error with the Kind's standard user

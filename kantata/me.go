@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kantata-connect/kantata-connect/outbound"
 	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
@@ -67,20 +68,12 @@ type Checker struct {
 	Backoff    time.Duration // base wait after a 429 without Retry-After; ≤0 → DefaultBackoff
 }
 
-// defaultClient has per-phase timeouts so a stalled peer cannot hold a
+// defaultClient goes out the one way every call to Kantata takes (package
+// outbound): the proxy chosen per request from the environment or the
+// system's settings, and per-phase timeouts so a stalled peer cannot hold a
 // connection forever even if a caller's context has no deadline; the overall
 // bound is the Checker's Timeout, applied through the request context.
-var defaultClient = &http.Client{
-	Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 15 * time.Second,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConns:          4,
-		ForceAttemptHTTP2:     true,
-	},
-}
+var defaultClient = outbound.Client()
 
 // errCheckTimeout marks the Checker's own deadline, so it can be told apart
 // from a caller's cancellation.
@@ -315,11 +308,29 @@ func transportError(ctx context.Context, rq request, err error, token string) *E
 	if ctx.Err() != nil {
 		return contextError(ctx, rq, err, token)
 	}
+	if f, ok := outbound.Classify(err); ok {
+		// On the way out: the proxy or a certificate, in words that name
+		// them; never "Kantata had a problem".
+		kind := KindNetwork
+		switch f.Problem {
+		case outbound.ProblemUntrustedCertificate:
+			kind = KindUntrustedCertificate
+		case outbound.ProblemProxyAuth:
+			kind = KindProxyAuth
+		}
+		e := rq.error(kind, 0, "GET "+rq.path, scrubErr(err, token))
+		e.Message = f.Message
+		return e
+	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return rq.error(KindTimeout, 0, "GET "+rq.path, scrubErr(err, token))
 	}
-	return rq.error(KindNetwork, 0, "GET "+rq.path, scrubErr(err, token))
+	e := rq.error(KindNetwork, 0, "GET "+rq.path, scrubErr(err, token))
+	if note := outbound.Note(err); note != "" {
+		e.Message += " " + note + "."
+	}
+	return e
 }
 
 // contextError tells the Checker's own timeout and a caller's deadline

@@ -13,7 +13,8 @@ var frontWords = []string{"Save & authorize", "click", "kantata-connect"}
 
 func TestMessagesNameNoFront(t *testing.T) {
 	kinds := []Kind{KindRejected, KindRateLimited, KindServerError, KindNetwork, KindTimeout,
-		KindBadResponse, KindTooLarge, KindCanceled, KindInvalidInput, KindRedirected}
+		KindBadResponse, KindTooLarge, KindCanceled, KindInvalidInput, KindRedirected, KindUntrustedCertificate,
+		KindProxyAuth}
 	if len(kinds) != len(userMessages) {
 		t.Errorf("%d kinds listed here, %d with a message: list every kind", len(kinds), len(userMessages))
 	}

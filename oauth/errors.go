@@ -29,6 +29,9 @@ const (
 	KindExchangeTimeout    Kind = "exchange_timeout"    // token endpoint too slow
 	KindTokenError         Kind = "token_error"         // another OAuth error code from the token endpoint
 	KindRedirected         Kind = "redirected"          // token endpoint answered with a redirect, not followed
+	// On the way out (package outbound), with words that name what to fix:
+	KindUntrustedCertificate Kind = "untrusted_certificate" // certificate from an authority not trusted here (TLS inspection)
+	KindProxyAuth            Kind = "proxy_auth"            // the proxy asks for a sign-in (407)
 
 	// A pasted address that Flow.Complete did not use; the sign-in goes on
 	// waiting, so these never end one.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kantata-connect/kantata-connect/kantata"
+	"github.com/kantata-connect/kantata-connect/outbound"
 	"golang.org/x/oauth2"
 )
 
@@ -101,6 +102,18 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 		return e
 	}
 
+	if fail, ok := outbound.Classify(err); ok && ctx.Err() == nil {
+		// On the way out: the proxy or a certificate, named.
+		e := &Error{Kind: KindNetwork, Message: "The sign-in could not be finished. " + fail.Message,
+			Detail: scrub(fmt.Sprintf("POST %s: %v", tokenURL, err)), Err: err}
+		switch fail.Problem {
+		case outbound.ProblemUntrustedCertificate:
+			e.Kind = KindUntrustedCertificate
+		case outbound.ProblemProxyAuth:
+			e.Kind = KindProxyAuth
+		}
+		return e
+	}
 	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || isTimeout(err) {
 		return &Error{Kind: KindExchangeTimeout,
 			Message: fmt.Sprintf("Kantata did not answer within %s while finishing the sign-in. Check your internet "+
@@ -111,11 +124,12 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 	var ue *url.Error
 	var ne net.Error
 	if errors.As(err, &ue) || errors.As(err, &ne) {
-		return &Error{Kind: KindNetwork,
-			Message: fmt.Sprintf("Kantata Connect could not reach Kantata (%s) to finish the sign-in. Check your "+
-				"internet connection, proxy or firewall.", host),
-			Detail: scrub(fmt.Sprintf("POST %s: %v", tokenURL, err)),
-			Err:    err}
+		msg := fmt.Sprintf("Kantata Connect could not reach Kantata (%s) to finish the sign-in. Check your "+
+			"internet connection, proxy or firewall.", host)
+		if note := outbound.Note(err); note != "" {
+			msg += " " + note + "."
+		}
+		return &Error{Kind: KindNetwork, Message: msg, Detail: scrub(fmt.Sprintf("POST %s: %v", tokenURL, err)), Err: err}
 	}
 	// x/oauth2's own errors: a 2xx body that is not JSON, or JSON without
 	// access_token (an HTML login page, a proxy's page).
@@ -128,18 +142,18 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 
 const defaultTokenURLHint = "https://app.mavenlink.com/oauth/token"
 
-// noRedirects returns a copy of c (nil: a client like http.DefaultClient)
-// that follows no redirect at all. The token request carries the client
+// noRedirects returns a copy of c (nil: outbound's, the one way out every
+// call to Kantata takes) that follows no redirect at all. The token request carries the client
 // secret, the code and the PKCE verifier, and goes to the token URL the user
 // chose and nowhere else: a 307 or 308 would post them again wherever it
 // points, even from https to http on another host. A 3xx answer comes back
 // as it is, and exchangeError makes it KindRedirected. The caller's client
 // is left as it was.
 func noRedirects(c *http.Client) *http.Client {
-	var nc http.Client
-	if c != nil {
-		nc = *c
+	if c == nil {
+		c = outbound.Client()
 	}
+	nc := *c
 	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &nc
 }

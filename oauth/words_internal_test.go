@@ -2,6 +2,9 @@ package oauth
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kantata-connect/kantata-connect/outbound"
 	"golang.org/x/oauth2"
 )
 
@@ -43,11 +47,16 @@ func TestMessagesNameNoFront(t *testing.T) {
 		"token redirected": exchange(&oauth2.RetrieveError{Response: &http.Response{StatusCode: 307, Status: "307 Temporary Redirect",
 			Header: http.Header{"Location": {"http://evil.example/oauth/token"}}}}),
 		"token redirected nowhere": exchange(retrieve(302, "")),
-		"paste not callback":       notCallbackError(redirect, "not a URL"),
-		"paste wrong address":      wrongAddressError("127.0.0.1:1", true, redirect),
-		"paste wrong state":        wrongStateError(),
-		"paste after the end":      notWaitingError(false),
-		"paste after another":      notWaitingError(true),
+		"untrusted certificate": exchange(&url.Error{Op: "Post", URL: f.cfg.TokenURL, Err: &outbound.Error{
+			Err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{Cert: &x509.Certificate{
+				Issuer: pkix.Name{CommonName: "Corp Inspection CA"}}}}}}),
+		"proxy auth": exchange(&url.Error{Op: "Post", URL: f.cfg.TokenURL, Err: &outbound.Error{
+			Err: &outbound.ProxyAuthError{Proxy: "proxy.corp:8080"}}}),
+		"paste not callback":  notCallbackError(redirect, "not a URL"),
+		"paste wrong address": wrongAddressError("127.0.0.1:1", true, redirect),
+		"paste wrong state":   wrongStateError(),
+		"paste after the end": notWaitingError(false),
+		"paste after another": notWaitingError(true),
 	}
 	for _, code := range []string{"access_denied", "invalid_scope", "unauthorized_client", "server_error",
 		"temporarily_unavailable", "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri", "mystery"} {
@@ -90,6 +99,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 	for _, k := range []Kind{KindInvalidConfig, KindPortInUse, KindAlreadyWaiting, KindCanceled, KindTimeout,
 		KindDenied, KindAuthorizationError, KindInvalidClient, KindInvalidGrant, KindRedirectMismatch,
 		KindServerError, KindBadResponse, KindNetwork, KindExchangeTimeout, KindTokenError, KindRedirected,
+		KindUntrustedCertificate, KindProxyAuth,
 		KindNotCallback, KindWrongAddress, KindWrongState, KindNotWaiting} {
 		if !kinds[k] {
 			t.Errorf("no error of kind %q was built", k)

@@ -82,12 +82,27 @@ var ErrNoChromium = errors.New("chromium not found: install it with apt-get inst
 // Start starts one headless Chromium with its profile in userDataDir, outside
 // a test (for the authorize-in-chromium command); the caller stops it with
 // Close. It returns ErrNoChromium when the browser is missing.
-func Start(userDataDir string) (*Browser, error) {
+func Start(userDataDir string) (*Browser, error) { return StartWith(userDataDir, Options{}) }
+
+// Options are how a browser reaches a stand-in Kantata that only a test
+// proxy leads to (package forwardproxy), with a certificate of a test's own
+// authority.
+type Options struct {
+	// ProxyServer is the proxy for every address but loopback
+	// ("http://127.0.0.1:PORT"); "" means none.
+	ProxyServer string
+	// IgnoreCertificateErrors: accept any certificate, as a test browser
+	// may: what is tested is the app's trust, not the browser's.
+	IgnoreCertificateErrors bool
+}
+
+// StartWith is Start with opts.
+func StartWith(userDataDir string, opts Options) (*Browser, error) {
 	path := ExecPath()
 	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
 		return nil, fmt.Errorf("%w (looked for %s)", ErrNoChromium, path)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+	args := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox, // tests run as root in a container
@@ -99,7 +114,13 @@ func Start(userDataDir string) (*Browser, error) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(userDataDir),
 	)
-	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	if opts.ProxyServer != "" {
+		args = append(args, chromedp.ProxyServer(opts.ProxyServer))
+	}
+	if opts.IgnoreCertificateErrors {
+		args = append(args, chromedp.Flag("ignore-certificate-errors", true))
+	}
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), args...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	b := &Browser{ctx: ctx, cancel: func() { cancel(); allocCancel() }}
 

@@ -12,9 +12,12 @@ package fakekantata
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -126,11 +129,25 @@ type Server struct {
 // New starts a fake Kantata on 127.0.0.1; t.Cleanup stops it.
 func New(t testing.TB) *Server { return NewAt(t, "127.0.0.1") }
 
+// NewTLS starts one on 127.0.0.1 that serves https with cert, such as one
+// a test's own authority issued for a name only a test proxy resolves
+// (packages testca and forwardproxy); t.Cleanup stops it. URL is then
+// https://127.0.0.1:PORT; Addr is where to map that name.
+func NewTLS(t testing.TB, cert tls.Certificate) *Server {
+	t.Helper()
+	s, err := start("127.0.0.1", &cert)
+	if err != nil {
+		t.Fatalf("fakekantata: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
 // NewAt starts one on another loopback address, such as 127.0.0.2: a second
 // host, for tests of what may and may not reach a host the user never chose.
 func NewAt(t testing.TB, ip string) *Server {
 	t.Helper()
-	s, err := startAt(ip)
+	s, err := start(ip, nil)
 	if err != nil {
 		t.Fatalf("fakekantata: %v", err)
 	}
@@ -139,10 +156,11 @@ func NewAt(t testing.TB, ip string) *Server {
 }
 
 // Start starts a fake Kantata on 127.0.0.1 outside a test (for the
-// fakekantata-server command); the caller stops it with Close.
-func Start() (*Server, error) { return startAt("127.0.0.1") }
+// fakekantata-server command); the caller stops it with Close. With a
+// certificate it serves https.
+func Start(cert *tls.Certificate) (*Server, error) { return start("127.0.0.1", cert) }
 
-func startAt(ip string) (*Server, error) {
+func start(ip string, cert *tls.Certificate) (*Server, error) {
 	s := &Server{
 		closing:       make(chan struct{}),
 		clients:       map[string]*client{},
@@ -208,7 +226,14 @@ func startAt(ip string) (*Server, error) {
 	}))
 	s.ts.Listener.Close()
 	s.ts.Listener = l
-	s.ts.Start()
+	if cert != nil {
+		s.ts.TLS = &tls.Config{Certificates: []tls.Certificate{*cert}}
+		// A client that doesn't trust the certificate is a case tests make.
+		s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+		s.ts.StartTLS()
+	} else {
+		s.ts.Start()
+	}
 	s.URL = s.ts.URL
 	return s, nil
 }
@@ -227,6 +252,9 @@ func (s *Server) Close() {
 	s.ts.CloseClientConnections()
 	s.ts.Close()
 }
+
+// Addr is the address the server listens on, 127.0.0.1:PORT.
+func (s *Server) Addr() string { return s.ts.Listener.Addr().String() }
 
 // AuthURL is the authorization endpoint.
 func (s *Server) AuthURL() string { return s.URL + "/oauth/authorize" }

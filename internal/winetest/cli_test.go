@@ -154,11 +154,12 @@ func TestWineCommandLine(t *testing.T) {
 	}
 }
 
-// startKantata runs fakekantata-server and returns its base URL.
-func startKantata(t *testing.T, server, clientID, secret string, port int) string {
+// startKantata runs fakekantata-server, with extra options, and returns its
+// base URL.
+func startKantata(t *testing.T, server, clientID, secret string, port int, extra ...string) string {
 	t.Helper()
-	cmd := exec.Command(server, "-client-id", clientID, "-client-secret", secret,
-		"-redirect-uri", fmt.Sprintf("http://127.0.0.1:%d/callback", port))
+	cmd := exec.Command(server, append([]string{"-client-id", clientID, "-client-secret", secret,
+		"-redirect-uri", fmt.Sprintf("http://127.0.0.1:%d/callback", port)}, extra...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

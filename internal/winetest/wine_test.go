@@ -132,11 +132,14 @@ func newPrefix(dir string) (*prefix, error) {
 	p := &prefix{dir: dir, browserLog: filepath.Join(filepath.Dir(dir), "browser.log")}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		// The Windows programs must use Windows' own browser opener and
-		// records folder, and Wine nothing of a prefix or settings of the
-		// caller's.
-		if strings.HasPrefix(name, "WINE") || name == "BROWSER" || name == "KANTATA_CONNECT_CONFIG_DIR" ||
-			name == "USER" || name == "LOGNAME" {
+		// The Windows programs must use Windows' own browser opener,
+		// records folder and proxy settings, and Wine nothing of a prefix
+		// or settings of the caller's.
+		switch strings.ToUpper(name) {
+		case "BROWSER", "KANTATA_CONNECT_CONFIG_DIR", "USER", "LOGNAME", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY":
+			continue
+		}
+		if strings.HasPrefix(name, "WINE") {
 			continue
 		}
 		p.env = append(p.env, kv)

@@ -4,7 +4,7 @@
 // page. Scripts set it as $BROWSER for the real app binary
 // (scripts/screenshots.sh).
 //
-//	authorize-in-chromium [-blocked] [-log FILE] URL
+//	authorize-in-chromium [-blocked] [-log FILE] [-proxy-file FILE] [-insecure] URL
 //
 // It exits 0 once the page after Authorize has loaded, 1 when anything fails.
 // With -blocked the browser can't reach the app's callback, as when it runs
@@ -12,6 +12,10 @@
 // person (or a script) to paste into the app.
 // An app starts it with its output discarded, so -log appends the outcome
 // (the final page's text, or the error) to FILE for the script to read.
+// -proxy-file names a file whose first line is the proxy for the browser to
+// use (a file, since $BROWSER's entries are separated by ':'), and
+// -insecure makes it accept any certificate: for a stand-in Kantata that only
+// a test proxy leads to.
 package main
 
 import (
@@ -19,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
 )
@@ -26,6 +31,8 @@ import (
 func main() {
 	logPath := flag.String("log", "", "append the outcome to this file")
 	blocked := flag.Bool("blocked", false, "the browser can't reach the callback: report the address it ended on")
+	proxyFile := flag.String("proxy-file", "", "a file whose first line is the proxy to use, e.g. http://127.0.0.1:3128")
+	insecure := flag.Bool("insecure", false, "accept any certificate")
 	flag.Parse()
 	out := io.Writer(os.Stderr)
 	if *logPath != "" {
@@ -41,7 +48,16 @@ func main() {
 		fmt.Fprintln(out, "authorize-in-chromium: usage: authorize-in-chromium [-blocked] [-log FILE] URL")
 		os.Exit(2)
 	}
-	text, err := authorize(flag.Arg(0), *blocked)
+	opts := browsertest.Options{IgnoreCertificateErrors: *insecure}
+	if *proxyFile != "" {
+		data, err := os.ReadFile(*proxyFile)
+		if err != nil {
+			fmt.Fprintln(out, "authorize-in-chromium:", err)
+			os.Exit(2)
+		}
+		opts.ProxyServer, _, _ = strings.Cut(strings.TrimSpace(string(data)), "\n")
+	}
+	text, err := authorize(flag.Arg(0), *blocked, opts)
 	if err != nil {
 		fmt.Fprintf(out, "authorize-in-chromium: %v\npage: %s\n", err, text)
 		os.Exit(1)
@@ -55,13 +71,13 @@ func main() {
 
 // authorize runs one browser with a throw-away profile and clicks through
 // url; blocked, the browser can't reach the callback.
-func authorize(url string, blocked bool) (string, error) {
+func authorize(url string, blocked bool, opts browsertest.Options) (string, error) {
 	profile, err := os.MkdirTemp("", "authorize-in-chromium-")
 	if err != nil {
 		return "", fmt.Errorf("profile folder: %w", err)
 	}
 	defer os.RemoveAll(profile)
-	b, err := browsertest.Start(profile)
+	b, err := browsertest.StartWith(profile, opts)
 	if err != nil {
 		return "", err
 	}

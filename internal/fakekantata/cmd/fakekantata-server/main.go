@@ -11,11 +11,15 @@
 // and test's identity check) answer only after -slow (default 5s), for
 // looking at a window while a test waits.
 //
+// -tls-cert FILE -tls-key FILE make it serve https with that certificate
+// (PEM files; the chain first), such as one a test's own authority issued.
+//
 // It is a test tool: the client secret is a throw-away value the script
 // makes up, so taking it as an argument is fine here.
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"os"
@@ -45,6 +49,8 @@ func main() {
 	wsMode := flag.String("workspaces", "ok", "how the workspaces list answers: ok, unauthorized, rate_limited, server_error, garbage")
 	meMode := flag.String("me", "ok", "how users/me answers: ok, or slow (after -slow)")
 	slow := flag.Duration("slow", 5*time.Second, "how long -me slow waits before answering")
+	certFile := flag.String("tls-cert", "", "serve https with the certificate (chain) in this PEM file")
+	keyFile := flag.String("tls-key", "", "the key of -tls-cert, a PEM file")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fail(fmt.Errorf("unexpected argument %q", flag.Arg(0)))
@@ -74,7 +80,15 @@ func main() {
 		fail(fmt.Errorf("-projects %d is negative", *projects))
 	}
 
-	srv, err := fakekantata.Start()
+	var cert *tls.Certificate
+	if *certFile != "" || *keyFile != "" {
+		c, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			fail(fmt.Errorf("-tls-cert and -tls-key: %w", err))
+		}
+		cert = &c
+	}
+	srv, err := fakekantata.Start(cert)
 	if err != nil {
 		fail(err)
 	}
