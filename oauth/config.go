@@ -38,9 +38,35 @@ const (
 // CallbackPath is the path of the loopback redirect URI.
 const CallbackPath = "/callback"
 
+// Callback is how the authorization server's answer comes back to the app:
+// the kind of redirect URI a client has registered.
+type Callback string
+
+const (
+	// CallbackLoopback: the browser comes back to a listener on
+	// http://127.0.0.1:PORT/callback (RFC 8252 section 7.3).
+	CallbackLoopback Callback = "loopback"
+	// CallbackCode: the redirect URI is OOBRedirectURI; the server shows
+	// the code on a page of its own and the user pastes it. No listener,
+	// no port; PKCE ties the pasted code to this sign-in, as no state
+	// comes back.
+	CallbackCode Callback = "code"
+)
+
+// OOBRedirectURI is the out-of-band redirect URI of CallbackCode. Servers
+// that force https redirect URIs (Doorkeeper's production default) accept it.
+const OOBRedirectURI = "urn:ietf:wg:oauth:2.0:oob"
+
+// Valid reports whether c is a known callback kind.
+func (c Callback) Valid() bool { return c == CallbackLoopback || c == CallbackCode }
+
 const (
 	// DefaultTimeout bounds the wait for the browser's callback.
 	DefaultTimeout = 5 * time.Minute
+	// DefaultCodeTimeout bounds the wait for a pasted code (CallbackCode):
+	// the user signs in, then copies the code from one window to another,
+	// and Doorkeeper's codes live 10 minutes.
+	DefaultCodeTimeout = 10 * time.Minute
 	// DefaultExchangeTimeout bounds the code-for-token request.
 	DefaultExchangeTimeout = 30 * time.Second
 )
@@ -59,17 +85,35 @@ func RedirectURI(port int) string {
 type Config struct {
 	AuthURL, TokenURL      string // "" → kantata.DefaultAuthURL / DefaultTokenURL
 	ClientID, ClientSecret string
-	RedirectPort           int      // 0 → kantata.DefaultRedirectPort
+	Callback               Callback // "" → CallbackLoopback
+	RedirectPort           int      // 0 → kantata.DefaultRedirectPort; CallbackLoopback only
 	Scopes                 []string // none by default: Kantata documents none
 	ClientAuth             ClientAuth
 	DisablePKCE            bool          // PKCE (S256) is on unless disabled
-	Timeout                time.Duration // wait for the callback; 0 → DefaultTimeout
+	Timeout                time.Duration // wait for the callback; 0 → DefaultTimeout (DefaultCodeTimeout for CallbackCode)
 	ExchangeTimeout        time.Duration // token request; 0 → DefaultExchangeTimeout
 	HTTPClient             *http.Client  // optional client for the token request
 }
 
 // RedirectURI is the callback URL this client must have registered in Kantata.
-func (c Config) RedirectURI() string { return RedirectURI(c.RedirectPort) }
+func (c Config) RedirectURI() string { return CallbackURI(c.Callback, c.RedirectPort) }
+
+// CallbackURI is the redirect URI of a callback kind: the loopback URL on
+// port (0: the default port), or OOBRedirectURI.
+func CallbackURI(kind Callback, port int) string {
+	if kind == CallbackCode {
+		return OOBRedirectURI
+	}
+	return RedirectURI(port)
+}
+
+// DefaultTimeoutFor is how long a sign-in of kind waits by default.
+func DefaultTimeoutFor(kind Callback) time.Duration {
+	if kind == CallbackCode {
+		return DefaultCodeTimeout
+	}
+	return DefaultTimeout
+}
 
 // withDefaults fills in Kantata's values for zero fields.
 func (c Config) withDefaults() Config {
@@ -85,8 +129,11 @@ func (c Config) withDefaults() Config {
 	if c.ClientAuth == "" {
 		c.ClientAuth = ClientAuthBody
 	}
+	if c.Callback == "" {
+		c.Callback = CallbackLoopback
+	}
 	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
+		c.Timeout = DefaultTimeoutFor(c.Callback)
 	}
 	if c.ExchangeTimeout == 0 {
 		c.ExchangeTimeout = DefaultExchangeTimeout
@@ -114,6 +161,14 @@ func (c Config) validate() error {
 	if c.RedirectPort < 1 || c.RedirectPort > 65535 {
 		return bad(fmt.Sprintf("The callback port %d is not a valid port. Choose a port between 1024 and 65535 (Kantata Connect uses %d unless told otherwise).", c.RedirectPort, kantata.DefaultRedirectPort),
 			fmt.Sprintf("config: redirect port %d out of range", c.RedirectPort))
+	}
+	if !c.Callback.Valid() {
+		return bad("Choose how Kantata's answer comes back: to this app (loopback) or as a code Kantata shows (code).",
+			fmt.Sprintf("config: unknown callback kind %q", c.Callback))
+	}
+	if c.Callback == CallbackCode && c.DisablePKCE {
+		return bad("A client whose code Kantata shows needs PKCE: it is what ties the pasted code to this sign-in.",
+			"config: callback kind code without PKCE")
 	}
 	if c.ClientAuth != ClientAuthBody && c.ClientAuth != ClientAuthBasic {
 		return bad("Choose how the client credentials are sent: in the request body (Kantata's way) or in a basic-auth header.",

@@ -131,7 +131,16 @@ func canceledError(err error) *Error {
 	}
 }
 
-func timeoutError(d time.Duration, redirectURI string) *Error {
+func timeoutError(d time.Duration, kind Callback, redirectURI string) *Error {
+	if kind == CallbackCode {
+		return &Error{
+			Kind: KindTimeout,
+			Message: fmt.Sprintf("No code was pasted within %s. If Kantata showed an error page instead of a code, "+
+				"the callback URLs registered in Kantata may not include %s. If the browser never showed Kantata's "+
+				"sign-in page, check the internet connection or proxy.", HumanDuration(d), redirectURI),
+			Detail: fmt.Sprintf("no code pasted within %v (redirect URI %s)", d, redirectURI),
+		}
+	}
 	return &Error{
 		Kind: KindTimeout,
 		Message: fmt.Sprintf("No answer came from your browser within %s. If Kantata showed an error page, "+

@@ -78,6 +78,10 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 			e.Kind = KindInvalidClient
 			e.Message = "Kantata did not accept the client ID or client secret. Check both in " + registerHint +
 				" and enter them again."
+		case code == "invalid_grant" && f.cfg.Callback == CallbackCode:
+			e.Kind = KindInvalidGrant
+			e.Message = "Kantata did not accept that code: it may be mistyped or cut short, already used, or older " +
+				"than about 10 minutes. Copy the code Kantata shows now and paste it again."
 		case code == "invalid_grant":
 			e.Kind = KindInvalidGrant
 			e.Message = "Kantata did not accept the sign-in code: it expired or was already used (or the callback URL " +

@@ -20,7 +20,9 @@ import (
 )
 
 // Flow is one sign-in in progress: a loopback listener waiting for the
-// browser's callback. Start one with Start, finish it with Wait or Cancel.
+// browser's callback, or (CallbackCode) a wait for the code the server
+// shows, pasted through Complete. Start one with Start, finish it with Wait
+// or Cancel.
 type Flow struct {
 	cfg         Config
 	redirectURI string
@@ -31,8 +33,8 @@ type Flow struct {
 	authURL     string
 	open        Opener
 
-	ln  net.Listener
-	srv *http.Server
+	ln  net.Listener  // nil for CallbackCode
+	srv *http.Server  // nil for CallbackCode
 
 	flowCtx context.Context // done when canceled (Cancel, Wait's or Start's ctx)
 	cancel  context.CancelFunc
@@ -69,10 +71,11 @@ const pageWait = 5 * time.Second
 // shutdownWait bounds the wait for the outcome page to be written.
 const shutdownWait = 2 * time.Second
 
-// Start checks cfg, binds the callback port on 127.0.0.1, builds the
-// authorization URL with a fresh state and PKCE challenge, serves the
-// callback and calls open with the URL (a nil open opens nothing). A failing
-// opener does not fail Start: see OpenError, URL and Reopen.
+// Start checks cfg, binds the callback port on 127.0.0.1 (not for
+// CallbackCode: the code comes pasted), builds the authorization URL with a
+// fresh state and PKCE challenge, serves the callback and calls open with
+// the URL (a nil open opens nothing). A failing opener does not fail Start:
+// see OpenError, URL and Reopen.
 //
 // ctx bounds the whole sign-in, not only Start: canceling it cancels the flow.
 // Config.Timeout counts from Start. The opener runs before Start returns
@@ -85,29 +88,18 @@ func Start(ctx context.Context, cfg Config, open Opener) (*Flow, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, canceledError(err)
 	}
-	port := cfg.RedirectPort
-	if !reservePort(port) {
-		return nil, alreadyWaitingError(port)
-	}
-	// Loopback only: nothing else on the network can reach the callback.
-	ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		releasePort(port)
-		if addrInUse(err) {
-			return nil, portInUseError(port, err)
-		}
-		return nil, portUnavailableError(port, err)
-	}
-
 	f := &Flow{
 		cfg:         cfg,
 		redirectURI: cfg.RedirectURI(),
-		host:        net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		state:       randomString(32), // 256 bits
 		open:        open,
-		ln:          ln,
 		callbacks:   make(chan *callback),
 		done:        make(chan struct{}),
+	}
+	if cfg.Callback == CallbackLoopback {
+		if err := f.listen(); err != nil {
+			return nil, err
+		}
 	}
 	style := oauth2.AuthStyleInParams
 	if cfg.ClientAuth == ClientAuthBasic {
@@ -128,6 +120,38 @@ func Start(ctx context.Context, cfg Config, open Opener) (*Flow, error) {
 	f.authURL = f.oc.AuthCodeURL(f.state, opts...)
 	f.flowCtx, f.cancel = context.WithCancel(ctx)
 
+	f.readyAt = time.Now() // before run starts: no lock needed yet
+	if f.srv != nil {
+		go f.srv.Serve(f.ln)
+	}
+	go f.run()
+
+	if open != nil {
+		err := open(f.authURL)
+		f.mu.Lock()
+		f.openErr = err
+		f.mu.Unlock()
+	}
+	return f, nil
+}
+
+// listen binds the callback port on 127.0.0.1 and sets up the callback's
+// server (not yet serving).
+func (f *Flow) listen() error {
+	port := f.cfg.RedirectPort
+	if !reservePort(port) {
+		return alreadyWaitingError(port)
+	}
+	// Loopback only: nothing else on the network can reach the callback.
+	ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		releasePort(port)
+		if addrInUse(err) {
+			return portInUseError(port, err)
+		}
+		return portUnavailableError(port, err)
+	}
+	f.ln, f.host = ln, net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	f.srv = &http.Server{
 		Handler:           http.HandlerFunc(f.serveCallback),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -138,17 +162,7 @@ func Start(ctx context.Context, cfg Config, open Opener) (*Flow, error) {
 	}
 	// One request per connection, so closing the server frees the port at once.
 	f.srv.SetKeepAlivesEnabled(false)
-	f.readyAt = time.Now() // before run starts: no lock needed yet
-	go f.srv.Serve(ln)
-	go f.run()
-
-	if open != nil {
-		err := open(f.authURL)
-		f.mu.Lock()
-		f.openErr = err
-		f.mu.Unlock()
-	}
-	return f, nil
+	return nil
 }
 
 // Run is Start followed by Wait.
@@ -212,45 +226,70 @@ func (f *Flow) Wait(ctx context.Context) (Token, error) {
 func (f *Flow) Cancel() { f.cancel() }
 
 // run waits for the one callback with the right state, the cancel or the
-// timeout, then closes the listener and frees the port.
+// timeout, then closes the listener and frees the port. A pasted code that
+// the server refuses as invalid_grant (mistyped, cut short, expired) does
+// not end a CallbackCode sign-in: the user may paste another.
 func (f *Flow) run() {
 	timer := time.NewTimer(f.cfg.Timeout)
 	defer timer.Stop()
 	var tok Token
 	var err error
-	select {
-	case cb := <-f.callbacks:
-		f.mu.Lock()
-		f.callbackAt = time.Now()
-		f.mu.Unlock()
-		tok, err = f.complete(cb)
-		cb.reply <- err
-		// Let the browser get its page before the connections close.
-		page := time.NewTimer(shutdownWait)
+wait:
+	for {
 		select {
-		case <-cb.written:
-		case <-page.C:
+		case cb := <-f.callbacks:
+			f.mu.Lock()
+			f.callbackAt = time.Now()
+			f.mu.Unlock()
+			tok, err = f.complete(cb)
+			if f.cfg.Callback == CallbackCode && KindOf(err) == KindInvalidGrant && f.flowCtx.Err() == nil {
+				f.mu.Lock()
+				f.accepted = false // the slot is free for the next code
+				f.mu.Unlock()
+				cb.reply <- &retryError{err}
+				continue
+			}
+			cb.reply <- err
+			// Let the browser get its page before the connections close.
+			page := time.NewTimer(shutdownWait)
+			select {
+			case <-cb.written:
+			case <-page.C:
+			}
+			page.Stop()
+			break wait
+		case <-f.flowCtx.Done():
+			tok, err = Token{}, canceledError(f.flowCtx.Err())
+			break wait
+		case <-timer.C:
+			tok, err = Token{}, timeoutError(f.cfg.Timeout, f.cfg.Callback, f.redirectURI)
+			break wait
 		}
-		page.Stop()
-	case <-f.flowCtx.Done():
-		err = canceledError(f.flowCtx.Err())
-	case <-timer.C:
-		err = timeoutError(f.cfg.Timeout, f.redirectURI)
 	}
 	f.cancel()
 
-	// Close, not Shutdown: Shutdown waits up to 5s for connections a browser
-	// opened speculatively and never used. The page that matters is written.
-	f.srv.Close()
-	// Serve may not have picked up the listener yet (an early cancel), and
-	// then it closes it only later, in its own goroutine: close it here so
-	// the port is free when Wait returns.
-	f.ln.Close()
-	releasePort(f.cfg.RedirectPort)
+	if f.srv != nil {
+		// Close, not Shutdown: Shutdown waits up to 5s for connections a
+		// browser opened speculatively and never used. The page that
+		// matters is written.
+		f.srv.Close()
+		// Serve may not have picked up the listener yet (an early
+		// cancel), and then it closes it only later, in its own
+		// goroutine: close it here so the port is free when Wait returns.
+		f.ln.Close()
+		releasePort(f.cfg.RedirectPort)
+	}
 
 	f.tok, f.err = tok, err
 	close(f.done)
 }
+
+// retryError carries a refused code back to Complete while a CallbackCode
+// sign-in goes on waiting.
+type retryError struct{ err error }
+
+func (e *retryError) Error() string { return e.err.Error() }
+func (e *retryError) Unwrap() error { return e.err }
 
 // complete turns the accepted callback into a token or an error.
 func (f *Flow) complete(cb *callback) (Token, error) {
@@ -378,7 +417,9 @@ const (
 // giveUp is closed before run takes the callback, the slot is freed again
 // (a browser that went away may reload).
 func (f *Flow) deliver(q url.Values, written chan struct{}, giveUp <-chan struct{}) (*callback, verdict) {
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(f.state)) != 1 {
+	// A code the server shows comes back without the state (Doorkeeper's
+	// out-of-band page has none): PKCE is what binds it to this sign-in.
+	if f.cfg.Callback != CallbackCode && subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(f.state)) != 1 {
 		return nil, wrongState
 	}
 	if f.flowCtx.Err() != nil {

@@ -27,10 +27,15 @@ func TestHumanDuration(t *testing.T) {
 }
 
 func TestDefaultTimeoutMessage(t *testing.T) {
-	e := timeoutError(DefaultTimeout, RedirectURI(0))
+	e := timeoutError(DefaultTimeout, CallbackLoopback, RedirectURI(0))
 	want := "No answer came from your browser within 5 minutes."
 	if len(e.Message) < len(want) || e.Message[:len(want)] != want {
 		t.Errorf("timeout message %q does not start with %q", e.Message, want)
+	}
+	e = timeoutError(DefaultCodeTimeout, CallbackCode, OOBRedirectURI)
+	want = "No code was pasted within 10 minutes."
+	if len(e.Message) < len(want) || e.Message[:len(want)] != want || !strings.Contains(e.Message, OOBRedirectURI) {
+		t.Errorf("code timeout message %q does not start with %q or name %s", e.Message, want, OOBRedirectURI)
 	}
 }
 
