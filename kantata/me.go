@@ -47,10 +47,14 @@ type request struct {
 	path     string
 	check    string
 	messages map[Kind]string
+	// rejectedWith is the message of a 401 whose reason the server gave
+	// (%s), in place of messages[KindRejected].
+	rejectedWith string
 }
 
 // meRequest is the identity check.
-var meRequest = request{path: mePath, check: "identity check", messages: userMessages}
+var meRequest = request{path: mePath, check: "identity check", messages: userMessages,
+	rejectedWith: "Kantata no longer accepts this connection's authorization: “%s”."}
 
 // error builds the request's *Error with the Kind's standard user message.
 // detail must already be free of secrets (callers pass it through redact).
@@ -209,8 +213,7 @@ func (c Checker) once(ctx context.Context, client *http.Client, rq request, endp
 		}
 		return 0, nil
 	case resp.StatusCode == http.StatusUnauthorized:
-		return 0, rq.error(KindRejected, resp.StatusCode,
-			redact(fmt.Sprintf("GET %s: HTTP 401%s", rq.path, kantataErrors(body, token)), token), nil)
+		return 0, rejectedError(rq, resp, body, token)
 	case resp.StatusCode == http.StatusTooManyRequests:
 		ra := retryAfter(resp.Header.Get("Retry-After"))
 		d := fmt.Sprintf("GET %s: HTTP 429", rq.path)
@@ -229,6 +232,67 @@ func (c Checker) once(ctx context.Context, client *http.Client, rq request, endp
 		return 0, rq.error(KindBadResponse, resp.StatusCode,
 			redact(fmt.Sprintf("GET %s: unexpected HTTP %d%s%s; %s", rq.path, resp.StatusCode, hint, kantataErrors(body, token), describeBody(resp, body, token)), token), nil)
 	}
+}
+
+// rejectedError is a 401. The server's own reason, when it gives one in
+// WWW-Authenticate (Doorkeeper: error_description="The access token was
+// revoked"), replaces the guess in the message and goes into the detail.
+func rejectedError(rq request, resp *http.Response, body []byte, token string) *Error {
+	detail := fmt.Sprintf("GET %s: HTTP 401%s", rq.path, kantataErrors(body, token))
+	challenge := bearerChallenge(resp.Header.Get("WWW-Authenticate"))
+	if code := challenge["error"]; code != "" {
+		detail += fmt.Sprintf("; WWW-Authenticate error=%q", serverText(redact(code, token), 60))
+	}
+	e := rq.error(KindRejected, resp.StatusCode, redact(detail, token), nil)
+	if why := serverText(redact(challenge["error_description"], token), 200); why != "" {
+		e.Message = rejectedWith(rq, why)
+		e.Detail += fmt.Sprintf(" error_description=%q", why)
+	}
+	return e
+}
+
+// rejectedWith is the user message of a 401 whose reason the server gave.
+func rejectedWith(rq request, why string) string {
+	return fmt.Sprintf(rq.rejectedWith, strings.TrimRight(why, ". "))
+}
+
+// bearerChallenge reads the parameters of a Bearer challenge (RFC 6750
+// section 3): `Bearer realm="x", error="invalid_token", ...`. Other schemes
+// and malformed text give none.
+func bearerChallenge(h string) map[string]string {
+	scheme, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return nil
+	}
+	params := map[string]string{}
+	for rest = strings.TrimSpace(rest); rest != ""; {
+		key, after, ok := strings.Cut(rest, "=")
+		if !ok {
+			break
+		}
+		key = strings.ToLower(strings.TrimSpace(key))
+		after = strings.TrimSpace(after)
+		var value string
+		if strings.HasPrefix(after, `"`) {
+			var b strings.Builder
+			i := 1
+			for ; i < len(after) && after[i] != '"'; i++ {
+				if after[i] == '\\' && i+1 < len(after) {
+					i++
+				}
+				b.WriteByte(after[i])
+			}
+			value, rest = b.String(), after[min(i+1, len(after)):]
+		} else {
+			value, rest, _ = strings.Cut(after, ",")
+			value = strings.TrimSpace(value)
+		}
+		if _, seen := params[key]; !seen {
+			params[key] = value
+		}
+		rest = strings.TrimLeft(strings.TrimSpace(rest), ", ")
+	}
+	return params
 }
 
 // noRedirects returns a copy of c (nil: defaultClient) that follows no

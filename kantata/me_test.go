@@ -210,6 +210,43 @@ func TestMeRejected(t *testing.T) {
 	}
 }
 
+// A 401 that says why (Doorkeeper's WWW-Authenticate) quotes the server's
+// reason instead of guessing, cleaned and bounded; the detail holds the
+// code and the reason once.
+func TestMeRejectedWithTheServersReason(t *testing.T) {
+	for _, tc := range []struct {
+		name, header, says, detail string
+	}{
+		{"Doorkeeper revoked", `Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token was revoked"`,
+			"Kantata no longer accepts this connection's authorization: “The access token was revoked”.",
+			`WWW-Authenticate error="invalid_token" error_description="The access token was revoked"`},
+		{"expired, with an escaped quote", `Bearer error="invalid_token", error_description="The \"token\" expired."`,
+			"authorization: “The \"token\" expired”.", `error_description="The \"token\" expired."`},
+		{"no reason", `Bearer realm="Doorkeeper"`, "it may have been revoked.", "HTTP 401"},
+		{"another scheme", `Basic realm="x", error_description="ignored"`, "it may have been revoked.", "HTTP 401"},
+		{"a hostile reason", "Bearer error_description=\"revoked\u202e by\u200b the admin " + strings.Repeat("x", 1000) + "\"",
+			"“revoked by the admin xxxx", "revoked by the admin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := serve(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				w.Header().Set("WWW-Authenticate", tc.header)
+				w.WriteHeader(http.StatusUnauthorized)
+			})
+			_, err := fastChecker(srv.URL).Me(context.Background(), testToken)
+			e := wantKind(t, err, KindRejected)
+			if !strings.Contains(e.UserMessage(), tc.says) {
+				t.Errorf("UserMessage = %q; want %q in it", e.UserMessage(), tc.says)
+			}
+			if d := e.TechnicalDetail(); !strings.Contains(d, tc.detail) || strings.Count(d, "HTTP 401") != 1 {
+				t.Errorf("TechnicalDetail = %q; want %q in it, and HTTP 401 once", d, tc.detail)
+			}
+			if msg := e.UserMessage(); safetext.Find(msg) >= 0 || len(msg) > 400 {
+				t.Errorf("UserMessage is not clean and bounded: %q", msg)
+			}
+		})
+	}
+}
+
 func TestMeRateLimitedThenOK(t *testing.T) {
 	srv, k := serve(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n <= 2 {

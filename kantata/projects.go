@@ -15,7 +15,8 @@ const workspacesPath = "/api/v1/workspaces.json?per_page=1"
 
 // countRequest is the project count. Its failures say what stopped the
 // count: the identity check before it worked.
-var countRequest = request{path: workspacesPath, check: "project count", messages: countMessages}
+var countRequest = request{path: workspacesPath, check: "project count", messages: countMessages,
+	rejectedWith: "Kantata refused to list the projects: “%s”."}
 
 // ProjectCount asks Kantata how many projects (workspaces) the token's user
 // can see: GET {APIBaseURL}/api/v1/workspaces.json?per_page=1, reading the
