@@ -360,7 +360,7 @@ func TestImportRefusesBadFilesAndChangesNothing(t *testing.T) {
 		name, file, says string
 	}{
 		{"wrong format", tamper("format.json", `"kantata-connect-export"`, `"something-else"`), "This file is not a Kantata Connect export."},
-		{"newer version", tamper("newer.json", `"version": 1`, `"version": 7`), "made by a newer version of Kantata Connect"},
+		{"newer version", tamper("newer.json", `"version": 2`, `"version": 7`), "made by a newer version of Kantata Connect"},
 		{"bad JSON", write("bad.json", valid[:len(valid)-10]), "This Kantata Connect export is damaged: it is incomplete"},
 		{"bad URL", tamper("url.json", `"token_url": "http`, `"token_url": "ftp`), "the access token URL must start with https://"},
 		{"look-alike host", tamper("lookalike.json", `"api_base_url": "http://127.0.0.1`, `"api_base_url": "https://api.mavenl\u0130nk.com`),

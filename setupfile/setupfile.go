@@ -28,8 +28,9 @@ const (
 	ExportFormat = "kantata-connect-export"
 	// ExportVersion is the file version this build writes and the newest it
 	// reads. Adding, renaming or removing a field means a new version: the
-	// reader refuses fields it does not know.
-	ExportVersion = 1
+	// reader refuses fields it does not know. Version 2 added a client's
+	// callback kind; a version 1 file holds loopback clients.
+	ExportVersion = 2
 	// MaxExportBytes bounds what ReadExport reads. An export of a few hundred
 	// clients is well under it; anything larger is not ours.
 	MaxExportBytes = 1 << 20
@@ -281,6 +282,14 @@ func (w wireExport) export() (Export, error) {
 		e.ExportedAt = *w.ExportedAt
 	}
 	for i, c := range *w.Clients {
+		if e.Version < 2 {
+			// Before version 2 every client's answer came back to the
+			// loopback listener, and the file had no field to say so.
+			c.missing = slices.DeleteFunc(c.missing, func(f store.Field) bool { return f == store.FieldCallback })
+			if c.Callback == "" {
+				c.Callback = store.CallbackLoopback
+			}
+		}
 		if len(c.missing) > 0 {
 			label := fmt.Sprintf("client %d", i+1)
 			if !slices.Contains(c.missing, store.FieldName) {
@@ -339,6 +348,7 @@ func (e Export) normalized() (Export, error) {
 			{store.FieldTokenURL, strings.TrimSpace(c.TokenURL) == ""},
 			{store.FieldAPIBaseURL, strings.TrimSpace(c.APIBaseURL) == ""},
 			{store.FieldClientAuth, strings.TrimSpace(c.ClientAuth) == ""},
+			{store.FieldCallback, strings.TrimSpace(c.Callback) == ""},
 			{store.FieldRedirectPort, c.RedirectPort == 0},
 		} {
 			if f.empty {

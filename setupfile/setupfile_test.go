@@ -292,7 +292,7 @@ func TestExportEmptyAndShape(t *testing.T) {
 	}
 	want := `{
   "format": "kantata-connect-export",
-  "version": 1,
+  "version": 2,
   "exported_at": "2030-01-02T02:04:05Z",
   "clients": [],
   "connections": []
@@ -505,7 +505,7 @@ func TestImportSuggestionsAvoidEveryName(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1, Clients: []store.ClientSettings{
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: setupfile.ExportVersion, Clients: []store.ClientSettings{
 		exportClient("A"), exportClient("A (3)"), exportClient("B (7)"), exportClient(long),
 	}}
 	d := &importDecider{t: t, secret: func(setupfile.SecretRequest) (string, bool, error) { return "s", false, nil }, clash: suggested}
@@ -528,7 +528,7 @@ func exportClient(name string) store.ClientSettings {
 
 func TestImportSecretChecks(t *testing.T) {
 	st := freshTransferStore(t)
-	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1,
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: setupfile.ExportVersion,
 		Clients:     []store.ClientSettings{exportClient("Long"), exportClient("Blank")},
 		Connections: []setupfile.ExportConnection{{Name: "Uses blank", Client: "Blank"}}}
 	good := "ok-" + testenv.RandomHex(t)
@@ -571,7 +571,7 @@ func TestImportSecretChecks(t *testing.T) {
 // connections as it is, with no secret asked; one with other settings can't.
 func TestImportUsesTheSavedClient(t *testing.T) {
 	prod := exportClient("Production app")
-	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1,
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: setupfile.ExportVersion,
 		Clients:     []store.ClientSettings{prod},
 		Connections: []setupfile.ExportConnection{{Name: "Reporting", Client: "Production app"}}}
 	for _, tc := range []struct {
@@ -689,7 +689,7 @@ func TestImportCanceledChangesNothing(t *testing.T) {
 // validExport is a real export's text to tamper with.
 func validExport(t *testing.T) string {
 	t.Helper()
-	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1, ExportedAt: time.Now().UTC(),
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: setupfile.ExportVersion, ExportedAt: time.Now().UTC(),
 		Clients:     []store.ClientSettings{exportClient("One"), exportClient("Two")},
 		Connections: []setupfile.ExportConnection{{Name: "C1", Client: "One"}, {Name: "C2", Client: "two"}}}
 	var buf bytes.Buffer
@@ -720,9 +720,14 @@ func TestReadExportRefusesTamperedFiles(t *testing.T) {
 		{"other JSON", `{"clients": [], "connections": []}`, setupfile.ProblemNotExport, "not a Kantata Connect export"},
 		{"JSON array", `[1, 2]`, setupfile.ProblemNotExport, "not a Kantata Connect export"},
 		{"wrong format", replace(`"kantata-connect-export"`, `"postman-collection"`), setupfile.ProblemNotExport, "not a Kantata Connect export"},
-		{"newer version", replace(`"version": 1`, `"version": 2`), setupfile.ProblemNewer, "made by a newer version"},
-		{"version zero", replace(`"version": 1`, `"version": 0`), setupfile.ProblemDamaged, "version number"},
-		{"version text", replace(`"version": 1`, `"version": "1"`), setupfile.ProblemDamaged, "version number"},
+		{"newer version", replace(`"version": 2`, `"version": 3`), setupfile.ProblemNewer, "made by a newer version"},
+		{"version zero", replace(`"version": 2`, `"version": 0`), setupfile.ProblemDamaged, "version number"},
+		{"version text", replace(`"version": 2`, `"version": "2"`), setupfile.ProblemDamaged, "version number"},
+		{"no callback kind", replace(`"callback": "loopback",`, ``), setupfile.ProblemDamaged, "client 1 (“One”) has no callback kind"},
+		{"unknown callback kind", replace(`"callback": "loopback"`, `"callback": "pigeon"`), setupfile.ProblemDamaged, "client 1 (“One”) has an invalid callback kind"},
+		{"a code without PKCE", replace(`"pkce": true,
+      "callback": "loopback"`, `"pkce": false,
+      "callback": "code"`), setupfile.ProblemDamaged, "client 1 (“One”) has an invalid callback kind"},
 		{"truncated", valid[:len(valid)/2], setupfile.ProblemDamaged, "incomplete or is no longer valid JSON"},
 		{"trailing text", valid + "}", setupfile.ProblemDamaged, "no longer valid JSON"},
 		{"bad URL", replace(`"https://app.mavenlink.com/oauth/token"`, `"ftp://evil.example.com/token"`), setupfile.ProblemEndpoint,
@@ -757,7 +762,7 @@ func TestReadExportRefusesTamperedFiles(t *testing.T) {
 		{"client name with a zero-width space", replace(`"name": "One"`, `"name": "O\u200bne"`), setupfile.ProblemDamaged, "client 1 (“One”) has a name that is not allowed"},
 		{"client name with a bidi isolate", replace(`"name": "Two"`, "\"name\": \"\u2067Two\u2069\""), setupfile.ProblemDamaged, "client 2 (“Two”) has a name that is not allowed"},
 		{"empty name", replace(`"name": "One"`, `"name": ""`), setupfile.ProblemDamaged, "client 1 (“”) has a name that is not allowed"},
-		{"null clients", `{"format": "kantata-connect-export", "version": 1, "clients": null, "connections": []}`, setupfile.ProblemDamaged, "the list of clients is missing"},
+		{"null clients", `{"format": "kantata-connect-export", "version": 2, "clients": null, "connections": []}`, setupfile.ProblemDamaged, "the list of clients is missing"},
 		{"oversized", valid[:len(valid)-2] + strings.Repeat(" ", setupfile.MaxExportBytes) + "}\n", setupfile.ProblemTooLarge, "too large"},
 	}
 	for _, tc := range cases {
@@ -783,6 +788,31 @@ func TestReadExportRefusesTamperedFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A version 1 file (before the callback kind) holds loopback clients: it
+// reads as such, and a code client round-trips in version 2.
+func TestReadExportVersion1AndCallbackKinds(t *testing.T) {
+	v2 := validExport(t)
+	v1 := strings.ReplaceAll(strings.Replace(v2, `"version": 2`, `"version": 1`, 1), `
+      "callback": "loopback",`, "")
+	if strings.Contains(v1, "callback") {
+		t.Fatalf("the version 1 file still says callback:\n%s", v1)
+	}
+	e, err := setupfile.ReadExport(strings.NewReader(v1))
+	if err != nil {
+		t.Fatalf("a version 1 file: %v", err)
+	}
+	for _, c := range e.Clients {
+		if c.Callback != store.CallbackLoopback {
+			t.Errorf("client %q of a version 1 file has callback %q", c.Name, c.Callback)
+		}
+	}
+	code := strings.Replace(v2, `"callback": "loopback"`, `"callback": "code"`, 1)
+	e, err = setupfile.ReadExport(strings.NewReader(code))
+	if err != nil || e.Clients[0].Callback != store.CallbackCode || e.Clients[0].RedirectURI() != "urn:ietf:wg:oauth:2.0:oob" {
+		t.Fatalf("a code client: %+v, %v", e.Clients, err)
 	}
 }
 
@@ -924,7 +954,7 @@ func TestImportAsksAboutForeignEndpointsFirst(t *testing.T) {
 	hostile := exportClient("Looks like Kantata")
 	hostile.TokenURL, hostile.APIBaseURL, hostile.PKCE = "https://collector.example/oauth/token", "https://collector.example", false
 	plain := exportClient("Kantata production")
-	e := setupfile.Export{Format: setupfile.ExportFormat, Version: 1,
+	e := setupfile.Export{Format: setupfile.ExportFormat, Version: setupfile.ExportVersion,
 		Clients: []store.ClientSettings{plain, hostile},
 		Connections: []setupfile.ExportConnection{
 			{Name: "Production", Client: "Kantata production"}, {Name: "Stolen", Client: "Looks like Kantata"}}}

@@ -128,6 +128,7 @@ func (s *Store) load() error {
 	if err := r.check(); err != nil {
 		return s.moveAside("it was damaged", err)
 	}
+	r.records.upgrade(*r.SchemaVersion)
 	r.records.SchemaVersion = *r.SchemaVersion
 	s.setState(r.records, nil)
 	if fi != nil {
@@ -152,6 +153,19 @@ func (r *records) check() error {
 		seen["connection/"+c.ID] = true
 	}
 	return nil
+}
+
+// upgrade fills in what a file of an older version could not hold: before
+// version 2 every client's answer came back to the loopback listener.
+func (r *records) upgrade(from int) {
+	if from >= 2 {
+		return
+	}
+	for i := range r.Clients {
+		if r.Clients[i].Callback == "" {
+			r.Clients[i].Callback = CallbackLoopback
+		}
+	}
 }
 
 func (s *Store) setState(r records, ro readOnlyError) {

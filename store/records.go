@@ -37,6 +37,12 @@ const (
 	ClientAuthBasic = string(oauth.ClientAuthBasic) // client_secret_basic
 )
 
+// Callback kinds: how Kantata's answer comes back (oauth.Callback).
+const (
+	CallbackLoopback = string(oauth.CallbackLoopback) // to this app, http://127.0.0.1:PORT/callback
+	CallbackCode     = string(oauth.CallbackCode)     // Kantata shows a code; the user pastes it
+)
+
 // ClientSettings is what defines an OAuth 2.0 client (an "iClient"): every
 // setting but its secret. It is the one shape of a client's settings: the
 // records file, setup files and the command line's JSON embed it, and the
@@ -49,6 +55,7 @@ type ClientSettings struct {
 	APIBaseURL   string `json:"api_base_url"`
 	ClientAuth   string `json:"client_auth"`
 	PKCE         bool   `json:"pkce"`
+	Callback     string `json:"callback"` // CallbackLoopback or CallbackCode
 	RedirectPort int    `json:"redirect_port"`
 }
 
@@ -62,19 +69,31 @@ func DefaultClientSettings() ClientSettings {
 		APIBaseURL:   kantata.DefaultAPIBaseURL,
 		ClientAuth:   ClientAuthBody,
 		PKCE:         true,
+		Callback:     CallbackLoopback,
 		RedirectPort: kantata.DefaultRedirectPort,
 	}
 }
 
-// RedirectURI is the loopback callback URL users register in Kantata.
-func (c ClientSettings) RedirectURI() string { return oauth.RedirectURI(c.RedirectPort) }
+// RedirectURI is the callback URL users register in Kantata: the loopback
+// URL on the client's port, or the out-of-band URI of CallbackCode.
+func (c ClientSettings) RedirectURI() string {
+	return oauth.CallbackURI(oauth.Callback(c.Callback), c.RedirectPort)
+}
 
 // SameSettings reports whether a and b are the same client but perhaps for
-// its name: every setting a token depends on is equal, the API base URL too,
-// since a token must not be sent to a host it was not issued for.
+// its name: every setting is equal, the API base URL too.
 func SameSettings(a, b ClientSettings) bool {
 	a.Name, b.Name = "", ""
 	return a == b
+}
+
+// sameForTokens reports whether the tokens issued under a still hold under
+// b: every setting a sign-in depends on is equal, the API base URL too,
+// since a token must not be sent to a host it was not issued for. How the
+// next sign-in's answer comes back (Callback) changes no token.
+func sameForTokens(a, b ClientSettings) bool {
+	a.Callback, b.Callback = "", ""
+	return SameSettings(a, b)
 }
 
 // Client is a saved OAuth 2.0 client. Its secret lives only in the
@@ -115,11 +134,21 @@ type Connection struct {
 	LastSignInTimings *SignInTimings `json:"last_sign_in_timings,omitempty"`
 	LastTestTimings   *TestTimings   `json:"last_test_timings,omitempty"`
 
+	// AuthorizedWith says how the token was had: "" by a sign-in in the
+	// browser, AuthorizedWithPersonalToken when pasted from Kantata's
+	// application page.
+	AuthorizedWith string `json:"authorized_with,omitempty"`
+
 	// Projects is how many projects the user could see when last counted
 	// (after a sign-in or a successful test), or why they could not be
 	// counted; nil when never counted.
 	Projects *ProjectCount `json:"projects,omitempty"`
 }
+
+// AuthorizedWithPersonalToken marks a connection authorized with the token
+// Kantata's application page shows its administrator ("Show your OAuth
+// Token"), not by a sign-in.
+const AuthorizedWithPersonalToken = "personal_token"
 
 // ProjectCount is the outcome of counting the projects (Kantata workspaces)
 // a connection's user can see. Exactly one of Visible and Error is set.

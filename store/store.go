@@ -26,8 +26,9 @@ import (
 const EnvConfigDir = "KANTATA_CONNECT_CONFIG_DIR"
 
 // SchemaVersion is the records file version this build writes. A file with a
-// higher version is used read-only.
-const SchemaVersion = 1
+// higher version is used read-only. Version 2 added a client's callback
+// kind; a version 1 file reads as loopback clients (records.upgrade).
+const SchemaVersion = 2
 
 const (
 	recordsName = "records.json"
@@ -365,7 +366,7 @@ func (s *Store) SaveClient(id string, c ClientSettings, secret string) (Client, 
 		// when they change, the tokens go, so no test can send one to an
 		// endpoint it was not issued for.
 		putTokensBack := func() {}
-		changed := idx >= 0 && (!haveOld || oldSecret != secret || !SameSettings(next.Clients[idx].ClientSettings, c))
+		changed := idx >= 0 && (!haveOld || oldSecret != secret || !sameForTokens(next.Clients[idx].ClientSettings, c))
 		if changed {
 			if putTokensBack, err = s.takeTokens(next, func(conn *Connection) bool { return conn.ClientRef == id }); err != nil {
 				return nil, err
@@ -399,6 +400,34 @@ func (s *Store) SaveClient(id string, c ClientSettings, secret string) (Client, 
 		return Client{}, fmt.Errorf("save client %q: %w", strings.TrimSpace(c.Name), err)
 	}
 	slog.Debug("client saved", "client", saved.ID, "update", id != "")
+	return saved, nil
+}
+
+// SetClientCallback changes only how Kantata's answer comes back for client
+// id (its callback kind): the switch the how-to offers when Kantata refuses
+// the loopback callback URL. It changes no token and no secret, so it needs
+// no secret typed again.
+func (s *Store) SetClientCallback(id, kind string) (Client, error) {
+	var saved Client
+	err := s.update(func(next *records) (func(), error) {
+		idx := next.clientIndex(id)
+		if idx < 0 {
+			return nil, &NotFoundError{Kind: "client", ID: id}
+		}
+		c := next.Clients[idx]
+		c.Callback = kind
+		settings, err := checkClientSettings(next, c.ClientSettings, id)
+		if err != nil {
+			return nil, err
+		}
+		c.ClientSettings, c.UpdatedAt = settings, s.now()
+		next.Clients[idx] = c
+		saved = c
+		return nil, nil
+	})
+	if err != nil {
+		return Client{}, fmt.Errorf("change how client %s gets Kantata's answer: %w", s.clientLabel(id), err)
+	}
 	return saved, nil
 }
 

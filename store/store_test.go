@@ -1075,6 +1075,8 @@ func TestClientChangesMarkNeedsReauth(t *testing.T) {
 		{"redirect port", func(c *Client, _ *string) { c.RedirectPort = 40000 }, true},
 		{"client auth", func(c *Client, _ *string) { c.ClientAuth = "basic" }, true},
 		{"PKCE", func(c *Client, _ *string) { c.PKCE = false }, true},
+		// How the next sign-in's answer comes back changes no token.
+		{"callback kind", func(c *Client, _ *string) { c.Callback = CallbackCode }, false},
 	}
 	type conn struct {
 		status     Status
@@ -1167,6 +1169,40 @@ func TestChangingConnectionClientMarksNeedsReauth(t *testing.T) {
 	}
 	if _, err := s.Token(c.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the token issued for client A is still there (err %v)", err)
+	}
+}
+
+// The how-to's one-click switch of the callback kind needs no secret and
+// leaves connections and tokens as they were; the rules still hold.
+func TestSetClientCallback(t *testing.T) {
+	s := openTemp(t, newMemKeychain())
+	cl := addClient(t, s, "Acme", "secret")
+	c := addConnection(t, s, "C", cl.ID)
+	recordStatus(t, s, c.ID, StatusAuthorized, true)
+	saved, err := s.SetClientCallback(cl.ID, CallbackCode)
+	if err != nil || saved.Callback != CallbackCode || saved.RedirectURI() != "urn:ietf:wg:oauth:2.0:oob" {
+		t.Fatalf("SetClientCallback = %+v, %v", saved, err)
+	}
+	if got, _ := s.Client(cl.ID); got.Callback != CallbackCode {
+		t.Errorf("saved callback %q", got.Callback)
+	}
+	if got, _ := s.Connection(c.ID); got.Status != StatusAuthorized {
+		t.Errorf("the switch changed the connection: %s", got.Status)
+	}
+	if _, err := s.Token(c.ID); err != nil {
+		t.Errorf("the switch took the token: %v", err)
+	}
+	if v, _ := s.ClientSecret(cl.ID); v != "secret" {
+		t.Error("the switch changed the secret")
+	}
+	var v *ValidationError
+	if _, err := s.SetClientCallback(cl.ID, "carrier-pigeon"); !errors.As(err, &v) || v.Field != FieldCallback {
+		t.Errorf("an unknown kind: %v", err)
+	}
+	edit := saved.ClientSettings
+	edit.PKCE = false
+	if _, err := s.SaveClient(cl.ID, edit, "secret"); !errors.As(err, &v) || v.Field != FieldCallback || !strings.Contains(v.Message, "needs PKCE") {
+		t.Errorf("PKCE off for a client of kind code: %v", err)
 	}
 }
 

@@ -36,6 +36,7 @@ const (
 	FieldAPIBaseURL   Field = "api_base_url"
 	FieldClientAuth   Field = "client_auth"
 	FieldPKCE         Field = "pkce"
+	FieldCallback     Field = "callback"
 	FieldRedirectPort Field = "redirect_port"
 	FieldSecret       Field = "client_secret"
 	FieldClient       Field = "client"       // a connection's client
@@ -57,6 +58,8 @@ func (f Field) Words() string {
 		return "client authentication setting"
 	case FieldPKCE:
 		return "PKCE setting"
+	case FieldCallback:
+		return "callback kind"
 	case FieldRedirectPort:
 		return "callback port"
 	case FieldSecret:
@@ -132,9 +135,11 @@ func CheckClient(c ClientSettings) (ClientSettings, []*ValidationError) {
 	c.TokenURL = strings.TrimSpace(c.TokenURL)
 	c.APIBaseURL = strings.TrimSpace(c.APIBaseURL)
 	c.ClientAuth = strings.ToLower(strings.TrimSpace(c.ClientAuth))
+	c.Callback = strings.ToLower(strings.TrimSpace(c.Callback))
 	def := DefaultClientSettings()
 	for _, f := range []struct{ value, def *string }{
 		{&c.AuthURL, &def.AuthURL}, {&c.TokenURL, &def.TokenURL}, {&c.APIBaseURL, &def.APIBaseURL}, {&c.ClientAuth, &def.ClientAuth},
+		{&c.Callback, &def.Callback},
 	} {
 		if *f.value == "" {
 			*f.value = *f.def
@@ -156,8 +161,21 @@ func CheckClient(c ClientSettings) (ClientSettings, []*ValidationError) {
 	if c.ClientAuth != ClientAuthBody && c.ClientAuth != ClientAuthBasic {
 		add(&ValidationError{Field: FieldClientAuth, Message: "Send the client secret in the request body (body) or a basic-auth header (basic)."})
 	}
+	add(checkCallback(c))
 	add(checkPort(c.RedirectPort))
 	return c, problems
+}
+
+// checkCallback: a known kind; a code Kantata shows comes back without the
+// state, so only PKCE binds it to the sign-in.
+func checkCallback(c ClientSettings) error {
+	switch {
+	case !oauth.Callback(c.Callback).Valid():
+		return &ValidationError{Field: FieldCallback, Message: "Choose how Kantata's answer comes back: to this app (loopback) or as a code Kantata shows (code)."}
+	case c.Callback == CallbackCode && !c.PKCE:
+		return &ValidationError{Field: FieldCallback, Message: "A client whose code Kantata shows needs PKCE: it is what ties the pasted code to this sign-in. Turn PKCE on."}
+	}
+	return nil
 }
 
 // NormalizeClient is CheckClient's normalized settings, or its first problem.
