@@ -190,6 +190,35 @@ func (b *Browser) clickThrough(url, buttonID string) (string, error) {
 	return bodyText(ctx)
 }
 
+// AuthorizeShownCode is Authorize for a sign-in whose redirect URI is the
+// out-of-band one: after the click the server shows the code on a page of
+// its own (Doorkeeper's "Authorization code: …"). It returns what a user
+// copies from there: the address the browser ended on, and the code the
+// page shows in #authorization_code.
+func (b *Browser) AuthorizeShownCode(url string) (pageURL, code string, err error) {
+	ctx, done := b.tab()
+	defer done()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return "", "", fmt.Errorf("browsertest: open %s: %w", url, err)
+	}
+	if text, err := hasButton(ctx, url, "authorize"); err != nil {
+		return "", "", fmt.Errorf("%w: %s", err, text)
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("authorize"))); err != nil {
+		return "", "", fmt.Errorf("browsertest: click #authorize: %w", err)
+	}
+	if pageURL, err = chromedp.Run(ctx, chromedp.Location()); err != nil {
+		return "", "", fmt.Errorf("browsertest: read the address the browser ended on: %w", err)
+	}
+	code, err = chromedp.Run(ctx, chromedp.Evaluate[string](
+		`(document.getElementById("authorization_code") || {innerText: ""}).innerText`))
+	if err != nil || strings.TrimSpace(code) == "" {
+		text, _ := bodyText(ctx)
+		return "", "", fmt.Errorf("browsertest: no code on the page at %s (%v): %s", pageURL, err, text)
+	}
+	return pageURL, strings.TrimSpace(code), nil
+}
+
 // AuthorizeBlocked is Authorize for a browser that cannot reach the app's
 // callback listener: a browser on another computer (remote desktop, SSH) or
 // behind security software that blocks 127.0.0.1. It opens url, clicks

@@ -32,12 +32,25 @@ type Fixture struct {
 // nil b is no browser, for tests that never open one.
 func New(t *testing.T, b *browsertest.Browser) *Fixture {
 	t.Helper()
+	return NewWith(t, b, store.CallbackLoopback)
+}
+
+// NewWith is New with a client of the callback kind given. For
+// store.CallbackCode the stand-in behaves as Kantata's Doorkeeper does by
+// default: it takes only https callbacks, so the client is registered with
+// the out-of-band URI alone.
+func NewWith(t *testing.T, b *browsertest.Browser, callback string) *Fixture {
+	t.Helper()
 	k := fakekantata.New(t)
 	st := testenv.Store(t)
 	c := store.DefaultClientSettings()
 	c.Name, c.ClientID = "Test client", "client-"+testenv.RandomHex(t)
 	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
 	c.RedirectPort = testenv.FreePort(t)
+	c.Callback = callback
+	if callback == store.CallbackCode {
+		k.SetHTTPSOnlyCallbacks(true)
+	}
 	k.AddClient(c.ClientID, Secret, c.RedirectURI())
 	client, err := st.SaveClient("", c, Secret)
 	if err != nil {

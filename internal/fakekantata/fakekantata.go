@@ -124,6 +124,14 @@ type Server struct {
 	lastAuthQuery  url.Values
 	lastTokenForm  url.Values
 	lastTokenBasic bool
+
+	// Doorkeeper's behaviours (PRODUCT.md, "Kantata's server software:
+	// Doorkeeper, measured"), each off until a test turns it on.
+	httpsOnly      bool            // force_ssl_in_redirect_uri: http callbacks refused at registration
+	rememberGrant  bool            // a client with a live token skips the Authorize page
+	granted        map[string]bool // client IDs with a live token (rememberGrant)
+	doorkeeper401  bool            // 401s as Doorkeeper's: empty body, WWW-Authenticate
+	revokedAtLeast bool            // RevokeAll was called: a refused token reads "was revoked"
 }
 
 // New starts a fake Kantata on 127.0.0.1; t.Cleanup stops it.
@@ -164,6 +172,7 @@ func start(ip string, cert *tls.Certificate) (*Server, error) {
 	s := &Server{
 		closing:       make(chan struct{}),
 		clients:       map[string]*client{},
+		granted:       map[string]bool{},
 		user:          User{DefaultUserID, DefaultFullName, DefaultEmail},
 		rateLimitLeft: 1,
 		wsRateLeft:    1,
@@ -210,6 +219,7 @@ func start(ip string, cert *tls.Certificate) (*Server, error) {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/oauth/authorize", s.handleAuthorize)
+	mux.HandleFunc(NativeCodePath, s.handleNativeCode)
 	mux.HandleFunc("/oauth/token", s.handleToken)
 	mux.HandleFunc("/oauth/revoke", s.handleRevoke)
 	mux.HandleFunc("/api/v1/users/me.json", s.handleMe)
@@ -273,8 +283,30 @@ func (s *Server) APIBaseURL() string { return s.URL }
 func (s *Server) MeURL() string { return s.URL + "/api/v1/users/me.json" }
 
 // AddClient registers (or replaces) a confidential client. Redirect URIs are
-// matched exactly, port included.
+// matched exactly, port included. It panics where RegisterClient would
+// refuse: a test that means to see the refusal calls RegisterClient.
 func (s *Server) AddClient(id, secret string, redirectURIs ...string) {
+	if err := s.RegisterClient(id, secret, redirectURIs...); err != nil {
+		panic("fakekantata: AddClient: " + err.Error())
+	}
+}
+
+// ErrHTTPSRedirectURI is Doorkeeper's refusal of an http redirect URI at
+// registration while force_ssl_in_redirect_uri holds (its production
+// default), measured against Doorkeeper 5.5.
+const ErrHTTPSRedirectURI = "Redirect URI must be an HTTPS/SSL URI."
+
+// RegisterClient registers a client as Kantata's application page would,
+// refusing with Doorkeeper's words what SetHTTPSOnlyCallbacks forbids.
+func (s *Server) RegisterClient(id, secret string, redirectURIs ...string) error {
+	s.mu.Lock()
+	httpsOnly := s.httpsOnly
+	s.mu.Unlock()
+	for _, u := range redirectURIs {
+		if httpsOnly && strings.HasPrefix(strings.ToLower(u), "http:") {
+			return fmt.Errorf("%s (%s)", ErrHTTPSRedirectURI, u)
+		}
+	}
 	hash, err := s.hasher.Hash(context.Background(), []byte(secret))
 	if err != nil {
 		panic(fmt.Sprintf("fakekantata: hash client secret: %v", err))
@@ -286,11 +318,55 @@ func (s *Server) AddClient(id, secret string, redirectURIs ...string) {
 			RedirectURIs:  slices.Clone(redirectURIs),
 			ResponseTypes: []string{"code"},
 		},
-		srv: s,
+		srv:    s,
+		secret: secret,
 	}
 	s.mu.Lock()
 	s.clients[id] = c
 	s.mu.Unlock()
+	return nil
+}
+
+// SetHTTPSOnlyCallbacks makes registration refuse http redirect URIs, the
+// loopback one included, as Doorkeeper does by default in production.
+func (s *Server) SetHTTPSOnlyCallbacks(on bool) {
+	s.mu.Lock()
+	s.httpsOnly = on
+	s.mu.Unlock()
+}
+
+// SetRememberGrant makes a client that holds a live token skip the
+// Authorize page: Doorkeeper redirects at once when the user authorized the
+// application before.
+func (s *Server) SetRememberGrant(on bool) {
+	s.mu.Lock()
+	s.rememberGrant = on
+	s.mu.Unlock()
+}
+
+// SetDoorkeeper401 makes users/me and workspaces refuse a token as
+// Doorkeeper's API guard does: 401 with an empty body and
+// WWW-Authenticate: Bearer realm="Doorkeeper", error="invalid_token",
+// error_description="The access token was revoked" (or "is invalid").
+func (s *Server) SetDoorkeeper401(on bool) {
+	s.mu.Lock()
+	s.doorkeeper401 = on
+	s.mu.Unlock()
+}
+
+// PersonalToken is the token Kantata's application page shows its
+// administrator ("Show your OAuth Token"): a working access token for the
+// client, for the current user, with no browser sign-in. (Here it is
+// issued through the server's own authorization code grant.)
+func (s *Server) PersonalToken(t testing.TB, clientID string) string {
+	t.Helper()
+	s.mu.Lock()
+	c, ok := s.clients[clientID]
+	s.mu.Unlock()
+	if !ok || len(c.RedirectURIs) == 0 {
+		t.Fatalf("fakekantata: PersonalToken: no client %q with a redirect URI", clientID)
+	}
+	return s.IssueToken(t, clientID, c.secret, c.RedirectURIs[0])
 }
 
 // SetUser sets the identity users/me returns for tokens issued from now on.
@@ -313,6 +389,10 @@ func (s *Server) SetMeErrorMessage(msg string) {
 // when a user revokes the app's access in Kantata.
 func (s *Server) RevokeAll() {
 	s.store.revokeAll()
+	s.mu.Lock()
+	s.granted = map[string]bool{}
+	s.revokedAtLeast = true
+	s.mu.Unlock()
 }
 
 // SetIssueRefreshToken controls whether token responses carry a refresh
@@ -486,7 +566,8 @@ func (s *Server) sleep(r *http.Request) bool {
 // the moment fosite asks, so the switch works for clients added earlier.
 type client struct {
 	*fosite.DefaultClient
-	srv *Server
+	srv    *Server
+	secret string // in the clear, for PersonalToken: a test server's own
 }
 
 func (c *client) GetGrantTypes() fosite.Arguments {
@@ -585,11 +666,22 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if r.Method == http.MethodGet {
-		s.writeConsent(w, r, ar)
-		return
+	// Doorkeeper shows an out-of-band code on a page of its own.
+	if ar.GetRedirectURI().String() == OOBRedirectURI {
+		w = &nativeRedirect{ResponseWriter: w}
 	}
-	switch r.PostForm.Get("decision") {
+	decision := r.PostForm.Get("decision")
+	if r.Method == http.MethodGet {
+		s.mu.Lock()
+		skip := s.rememberGrant && s.granted[ar.GetClient().GetID()]
+		s.mu.Unlock()
+		if !skip {
+			s.writeConsent(w, r, ar)
+			return
+		}
+		decision = "authorize" // authorized before: no Authorize page
+	}
+	switch decision {
 	case "authorize":
 		s.mu.Lock()
 		user := s.user
@@ -606,6 +698,48 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.writeConsent(w, r, ar)
 	}
+}
+
+// OOBRedirectURI is the out-of-band redirect URI: the code is shown on
+// NativeCodePath instead of being sent anywhere.
+const OOBRedirectURI = "urn:ietf:wg:oauth:2.0:oob"
+
+// NativeCodePath is Doorkeeper's page for an out-of-band code.
+const NativeCodePath = "/oauth/authorize/native"
+
+// nativeRedirect turns a redirect to OOBRedirectURI into one to the native
+// code page, as Doorkeeper does: the code (or the error) in its query, no
+// state.
+type nativeRedirect struct{ http.ResponseWriter }
+
+func (n *nativeRedirect) WriteHeader(code int) {
+	if loc := n.Header().Get("Location"); strings.HasPrefix(loc, OOBRedirectURI) {
+		if u, err := url.Parse(loc); err == nil {
+			q := u.Query()
+			q.Del("state")
+			q.Del("scope")
+			n.Header().Set("Location", NativeCodePath+"?"+q.Encode())
+		}
+	}
+	n.ResponseWriter.WriteHeader(code)
+}
+
+var nativeCodePage = template.Must(template.New("native").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>OAuth authorization required</title></head>
+<body>
+<h1>Authorization code:</h1>
+{{if .Code}}<code id="authorization_code">{{.Code}}</code>{{else}}<p id="error">{{.Error}}</p>
+<p id="error-description">{{.Description}}</p>{{end}}
+</body></html>
+`))
+
+// handleNativeCode shows an out-of-band code, as Doorkeeper's page
+// "OAuth authorization required" does: "Authorization code: CODE".
+func (s *Server) handleNativeCode(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = nativeCodePage.Execute(w, struct{ Code, Error, Description string }{q.Get("code"), q.Get("error"), q.Get("error_description")})
 }
 
 // noState stands in for a missing state parameter inside fosite.
@@ -717,6 +851,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.provider.WriteAccessError(ctx, w, ar, err)
 		return
 	}
+	s.mu.Lock()
+	s.granted[ar.GetClient().GetID()] = true
+	s.mu.Unlock()
 	s.provider.WriteAccessResponse(ctx, w, ar, resp)
 }
 
@@ -786,7 +923,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 
 	user, ok := s.authenticate(r)
 	if !ok {
-		writeUnauthorized(w, errorMessage)
+		s.refuseToken(w, errorMessage)
 		return
 	}
 	body := meBody(user)
@@ -812,6 +949,25 @@ func (s *Server) authenticate(r *http.Request) (User, bool) {
 		return User{}, false
 	}
 	return sess.User, true
+}
+
+// refuseToken answers a request whose token is not (or no longer) valid:
+// Kantata's 401, or Doorkeeper's (SetDoorkeeper401).
+func (s *Server) refuseToken(w http.ResponseWriter, message string) {
+	s.mu.Lock()
+	doorkeeper, revoked := s.doorkeeper401, s.revokedAtLeast
+	s.mu.Unlock()
+	if !doorkeeper {
+		writeUnauthorized(w, message)
+		return
+	}
+	desc := "The access token is invalid"
+	if revoked {
+		desc = "The access token was revoked"
+	}
+	w.Header().Del("Content-Type")
+	w.Header().Set("WWW-Authenticate", `Bearer realm="Doorkeeper", error="invalid_token", error_description="`+desc+`"`)
+	w.WriteHeader(http.StatusUnauthorized)
 }
 
 // writeUnauthorized answers 401 with Kantata's body, or with message
@@ -929,7 +1085,7 @@ func (s *Server) handleWorkspaces(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, ok := s.authenticate(r); !ok {
-		writeUnauthorized(w, "")
+		s.refuseToken(w, "")
 		return
 	}
 	_ = json.NewEncoder(w).Encode(workspacesBody(count, pageParam(r, "per_page", 20, 200), pageParam(r, "page", 1, 1<<20)))

@@ -69,6 +69,31 @@ func (s *Server) AuthorizeOverHTTP(authURL string) (*url.URL, error) {
 	return s.authorizeOverHTTP(client, authURL)
 }
 
+// ShownCode clicks Authorize for a sign-in whose redirect URI is the
+// out-of-band one, over plain HTTP, and reads the code the native page
+// shows, as a user reads it off the screen. It returns that page's address
+// and the code.
+func (s *Server) ShownCode(authURL string) (pageURL, code string, err error) {
+	loc, err := s.AuthorizeOverHTTP(authURL)
+	if err != nil {
+		return "", "", err
+	}
+	page := s.URL + loc.RequestURI()
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Get(page)
+	if err != nil {
+		return "", "", fmt.Errorf("GET the code page: %w", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := shownCode.FindStringSubmatch(string(body))
+	if resp.StatusCode != http.StatusOK || m == nil {
+		return "", "", fmt.Errorf("the code page (HTTP %d) shows no code: %s", resp.StatusCode, body)
+	}
+	return page, html.UnescapeString(m[1]), nil
+}
+
+var shownCode = regexp.MustCompile(`<code id="authorization_code">([^<]+)</code>`)
+
 func (s *Server) authorizeOverHTTP(client *http.Client, authURL string) (*url.URL, error) {
 	resp, err := client.Get(authURL)
 	if err != nil {
