@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kantata-connect/kantata-connect/kantata"
@@ -45,7 +46,8 @@ func (s *Service) now() time.Time {
 type AuthorizeOptions struct {
 	// NoBrowser leaves opening the page to the user: the URL is only shown.
 	NoBrowser bool
-	// Timeout bounds the wait for the browser; 0 means oauth.DefaultTimeout.
+	// Timeout bounds the wait for the browser; 0 means the client's
+	// callback kind's default (oauth.DefaultTimeoutFor).
 	Timeout time.Duration
 	// HintAfter is when HintDue fires while still waiting, counted from
 	// StartAuthorize's return; 0 means DefaultHintAfter, negative never.
@@ -63,6 +65,7 @@ type Authorization struct {
 	// deadline is when the wait for the browser ends.
 	reach    chan error
 	deadline time.Time
+	callback oauth.Callback
 }
 
 // StartAuthorize begins signing in a saved connection: it reads the client's
@@ -85,6 +88,7 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 		TokenURL:     client.TokenURL,
 		ClientID:     client.ClientID,
 		ClientSecret: secret,
+		Callback:     oauth.Callback(client.Callback),
 		RedirectPort: client.RedirectPort,
 		ClientAuth:   oauth.ClientAuth(client.ClientAuth),
 		DisablePKCE:  !client.PKCE,
@@ -101,9 +105,10 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 	}
 	timeout := opts.Timeout
 	if timeout == 0 {
-		timeout = oauth.DefaultTimeout
+		timeout = oauth.DefaultTimeoutFor(cfg.Callback)
 	}
-	a := &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow, deadline: time.Now().Add(timeout)}
+	a := &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow, deadline: time.Now().Add(timeout),
+		callback: cfg.Callback}
 	a.watchHint(opts.HintAfter)
 	a.checkReach(client.AuthURL)
 	return a, nil
@@ -115,6 +120,10 @@ func (a *Authorization) URL() string { return a.flow.URL() }
 
 // RedirectURI is the callback URL the sign-in waits on.
 func (a *Authorization) RedirectURI() string { return a.flow.RedirectURI() }
+
+// ShowsCode reports whether Kantata shows this sign-in's code for the user
+// to paste (oauth.CallbackCode) instead of sending the browser back.
+func (a *Authorization) ShowsCode() bool { return a.callback == oauth.CallbackCode }
 
 // OpenError is why the browser did not open, or nil.
 func (a *Authorization) OpenError() error { return a.flow.OpenError() }
@@ -156,7 +165,12 @@ func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
 		if oauth.KindOf(err) == oauth.KindCanceled {
 			return a.conn, err
 		}
-		return a.svc.recordFailure(a.conn, store.StatusFailed, false, err, a.timings(0))
+		status := store.StatusFailed
+		if oauth.KindOf(err) == oauth.KindDenied && a.conn.Status == store.StatusNeverAuthorized {
+			// A choice, not a failure: still not authorized, with why.
+			status = store.StatusNeverAuthorized
+		}
+		return a.svc.recordFailure(a.conn, status, false, err, a.timings(0))
 	}
 	if err := a.svc.Store.SaveToken(a.conn.ID, store.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}); err != nil {
 		err = fmt.Errorf("keep the token of %q: %w", a.conn.Name, err)
@@ -191,8 +205,77 @@ func (a *Authorization) Wait(ctx context.Context) (store.Connection, error) {
 		}
 		c.Identity = identity(id)
 		c.LastTestedAt = &authorizedAt
+		c.AuthorizedWith = "" // a sign-in's token now
 	})
 	return conn, uerr
+}
+
+// AuthorizeWithToken authorizes a saved connection with a token pasted
+// from Kantata's application page ("Show your OAuth Token"), instead of a
+// sign-in: the token is checked with users/me at the client's API address
+// first, and kept (keychain only) only when Kantata accepts it. The
+// connection then works as any other and is marked
+// store.AuthorizedWithPersonalToken. A refused token stores nothing.
+func (s *Service) AuthorizeWithToken(ctx context.Context, connectionID, token string) (store.Connection, error) {
+	conn, client, err := s.connectionAndClient(connectionID)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	token = strings.TrimSpace(token)
+	if err := store.CheckSecretSize(store.AccessTokenKey(conn.ID), token); err != nil {
+		return conn, &TokenRefusedError{Name: conn.Name, Err: err}
+	}
+	checkedAt := s.now()
+	checkStart := time.Now()
+	id, err := s.checker(client.APIBaseURL).Me(ctx, token)
+	if err != nil {
+		if kantata.KindOf(err) == kantata.KindCanceled {
+			return conn, err
+		}
+		return conn, &TokenRefusedError{Name: conn.Name, Err: err}
+	}
+	timings := store.TestTimings{At: checkedAt, IdentityCheck: time.Since(checkStart)}
+	if err := s.Store.SaveToken(conn.ID, store.Token{AccessToken: token}); err != nil {
+		return conn, fmt.Errorf("keep the token of %q: %w", conn.Name, err)
+	}
+	projects, _ := s.countProjects(ctx, client.APIBaseURL, token)
+	return s.record(conn, func(c *store.Connection) {
+		c.Status = store.StatusAuthorized
+		c.Identity = identity(id)
+		c.LastAuthorizedAt, c.LastTestedAt = &checkedAt, &checkedAt
+		c.LastTestTimings = &timings
+		c.LastError, c.LastErrorDetail = "", ""
+		c.AuthorizedWith = store.AuthorizedWithPersonalToken
+		c.Projects = projects
+	})
+}
+
+// TokenRefusedError: a pasted token that was not kept, because Kantata
+// refused it or it could not be checked. Nothing was stored.
+type TokenRefusedError struct {
+	Name string // the connection
+	Err  error
+}
+
+func (e *TokenRefusedError) Error() string {
+	return fmt.Sprintf("token for %q not kept: %v", e.Name, e.Err)
+}
+func (e *TokenRefusedError) Unwrap() error { return e.Err }
+func (e *TokenRefusedError) UserMessage() string {
+	if kantata.KindOf(e.Err) == kantata.KindInvalidInput || errors.Is(e.Err, store.ErrTooLarge) {
+		return "That is not a token Kantata shows, so nothing was stored. Copy the whole token from the page of " +
+			"this client's application in Kantata (Show your OAuth Token), and nothing else."
+	}
+	if kantata.IsRejected(e.Err) {
+		return "Kantata did not accept that token, so nothing was stored. Copy it again from the page of this " +
+			"client's application in Kantata (Show your OAuth Token)."
+	}
+	msg, _ := Explain(e.Err)
+	return "The token could not be checked with Kantata, so nothing was stored. " + msg
+}
+func (e *TokenRefusedError) TechnicalDetail() string {
+	_, detail := Explain(e.Err)
+	return detail
 }
 
 // timings records how long the sign-in's steps took; identityCheck is 0

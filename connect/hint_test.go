@@ -130,9 +130,20 @@ func approveOverHTTP(t *testing.T, signInURL string) {
 	}
 }
 
+// denyOverHTTP clicks Deny the way a browser would.
+func denyOverHTTP(t *testing.T, signInURL string) {
+	t.Helper()
+	decideOverHTTP(t, signInURL, "deny")
+}
+
 // authorizeOverHTTP is approveOverHTTP that returns the callback's answer,
 // whatever the outcome.
 func authorizeOverHTTP(t *testing.T, signInURL string) (status int, page string) {
+	t.Helper()
+	return decideOverHTTP(t, signInURL, "authorize")
+}
+
+func decideOverHTTP(t *testing.T, signInURL, decision string) (status int, page string) {
 	t.Helper()
 	c := &http.Client{Timeout: 20 * time.Second} // hang guard
 	resp, err := c.Get(signInURL)
@@ -145,7 +156,7 @@ func authorizeOverHTTP(t *testing.T, signInURL string) (status int, page string)
 	for _, m := range consentInput.FindAllStringSubmatch(string(consent), -1) {
 		form.Add(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
 	}
-	form.Set("decision", "authorize")
+	form.Set("decision", decision)
 	u, _ := url.Parse(signInURL)
 	resp, err = c.PostForm(u.Scheme+"://"+u.Host+u.Path, form)
 	if err != nil {

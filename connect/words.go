@@ -39,14 +39,34 @@ func Explain(err error) (message, detail string) {
 	return safetext.Lines("Something went wrong: " + err.Error()), safetext.Lines(err.Error())
 }
 
-// StatusText is a connection's status as a person reads it.
+// SignInSteps says what to do in the browser while a sign-in waits. Kantata
+// skips its Authorize page for a user who authorized the app before, so the
+// click is asked for only if it comes.
+func SignInSteps(showsCode bool) string {
+	if showsCode {
+		return "Sign in to Kantata in your browser; if Kantata asks, click Authorize. Kantata then shows " +
+			"“Authorization code:” and a code: copy the code and paste it here."
+	}
+	return "Sign in to Kantata in your browser; if Kantata asks whether to authorize Kantata Connect, click " +
+		"Authorize. Then come back here."
+}
+
+// PersonalTokenNote marks a connection authorized with a personal token.
+const PersonalTokenNote = "personal token"
+
+// StatusText is a connection's status as a person reads it; a connection
+// authorized with a personal token says so.
 func StatusText(c store.Connection) string {
 	switch c.Status {
 	case store.StatusAuthorized:
+		text := "Authorized"
 		if c.Identity != nil && c.Identity.FullName != "" {
-			return "Authorized as " + c.Identity.FullName
+			text += " as " + c.Identity.FullName
 		}
-		return "Authorized"
+		if c.AuthorizedWith == store.AuthorizedWithPersonalToken {
+			text += " (" + PersonalTokenNote + ")"
+		}
+		return text
 	case store.StatusNeedsReauth:
 		return "Needs re-authorization"
 	case store.StatusFailed:
