@@ -98,14 +98,34 @@ const maxSecretInput = 64 << 10
 var errNoSecret = errors.New("no client secret was given. Pipe it on standard input, for example " +
 	"printf '%s\\n' \"$SECRET\" | " + Prog + " client add ..., or run the command in a terminal to type it at the prompt")
 
-// readSecret reads the client secret: typed at a hidden prompt when standard
+var errNoToken = errors.New("no token was given. Pipe it on standard input, for example " +
+	"printf '%s\\n' \"$TOKEN\" | " + Prog + " authorize NAME --with-token, or run the command in a terminal to paste it at the prompt")
+
+// A hidden input: what it is (for the prompt and a read error) and the
+// error when nothing was given.
+type hiddenInput struct {
+	prompt, what string
+	none         error
+}
+
+var (
+	clientSecretInput = hiddenInput{"Client secret (input hidden): ", "the client secret", errNoSecret}
+	tokenInput        = hiddenInput{"Token from Kantata's application page (input hidden): ", "the token", errNoToken}
+)
+
+// readSecret reads the client secret (readHiddenLine).
+func (r *runner) readSecret(ctx context.Context) (string, error) {
+	return r.readHiddenLine(ctx, clientSecretInput)
+}
+
+// readHiddenLine reads a secret: typed at a hidden prompt when standard
 // input is a terminal, else the first line of standard input. Surrounding
 // spaces and the line end are dropped: no real secret has them, pastes do.
-func (r *runner) readSecret(ctx context.Context) (string, error) {
+func (r *runner) readHiddenLine(ctx context.Context, in hiddenInput) (string, error) {
 	var s string
 	var err error
 	if r.stdinIsTerminal() {
-		fmt.Fprint(r.env.Stderr, "Client secret (input hidden): ")
+		fmt.Fprint(r.env.Stderr, in.prompt)
 		s, err = r.readHidden(ctx)
 		fmt.Fprintln(r.env.Stderr) // the hidden input's Enter is not echoed
 	} else {
@@ -121,10 +141,10 @@ func (r *runner) readSecret(ctx context.Context) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", fmt.Errorf("read the client secret: %w", err)
+		return "", fmt.Errorf("read %s: %w", in.what, err)
 	}
 	if s = store.NormalizeSecret(s); s == "" {
-		return "", errNoSecret
+		return "", in.none
 	}
 	return s, nil
 }

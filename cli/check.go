@@ -2,8 +2,10 @@ package cli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/kantata"
@@ -20,8 +22,10 @@ func (r *runner) service(st *store.Store) *connect.Service {
 func (r *runner) cmdAuthorize(args []string) int {
 	fs := r.newFlags("authorize")
 	noBrowser := fs.Bool("no-browser", false, "only print the sign-in address; open no browser")
-	timeout := fs.Duration("timeout", oauth.DefaultTimeout, "how long to wait for the browser")
+	timeout := fs.Duration("timeout", 0, fmt.Sprintf("how long to wait for the browser (default %s; %s when Kantata shows a code)",
+		oauth.HumanDuration(oauth.DefaultTimeout), oauth.HumanDuration(oauth.DefaultCodeTimeout)))
 	hintAfter := fs.Duration("hint-after", connect.DefaultHintAfter, "when to print the callback URL to register while waiting")
+	withToken := fs.Bool("with-token", false, "authorize with the token Kantata's application page shows (Show your OAuth Token), read from standard input or a hidden prompt, instead of signing in")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return r.usage("authorize", "%v", err)
@@ -30,7 +34,9 @@ func (r *runner) cmdAuthorize(args []string) int {
 	if err != nil {
 		return r.usage("authorize", "authorize: %v", err)
 	}
-	if *timeout <= 0 {
+	timeoutSet := false
+	fs.Visit(func(f *flag.Flag) { timeoutSet = timeoutSet || f.Name == "timeout" })
+	if *timeout < 0 || timeoutSet && *timeout == 0 {
 		return r.usage("authorize", "--timeout must be a positive duration such as 90s or 5m")
 	}
 	if *hintAfter <= 0 {
@@ -43,6 +49,9 @@ func (r *runner) cmdAuthorize(args []string) int {
 	if st.ReadOnly() {
 		// The sign-in's outcome could not be kept with the connection.
 		return r.report(fmt.Errorf("authorize %q: %w", conn.Name, store.ErrReadOnly), conn.Name)
+	}
+	if *withToken {
+		return r.authorizeWithToken(st, conn)
 	}
 
 	out, errOut := r.env.Stdout, r.env.Stderr
@@ -80,13 +89,23 @@ func (r *runner) cmdAuthorize(args []string) int {
 	case a.OpenError() != nil:
 		fmt.Fprintf(errOut, "Could not open your browser (%v).\nThe address above works in any browser: copy it there.\n", a.OpenError())
 	default:
-		fmt.Fprintln(out, "Your browser is open: sign in to Kantata there and click Authorize.")
+		fmt.Fprintln(out, "Your browser is open.")
 	}
-	fmt.Fprintf(out, "Waiting for Kantata to send your browser back to %s (up to %s, until %s; press Ctrl-C to cancel)...\n",
-		a.RedirectURI(), oauth.HumanDuration(*timeout), a.Deadline().Local().Format("15:04:05"))
+	fmt.Fprintln(out, connect.SignInSteps(a.ShowsCode()))
+	left := oauth.HumanDuration(time.Until(a.Deadline()).Round(time.Second))
 	terminal := r.stdinIsTerminal()
-	if terminal {
-		fmt.Fprintln(errOut, pastePrompt)
+	if a.ShowsCode() {
+		fmt.Fprintf(out, "Waiting for the code (up to %s, until %s; Kantata's codes last about 10 minutes; press Ctrl-C to cancel).\n",
+			left, a.Deadline().Local().Format("15:04:05"))
+		if terminal {
+			fmt.Fprint(errOut, codePrompt)
+		}
+	} else {
+		fmt.Fprintf(out, "Waiting for Kantata to send your browser back to %s (up to %s, until %s; press Ctrl-C to cancel)...\n",
+			a.RedirectURI(), left, a.Deadline().Local().Format("15:04:05"))
+		if terminal {
+			fmt.Fprintln(errOut, pastePrompt)
+		}
 	}
 
 	done, err := r.waitOrPaste(ctx, a, terminal)
@@ -112,6 +131,39 @@ func (r *runner) cmdAuthorize(args []string) int {
 		fmt.Fprintln(errOut, conn.LastError)
 		fmt.Fprintf(errOut, "Check it later with: %s test %s\n", Prog, shellArg(conn.Name))
 	}
+	return ExitOK
+}
+
+// authorizeWithToken is authorize --with-token: the token Kantata's
+// application page shows, read like a secret (never from the arguments),
+// checked with Kantata, then kept.
+func (r *runner) authorizeWithToken(st *store.Store, conn store.Connection) int {
+	ctx, stop := r.interruptible()
+	defer stop()
+	if r.stdinIsTerminal() {
+		fmt.Fprintln(r.env.Stderr, "Paste the token Kantata's application page shows (Show your OAuth Token) for this client's application.")
+	}
+	token, err := r.readHiddenLine(ctx, tokenInput)
+	if err != nil {
+		if canceled(err) {
+			fmt.Fprintln(r.env.Stderr, "Canceled; the connection was not changed.")
+			return ExitInterrupted
+		}
+		if errors.Is(err, errNoToken) {
+			return r.usage("authorize", "%v", err)
+		}
+		return r.report(err, conn.Name)
+	}
+	done, err := r.service(st).AuthorizeWithToken(ctx, conn.ID, token)
+	if err != nil {
+		if canceled(err) {
+			fmt.Fprintln(r.env.Stderr, "Canceled; the connection was not changed.")
+			return ExitInterrupted
+		}
+		return r.report(err, conn.Name)
+	}
+	fmt.Fprintf(r.env.Stdout, "Authorized as %s with a %s.\n", connect.IdentityText(done), connect.PersonalTokenNote)
+	r.printProjects(done)
 	return ExitOK
 }
 

@@ -666,8 +666,8 @@ func TestJSONFieldsAreStable(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.out), &got); err != nil || len(got.Clients) != 1 || len(got.Connections) != 1 {
 		t.Fatalf("list --json: %v (%v)", res, err)
 	}
-	wantClient := []string{"api_base_url", "auth_url", "callback_url", "client_auth", "client_id", "name", "pkce", "redirect_port", "token_url"}
-	wantConn := []string{"client", "last_authorized_at", "last_error", "last_error_detail", "last_tested_at", "name", "status", "status_text", "user"}
+	wantClient := []string{"api_base_url", "auth_url", "callback", "callback_url", "client_auth", "client_id", "name", "pkce", "redirect_port", "token_url"}
+	wantConn := []string{"authorized_with", "client", "last_authorized_at", "last_error", "last_error_detail", "last_tested_at", "name", "status", "status_text", "user"}
 	if k := keys(got.Clients[0]); !reflect.DeepEqual(k, wantClient) {
 		t.Errorf("client fields = %v; want %v", k, wantClient)
 	}
@@ -675,7 +675,7 @@ func TestJSONFieldsAreStable(t *testing.T) {
 		t.Errorf("connection fields = %v; want %v", k, wantConn)
 	}
 	c := got.Clients[0]
-	if c["name"] != "Acme" || c["pkce"] != true || c["client_auth"] != "body" || c["api_base_url"] != h.kantata.APIBaseURL() ||
+	if c["name"] != "Acme" || c["pkce"] != true || c["client_auth"] != "body" || c["api_base_url"] != h.kantata.APIBaseURL() || c["callback"] != "loopback" ||
 		c["callback_url"] != "http://127.0.0.1:"+strconv.Itoa(int(c["redirect_port"].(float64)))+"/callback" {
 		t.Errorf("client = %v", c)
 	}

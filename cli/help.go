@@ -18,6 +18,7 @@ Commands:
   connection add NAME --client CLIENT     save a connection that uses a client
   authorize NAME [--no-browser] [--timeout 5m]
                                           sign in with Kantata in a browser, here or on another computer
+  authorize NAME --with-token             authorize with the token Kantata's application page shows
   test NAME [--json]                      ask Kantata which user the connection works as, and
                                           how many projects that user sees
   test --all [--json]                     test every authorized connection, a few at a time
@@ -59,11 +60,13 @@ client ID, the callback URL to register in Kantata, authorization URL).
   --json   print JSON instead:
            {"clients": [{"name", "client_id", "auth_url", "token_url", "api_base_url",
                          "client_auth" ("body" or "basic"), "pkce" (true/false),
-                         "redirect_port" (number), "callback_url"}],
+                         "callback" ("loopback" or "code"), "redirect_port" (number),
+                         "callback_url" (the one to register, which follows "callback")}],
             "connections": [{"name", "client" (the client's name), "status", "status_text",
                              "user": {"id", "full_name", "email"} or null,
                              "last_authorized_at", "last_tested_at" (RFC 3339 UTC times, or null),
-                             "last_error", "last_error_detail" (text, or null)}]}
+                             "last_error", "last_error_detail" (text, or null),
+                             "authorized_with" ("personal_token", or null after a sign-in)}]}
            "status" is one of never_authorized, authorized, needs_reauthorization, failed;
            "status_text" says the same in words ("Authorized as Jane Doe").
            Lists are sorted by name and are [] when empty. No secret is ever included.
@@ -87,10 +90,16 @@ Options (the defaults are Kantata's; edit changes only the options given):
   --client-auth body|basic
                           send the secret in the request body (default) or a basic auth header
   --no-pkce               do not send a PKCE challenge (edit: --pkce turns it back on)
+  --callback loopback|code
+                          how Kantata's answer comes back: to this app at http://127.0.0.1:N/callback
+                          (loopback, the default), or as a code Kantata shows, which authorize asks
+                          you to paste (code; callback URL urn:ietf:wg:oauth:2.0:oob; needs PKCE)
   --name NEW_NAME         edit only: rename the client
 
-Register the callback URL it prints in Kantata. Changing the client ID, secret or URLs marks the
-connections that use the client as needing authorization again.
+Register the callback URL it prints in Kantata. If Kantata answers "Redirect URI must be an
+HTTPS/SSL URI", register urn:ietf:wg:oauth:2.0:oob instead and use --callback code (register both
+lines, so either works). Changing the client ID, secret or URLs marks the connections that use the
+client as needing authorization again.
 `,
 	"connection": `Usage: kantata-connect connection add NAME --client CLIENT_NAME
 
@@ -98,6 +107,7 @@ Saves a connection that signs in with the named OAuth 2.0 client. Names are uniq
 regard to case. Then sign in with: kantata-connect authorize NAME
 `,
 	"authorize": `Usage: kantata-connect authorize NAME [--no-browser] [--timeout DURATION] [--hint-after DURATION]
+       kantata-connect authorize NAME --with-token
 
 Signs the connection in with Kantata: prints the sign-in address, opens it in the browser ($BROWSER
 when set), waits on the callback URL for Kantata to send the browser back, keeps the token in the
@@ -111,8 +121,18 @@ sign-in as the browser would have. With --no-browser over SSH, that is the whole
 that is not such an address, or belongs to another sign-in, is refused and the wait goes on; with
 nothing on standard input, authorize waits for the browser alone.
 
+For a client whose code Kantata shows (client add --callback code), Kantata shows "Authorization
+code:" and a code after you authorize: paste the code, or the whole address of that page, at the
+prompt or on standard input. A wrong or expired code is refused with the reason and you may paste
+another; when standard input ends without one, the sign-in is canceled (exit code 2).
+
   --no-browser         only print the address; open it yourself
-  --timeout DURATION   how long to wait for the browser, e.g. 90s or 10m (default 5m)
+  --with-token         instead of signing in, paste the token Kantata's application page shows its
+                       administrator (Show your OAuth Token). It is read like a secret: from
+                       standard input or a hidden prompt, never from an argument. Kantata is asked
+                       which user it belongs to before it is kept; a token Kantata refuses is not.
+  --timeout DURATION   how long to wait for the browser, e.g. 90s or 10m (default 5m; 10m when
+                       Kantata shows a code)
   --hint-after DURATION
                        when still waiting after this long, print the callback URL to register
                        in Kantata (default 20s)

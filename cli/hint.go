@@ -20,6 +20,10 @@ import (
 // ended on can be pasted, for when the browser can't reach this computer.
 const pastePrompt = "Browser on another computer, or it couldn't reach this one? Paste the address it ended on here and press Enter."
 
+// codePrompt asks for the code Kantata shows, for a client whose callback
+// kind is code.
+const codePrompt = "Paste the code Kantata shows and press Enter: "
+
 // maxPasteLine bounds a line read while authorize waits; an address the
 // browser ended on is a few hundred bytes.
 const maxPasteLine = 16 << 10
@@ -61,6 +65,12 @@ func (r *runner) waitOrPaste(ctx context.Context, a *connect.Authorization, term
 		case <-hint:
 			hint = nil
 			fmt.Fprintf(errOut, "\n%s\n", connect.CallbackHint(a.RedirectURI()))
+			if a.ShowsCode() {
+				if terminal && lines != nil {
+					fmt.Fprint(errOut, codePrompt)
+				}
+				break
+			}
 			if terminal && lines != nil {
 				fmt.Fprintln(errOut, "If your browser instead ended on a page saying it can't reach 127.0.0.1, paste that "+
 					"page's address here and press Enter.")
@@ -68,29 +78,60 @@ func (r *runner) waitOrPaste(ctx context.Context, a *connect.Authorization, term
 			fmt.Fprint(errOut, "Press Ctrl-C to stop waiting.\n\n")
 		case line, ok := <-lines:
 			switch {
+			case !ok && a.ShowsCode():
+				// Only a pasted code finishes this sign-in: with no more
+				// input, waiting would only run out the clock.
+				a.Cancel()
+				res := <-ended
+				if res.err == nil {
+					return res.conn, nil
+				}
+				return res.conn, errNoCode
 			case !ok:
 				lines = nil // end of input: wait for the callback alone
 			case line == "":
 			default:
+				if a.ShowsCode() {
+					fmt.Fprintln(out, "Checking the code with Kantata...")
+				}
 				err := a.Complete(line)
 				if err == nil {
 					lines = nil
-					fmt.Fprintln(out, "Finishing the sign-in with the address you pasted...")
+					if !a.ShowsCode() {
+						fmt.Fprintln(out, "Finishing the sign-in with the address you pasted...")
+					}
 					break
 				}
 				msg, _ := connect.Explain(err)
 				fmt.Fprintln(errOut, msg)
-				if oauth.KindOf(err) != oauth.KindNotWaiting {
-					if terminal {
-						fmt.Fprintln(errOut, "Still waiting: paste the address the browser ended on, or press Ctrl-C to cancel.")
-					} else {
-						fmt.Fprintln(errOut, "Still waiting for the browser.")
-					}
+				switch {
+				case oauth.KindOf(err) == oauth.KindNotWaiting:
+				case a.ShowsCode() && terminal:
+					fmt.Fprint(errOut, codePrompt)
+				case a.ShowsCode():
+					fmt.Fprintln(errOut, "Still waiting for the code on standard input.")
+				case terminal:
+					fmt.Fprintln(errOut, "Still waiting: paste the address the browser ended on, or press Ctrl-C to cancel.")
+				default:
+					fmt.Fprintln(errOut, "Still waiting for the browser.")
 				}
 			}
 		}
 	}
 }
+
+// errNoCode: standard input ended before a code Kantata took. It is a
+// usage problem (exit 2): the command needs the code on its input.
+var errNoCode error = noCodeError{}
+
+type noCodeError struct{}
+
+func (noCodeError) Error() string { return "standard input ended before a code Kantata accepted" }
+func (noCodeError) UserMessage() string {
+	return "No code that Kantata accepted came on standard input, so the sign-in was canceled and the connection " +
+		"was not changed. Run the command in a terminal to paste the code Kantata shows, or pipe the code in."
+}
+func (e noCodeError) TechnicalDetail() string { return e.Error() }
 
 // pastedLines reads standard input a line at a time, spaces trimmed, until
 // its end, a read error or quit. A read of a terminal can't be interrupted

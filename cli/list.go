@@ -43,6 +43,9 @@ type connectionJSON struct {
 	LastTestedAt     *time.Time `json:"last_tested_at"`
 	LastError        *string    `json:"last_error"`
 	LastErrorDetail  *string    `json:"last_error_detail"`
+	// AuthorizedWith is "personal_token" for a connection authorized
+	// with the token Kantata's application page shows; null otherwise.
+	AuthorizedWith *string `json:"authorized_with"`
 }
 
 type testJSON struct {
@@ -84,6 +87,7 @@ func toConnectionJSON(c store.Connection, clientName string) connectionJSON {
 		LastTestedAt:     utc(c.LastTestedAt),
 		LastError:        nonEmpty(c.LastError),
 		LastErrorDetail:  nonEmpty(c.LastErrorDetail),
+		AuthorizedWith:   nonEmpty(c.AuthorizedWith),
 	}
 }
 

@@ -25,6 +25,7 @@ var settingFlags = map[store.Field]string{
 	store.FieldAPIBaseURL:   "api-url",
 	store.FieldRedirectPort: "redirect-port",
 	store.FieldClientAuth:   "client-auth",
+	store.FieldCallback:     "callback",
 }
 
 func (r *runner) clientFlagSet(sub string, f *clientFlags) *flag.FlagSet {
@@ -36,6 +37,7 @@ func (r *runner) clientFlagSet(sub string, f *clientFlags) *flag.FlagSet {
 	fs.StringVar(&c.APIBaseURL, "api-url", "", "the API base URL (default Kantata's)")
 	fs.IntVar(&c.RedirectPort, "redirect-port", 0, "the callback port on 127.0.0.1 (default 38917)")
 	fs.StringVar(&c.ClientAuth, "client-auth", "", "how the secret is sent: body or basic")
+	fs.StringVar(&c.Callback, "callback", "", "how Kantata's answer comes back: loopback (to this app, the default) or code (Kantata shows a code to paste)")
 	fs.BoolVar(&f.noPKCE, "no-pkce", false, "sign in without PKCE")
 	if sub == "edit" {
 		fs.BoolVar(&f.pkce, "pkce", false, "sign in with PKCE again")
@@ -54,6 +56,7 @@ func (f *clientFlags) apply(c *store.ClientSettings) {
 		"api-url":       func() { c.APIBaseURL = given.APIBaseURL },
 		"redirect-port": func() { c.RedirectPort = given.RedirectPort },
 		"client-auth":   func() { c.ClientAuth = given.ClientAuth },
+		"callback":      func() { c.Callback = given.Callback },
 		"no-pkce":       func() { c.PKCE = !f.noPKCE },
 		"pkce":          func() { c.PKCE = f.pkce },
 		"name":          func() { c.Name = given.Name },
