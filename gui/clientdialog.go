@@ -24,6 +24,9 @@ const (
 	viewHTTP       = "HTTP"
 	authBodyLabel  = "In the request body (Kantata's way)"
 	authBasicLabel = "In a basic-auth header"
+	// How Kantata's answer comes back (store.Callback*).
+	callbackLoopbackLabel = "Back to this app (loopback)"
+	callbackCodeLabel     = "Kantata shows a code"
 	callbackHelp   = "Register this callback URL in Kantata (step 6 of “How to retrieve the client ID and client secret”):"
 )
 
@@ -35,13 +38,14 @@ type clientDialog struct {
 
 	name, clientID, secret             *escEntry
 	authURL, tokenURL, apiURL, port    *escEntry
-	clientAuth                         *escSelect
+	clientAuth, callback               *escSelect
 	pkce                               *escCheck
 	view                               *widget.RadioGroup
 	httpSettings                       *fyne.Container
 	callbackURL                        *widget.Label
 	copyCallback                       *escButton
 	departures                         *widget.Label // where secrets go, when not only to Kantata
+	callbackProblem                    *widget.Label // the callback kind's rule, when broken
 	saveButton, cancelButton, resetBtn *escButton
 	deleteButton                       *escButton // only when editing
 	dialog                             *dialog.CustomDialog
@@ -106,6 +110,11 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	})
 
 	d.clientAuth = newEscSelect([]string{authBodyLabel, authBasicLabel}, cancel)
+	d.callback = newEscSelect([]string{callbackLoopbackLabel, callbackCodeLabel}, cancel)
+	d.callback.OnChanged = func(string) {
+		d.validate()
+		d.updateCallbackURL()
+	}
 	d.pkce = newEscCheck("Authorization code with PKCE (S256)", func(bool) { d.validate() }, cancel)
 	d.resetBtn = newEscButton("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.DefaultClientSettings(), false) }, cancel)
 
@@ -131,7 +140,8 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		{Text: "API base URL", Widget: d.apiURL},
 		{Text: "Send client credentials", Widget: d.clientAuth},
 		{Text: "Grant type", Widget: d.pkce},
-		{Text: "Callback port", Widget: d.port, HintText: "Change it only if the port is taken."},
+		{Text: "Kantata's answer", Widget: d.callback, HintText: "A code to paste works where Kantata takes only https callback URLs."},
+		{Text: "Callback port", Widget: d.port, HintText: "Back to this app only. Change it only if the port is taken."},
 		{Text: "", Widget: container.NewHBox(layout.NewSpacer(), d.resetBtn)},
 	}
 	// One form for both views keeps the labels in one column; the HTTP view
@@ -163,7 +173,10 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 
 	d.departures = wrappedLabel("")
 	d.departures.Importance = widget.WarningImportance
-	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form, d.departures}
+	d.callbackProblem = wrappedLabel("")
+	d.callbackProblem.Importance = widget.DangerImportance
+	d.callbackProblem.Hide()
+	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form, d.callbackProblem, d.departures}
 	if existing != nil {
 		top = append(top, wrappedLabel(secretEditNote))
 	}
@@ -240,6 +253,11 @@ func (d *clientDialog) fill(c store.ClientSettings, withIdentity bool) {
 		d.clientAuth.SetSelected(authBodyLabel)
 	}
 	d.pkce.SetChecked(c.PKCE)
+	if c.Callback == store.CallbackCode {
+		d.callback.SetSelected(callbackCodeLabel)
+	} else {
+		d.callback.SetSelected(callbackLoopbackLabel)
+	}
 	d.updateCallbackURL()
 }
 
@@ -249,11 +267,14 @@ func (d *clientDialog) settings() store.ClientSettings {
 	c := store.ClientSettings{
 		Name: d.name.Text, ClientID: d.clientID.Text,
 		AuthURL: d.authURL.Text, TokenURL: d.tokenURL.Text, APIBaseURL: d.apiURL.Text,
-		ClientAuth: store.ClientAuthBody, PKCE: d.pkce.Checked,
+		ClientAuth: store.ClientAuthBody, PKCE: d.pkce.Checked, Callback: store.CallbackLoopback,
 	}
 	c.RedirectPort, _ = store.ParsePort(d.port.Text) // its own validator reports a bad one
 	if d.clientAuth.Selected == authBasicLabel {
 		c.ClientAuth = store.ClientAuthBasic
+	}
+	if d.callback.Selected == callbackCodeLabel {
+		c.Callback = store.CallbackCode
 	}
 	return c
 }
@@ -270,12 +291,12 @@ func (d *clientDialog) problem(field store.Field) error {
 }
 
 func (d *clientDialog) updateCallbackURL() {
-	port, err := store.ParsePort(d.port.Text)
-	if err != nil {
+	c := d.settings()
+	if _, err := store.ParsePort(d.port.Text); err != nil && c.Callback != store.CallbackCode {
 		d.callbackURL.SetText("(enter a valid callback port)")
 		return
 	}
-	d.callbackURL.SetText(store.ClientSettings{RedirectPort: port}.RedirectURI())
+	d.callbackURL.SetText(c.RedirectURI())
 }
 
 // entries lists the fields in tab order: the simple view's three, then the HTTP view's.
@@ -291,7 +312,7 @@ func (d *clientDialog) valid() bool {
 			return false
 		}
 	}
-	return true
+	return d.problem(store.FieldCallback) == nil
 }
 
 func (d *clientDialog) validate() {
@@ -299,6 +320,12 @@ func (d *clientDialog) validate() {
 		return
 	}
 	d.showDepartures()
+	if err := d.problem(store.FieldCallback); err != nil {
+		d.callbackProblem.SetText(err.Error())
+		d.callbackProblem.Show()
+	} else {
+		d.callbackProblem.Hide()
+	}
 	if d.valid() && !d.saving {
 		d.saveButton.Enable()
 	} else {
@@ -316,10 +343,7 @@ func (d *clientDialog) showDepartures() {
 		d.departures.Hide()
 		return
 	}
-	text := fmt.Sprintf("This client %s.", dep)
-	if len(dep.Foreign) > 0 {
-		text += " Its secret, sign-in codes and tokens go there."
-	}
+	text := fmt.Sprintf("This client %s. %s", dep, dep.Risk())
 	if d.view.Selected != viewHTTP {
 		text += " View: HTTP shows these settings."
 	}

@@ -46,6 +46,7 @@ type connectionPanel struct {
 	statusBox   *fyne.Container
 
 	saveAuthorize *widget.Button
+	useToken      *widget.Button // a personal token from Kantata instead of a sign-in
 	save          *widget.Button
 	test          *widget.Button
 	cancelTest    *widget.Button // shown while the connection shown is tested
@@ -54,9 +55,11 @@ type connectionPanel struct {
 	// testing is the Test connection running, or nil: one at a time.
 	testing *testRun
 
-	callbackURL  *widget.Label
-	copyCallback *escButton
-	help         *widget.Accordion
+	callbackURL    *widget.Label
+	copyCallback   *escButton
+	copyBoth       *escButton     // the loopback and the out-of-band lines, to register both
+	switchCallback *widget.Button // the selected client's callback kind, the other way
+	help           *widget.Accordion
 	// anyAuthorized: some connection had been authorized at the last
 	// refresh (the steps in help were folded away when one first was).
 	anyAuthorized bool
@@ -115,26 +118,45 @@ func newConnectionPanel(u *UI) *connectionPanel {
 
 	p.saveAuthorize = widget.NewButtonWithIcon("Save & authorize", theme.LoginIcon(), p.onSaveAndAuthorize)
 	p.saveAuthorize.Importance = widget.HighImportance
+	p.useToken = widget.NewButtonWithIcon("Use a token from Kantata instead", theme.AccountIcon(), func() {
+		p.saveConnection(func(c store.Connection) { u.showTokenDialog(c) })
+	})
+	p.useToken.Importance = widget.LowImportance
 	p.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { p.saveConnection(nil) })
 	p.test = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), p.onTest)
 	p.cancelTest = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.onCancelTest)
 	p.cancelTest.Hide()
 	p.delete = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), p.onDelete)
 	p.delete.Importance = widget.DangerImportance
-	buttons := container.NewHBox(p.saveAuthorize, p.save, p.test, p.cancelTest, layout.NewSpacer(), p.delete)
+	buttons := container.NewVBox(
+		container.NewHBox(p.saveAuthorize, p.save, p.test, p.cancelTest, layout.NewSpacer(), p.delete),
+		container.NewHBox(p.useToken))
 
 	p.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	p.callbackURL.Selectable = true
 	p.copyCallback = u.copyButton("Copy", func() string { return p.callbackURL.Text }, nil)
+	p.copyBoth = u.copyButton("Copy both lines", p.bothCallbackLines, nil)
+	p.switchCallback = widget.NewButtonWithIcon(switchToCode, theme.ViewRefreshIcon(), p.onSwitchCallback)
 	p.help = widget.NewAccordion(widget.NewAccordionItem("How to retrieve the client ID and client secret",
-		helpSteps(container.NewBorder(nil, nil, nil, p.copyCallback, p.callbackURL))))
+		helpSteps(container.NewBorder(nil, nil, nil, p.copyCallback, p.callbackURL),
+			container.NewVBox(wrappedLabel(refusedCallbackAdvice), container.NewHBox(p.switchCallback, p.copyBoth)))))
 
 	p.content = container.NewVScroll(container.NewPadded(container.NewVBox(
 		p.title, p.form, buttons, p.statusBox, p.help)))
 	return p
 }
 
-func helpSteps(callback fyne.CanvasObject) fyne.CanvasObject {
+// What step 6 of the how-to adds for a Kantata that refuses the loopback
+// callback URL, and the switch of the selected client's callback kind.
+const (
+	refusedCallbackAdvice = "If Kantata answers “Redirect URI must be an HTTPS/SSL URI”, register " + oauth.OOBRedirectURI +
+		" instead and choose “" + callbackCodeLabel + "” for this client. Better still, register both lines, one per " +
+		"line, so either works."
+	switchToCode     = "Use “" + callbackCodeLabel + "” for this client"
+	switchToLoopback = "Send Kantata's answer back to this app instead"
+)
+
+func helpSteps(callback, refused fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewVBox(
 		wrappedLabel("1. Sign in to your Kantata account.\n"+
 			"2. Navigate to Settings > API > API settings page.\n"+
@@ -143,6 +165,7 @@ func helpSteps(callback fyne.CanvasObject) fyne.CanvasObject {
 			"5. Enter a Name, for example Kantata Connect.\n"+
 			"6. Paste this app's Callback URL:"),
 		container.NewPadded(callback),
+		container.NewPadded(refused),
 		wrappedLabel("7. Click Save.\n"+
 			"8. Copy the Kantata OX application ID for the Client ID and the Secret token for the Client secret, "+
 			"then add them here with the + button."),
@@ -220,6 +243,9 @@ func (p *connectionPanel) showStatus(c *store.Connection) {
 	text := connect.StatusText(*c)
 	if who := connect.IdentityText(*c); who != "" && c.Status == store.StatusAuthorized {
 		text = "Authorized as " + who
+		if c.AuthorizedWith == store.AuthorizedWithPersonalToken {
+			text += " (" + connect.PersonalTokenNote + ")"
+		}
 	}
 	if projects := connect.ProjectsText(*c); projects != "" {
 		text += " · " + projects
@@ -316,11 +342,59 @@ func (p *connectionPanel) clientSaved(c store.Client) {
 }
 
 func (p *connectionPanel) updateCallbackURL() {
-	if c, ok := p.selectedClient(); ok {
-		p.callbackURL.SetText(c.RedirectURI())
+	c, ok := p.selectedClient()
+	if !ok {
+		p.callbackURL.SetText(oauth.RedirectURI(kantata.DefaultRedirectPort))
+		p.switchCallback.SetText(switchToCode)
+		p.switchCallback.Disable()
 		return
 	}
-	p.callbackURL.SetText(oauth.RedirectURI(kantata.DefaultRedirectPort))
+	p.callbackURL.SetText(c.RedirectURI())
+	if c.Callback == store.CallbackCode {
+		p.switchCallback.SetText(switchToLoopback)
+	} else {
+		p.switchCallback.SetText(switchToCode)
+	}
+	p.switchCallback.Enable()
+}
+
+// bothCallbackLines are the two callback URLs to register, one per line:
+// the selected client's loopback URL and the out-of-band one.
+func (p *connectionPanel) bothCallbackLines() string {
+	c, ok := p.selectedClient()
+	if !ok {
+		c.ClientSettings = store.DefaultClientSettings()
+	}
+	c.Callback = store.CallbackLoopback
+	return c.RedirectURI() + "\n" + oauth.OOBRedirectURI
+}
+
+// onSwitchCallback turns the selected client's callback kind the other way,
+// in one click: no secret to type, since the kind changes no token.
+func (p *connectionPanel) onSwitchCallback() {
+	c, ok := p.selectedClient()
+	if !ok {
+		return
+	}
+	kind := store.CallbackCode
+	if c.Callback == store.CallbackCode {
+		kind = store.CallbackLoopback
+	}
+	p.switchCallback.Disable()
+	var saved store.Client
+	p.u.background(func() (err error) {
+		saved, err = p.u.store.SetClientCallback(c.ID, kind)
+		return err
+	}, func(err error) {
+		p.u.refresh()
+		p.updateCallbackURL()
+		if err != nil {
+			p.u.showError("Couldn't change how Kantata's answer comes back", err)
+			return
+		}
+		p.u.showNotice("Callback changed", fmt.Sprintf("“%s” now uses this callback URL: %s\n\nRegister it in Kantata "+
+			"(step 6), if it isn't there yet.", saved.Name, saved.RedirectURI()))
+	})
 }
 
 // updateHelp folds the steps to retrieve the client ID and secret away when
@@ -352,6 +426,7 @@ func (p *connectionPanel) updateButtons() {
 	_, hasClient := p.selectedClient()
 	valid := p.u.store != nil && hasClient && p.name.Validator(p.name.Text) == nil
 	setEnabled(p.saveAuthorize, valid)
+	setEnabled(p.useToken, valid)
 	setEnabled(p.save, valid)
 	setEnabled(p.editClient, hasClient)
 	setEnabled(p.addClient, p.u.store != nil)
@@ -411,7 +486,7 @@ func (p *connectionPanel) saveConnection(then func(store.Connection)) {
 
 // setBusy stops double clicks while a save, sign-in or test runs.
 func (p *connectionPanel) setBusy(busy bool) {
-	for _, b := range []*widget.Button{p.saveAuthorize, p.save, p.test, p.delete} {
+	for _, b := range []*widget.Button{p.saveAuthorize, p.useToken, p.save, p.test, p.delete} {
 		if busy {
 			b.Disable()
 		}

@@ -21,6 +21,13 @@ import (
 // signInWidth is the sign-in dialog's width.
 const signInWidth = 640
 
+// What the sign-in dialog's entry takes: the address the browser ended on,
+// or the code Kantata shows (a client of callback kind code).
+const (
+	pasteAddressNote = "Browser on another computer, or it couldn't reach this app? Paste the address it ended on:"
+	pasteCodeNote    = "Paste the code Kantata shows (codes last about 10 minutes):"
+)
+
 // signInDialog is shown from the click on Save & authorize until the user
 // has authorized in the browser, or canceled.
 type signInDialog struct {
@@ -33,7 +40,10 @@ type signInDialog struct {
 	cancel  *widget.Button
 
 	// The address the browser ended on, pasted when it could not reach
-	// this app: an entry, Continue, and why an address was not used.
+	// this app — or, when Kantata shows a code, that code: an entry,
+	// Continue, and why what was pasted was not used.
+	steps      *widget.Label
+	pasteNote  *widget.Label
 	paste      *escEntry
 	pasteOK    *widget.Button
 	pasteError *widget.Label
@@ -113,7 +123,7 @@ func (u *UI) showSignIn() *signInDialog {
 	d.reopen.Disable()
 	activity := widget.NewActivity()
 	activity.Start()
-	steps := wrappedLabel("Sign in to Kantata, read the app information and click Authorize. Then come back here.")
+	d.steps = wrappedLabel(connect.SignInSteps(false))
 	d.timeLeft = widget.NewLabel("")
 	d.timeLeft.SizeName = theme.SizeNameCaptionText
 	d.reach = wrappedLabel("")
@@ -137,12 +147,12 @@ func (u *UI) showSignIn() *signInDialog {
 	d.pasteError = wrappedLabel("")
 	d.pasteError.Importance = widget.DangerImportance
 	d.pasteError.Hide()
-	pasteNote := wrappedLabel("Browser on another computer, or it couldn't reach this app? Paste the address it ended on:")
+	d.pasteNote = wrappedLabel(pasteAddressNote)
 	content := container.NewVBox(
 		container.NewBorder(nil, nil, activity, d.timeLeft, d.heading),
-		steps, d.reach, widget.NewSeparator(), d.note, d.url,
+		d.steps, d.reach, widget.NewSeparator(), d.note, d.url,
 		container.NewHBox(d.copyURL, d.reopen),
-		widget.NewSeparator(), pasteNote,
+		widget.NewSeparator(), d.pasteNote,
 		container.NewBorder(nil, nil, nil, d.pasteOK, d.paste), d.pasteError,
 		d.hintBox)
 	d.cancel = widget.NewButtonWithIcon("Cancel sign-in", theme.CancelIcon(), func() { d.stop(u) })
@@ -168,10 +178,18 @@ func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
 		return
 	}
 	d.heading.SetText("Waiting for you to authorize in your browser…")
+	d.paste.SetPlaceHolder(a.RedirectURI() + "?code=…")
+	if a.ShowsCode() {
+		// No way back to this app: the code comes pasted, or not at all.
+		d.heading.SetText("Waiting for the code Kantata shows…")
+		d.steps.SetText(connect.SignInSteps(true))
+		d.pasteNote.SetText(pasteCodeNote)
+		d.paste.SetPlaceHolder("the code after “Authorization code:”")
+		defer u.win.Canvas().Focus(d.paste)
+	}
 	d.url.SetText(a.URL())
 	d.copyURL.Enable()
 	d.reopen.Enable()
-	d.paste.SetPlaceHolder(a.RedirectURI() + "?code=…")
 	d.paste.Enable()
 	d.enablePaste(d.paste.Text)
 	d.dialog.Resize(d.dialog.MinSize()) // the content scrolls: its growth does not reach the dialog
@@ -210,8 +228,11 @@ func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
 		return nil
 	}, func(error) {
 		if hinted {
-			d.hint.SetText(connect.CallbackHint(a.RedirectURI()) + " If your browser instead showed that it " +
-				"couldn't reach 127.0.0.1, paste the address it ended on above.")
+			hint := connect.CallbackHint(a.RedirectURI())
+			if !a.ShowsCode() {
+				hint += " If your browser instead showed that it couldn't reach 127.0.0.1, paste the address it ended on above."
+			}
+			d.hint.SetText(hint)
 			d.hintBox.Show()
 			d.dialog.Resize(d.dialog.MinSize())
 		}
