@@ -146,6 +146,7 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 		r.field("Authorization URL", client.AuthURL)
 		r.field("Access token URL", client.TokenURL)
 		r.field("API base URL", client.APIBaseURL)
+		r.field("Kantata's answer", callbackText(client.Callback))
 		r.field("Callback URL", client.RedirectURI())
 		r.field("Client authentication", clientAuthText(client.ClientAuth))
 		pkce := "off"
@@ -336,6 +337,14 @@ func orNotSet(s string) string {
 		return "(not set)"
 	}
 	return s
+}
+
+// callbackText says how Kantata's answer comes back, in the window's words.
+func callbackText(kind string) string {
+	if kind == store.CallbackCode {
+		return "Kantata shows a code, pasted into the app (code)"
+	}
+	return "back to this app on the loopback callback URL (loopback)"
 }
 
 func clientAuthText(method string) string {

@@ -135,6 +135,7 @@ func TestDiagnoseEveryState(t *testing.T) {
 		"Authorization URL:       "+d.Kantata.AuthURL(),
 		"Access token URL:        "+d.Kantata.TokenURL(),
 		"API base URL:            "+d.Kantata.APIBaseURL(),
+		"Kantata's answer:        back to this app on the loopback callback URL (loopback)",
 		"Callback URL:            "+d.client.RedirectURI(),
 		"Client authentication:   request body (client_secret_post)",
 		"PKCE:                    on (S256)",
