@@ -203,144 +203,194 @@ func Import(ctx context.Context, st *store.Store, e Export, d ImportDecider) (Im
 // planImport asks every question and returns what to save. Skips and renames
 // go into rep as they are decided.
 func planImport(ctx context.Context, st *store.Store, e Export, d ImportDecider, rep *ImportReport) ([]*plannedClient, []*plannedConnection, error) {
-	var clients []*plannedClient
-	byFileName := map[string]*plannedClient{}
-	fileClients := map[string]bool{}
-	for _, c := range e.Clients {
-		fileClients[store.NameKey(c.Name)] = true
-	}
-	clientTaken := func(name string) bool {
-		if _, ok := st.ClientByName(name); ok {
-			return true
-		}
-		for _, p := range clients {
-			if !p.skip && p.existing == "" && store.SameName(p.name, name) {
-				return true
-			}
-		}
-		return false
-	}
-	// A saved client of that name with the file client's settings can
-	// serve the file's connections as it is.
-	sameSaved := func(c store.ClientSettings) func(name string) string {
-		return func(name string) string {
-			saved, ok := st.ClientByName(name)
-			if ok && store.SameSettings(saved.ClientSettings, c) {
-				return saved.ID
-			}
-			return ""
-		}
-	}
-
+	p := &importPlan{ctx: ctx, st: st, d: d, rep: rep, byFileName: map[string]*plannedClient{}}
 	// Where secrets would go is settled first, before a secret is typed.
+	refused, err := p.askEndpoints(e.Clients)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.planClients(e.Clients, refused); err != nil {
+		return nil, nil, err
+	}
+	if err := p.planConnections(e.Connections); err != nil {
+		return nil, nil, err
+	}
+	return p.clients, p.conns, nil
+}
+
+// importPlan is what planImport has decided so far.
+type importPlan struct {
+	ctx        context.Context
+	st         *store.Store
+	d          ImportDecider
+	rep        *ImportReport
+	clients    []*plannedClient
+	byFileName map[string]*plannedClient // store.NameKey of the file's name → its plan
+	conns      []*plannedConnection
+}
+
+// askEndpoints asks about every client whose settings depart from Kantata's
+// and returns the positions of those the user refused.
+func (p *importPlan) askEndpoints(clients []store.ClientSettings) (map[int]bool, error) {
 	refused := map[int]bool{}
-	for i, c := range e.Clients {
+	for i, c := range clients {
 		dep := c.Departures()
 		if !dep.Any() {
 			continue
 		}
-		accept, err := d.Endpoints(EndpointsRequest{Index: i, Client: c, Departures: dep})
+		accept, err := p.d.Endpoints(EndpointsRequest{Index: i, Client: c, Departures: dep})
 		if err != nil {
-			return nil, nil, fmt.Errorf("import: client “%s”: %w", c.Name, err)
+			return nil, fmt.Errorf("import: client “%s”: %w", c.Name, err)
 		}
 		if !accept {
 			refused[i] = true
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: its settings were not accepted (%s)", c.Name, dep))
+			p.rep.Skipped = append(p.rep.Skipped, fmt.Sprintf("client “%s”: its settings were not accepted (%s)", c.Name, dep))
 		}
 	}
+	return refused, nil
+}
 
-	for i, c := range e.Clients {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, fmt.Errorf("import: %w", err)
+// planClients decides each client's name and secret, or that it is skipped.
+func (p *importPlan) planClients(clients []store.ClientSettings, refused map[int]bool) error {
+	inFile := map[string]bool{}
+	for _, c := range clients {
+		inFile[store.NameKey(c.Name)] = true
+	}
+	for i, c := range clients {
+		if err := p.ctx.Err(); err != nil {
+			return fmt.Errorf("import: %w", err)
 		}
-		p := &plannedClient{file: c}
-		clients = append(clients, p)
-		byFileName[store.NameKey(c.Name)] = p
+		planned := &plannedClient{file: c}
+		p.clients = append(p.clients, planned)
+		p.byFileName[store.NameKey(c.Name)] = planned
 		if refused[i] {
-			p.skip = true
+			planned.skip = true
 			continue
 		}
-		name, existing, ok, err := askName(d, "client", i, c.Name, clientTaken, fileClients, sameSaved(c))
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
-			p.skip = true
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: the name is already in use", c.Name))
-			continue
-		}
-		p.name = name
-		if existing != "" {
-			if saved, ok := st.Client(existing); ok {
-				p.name = saved.Name
-			}
-			p.existing = existing
-			rep.UsedExisting = append(rep.UsedExisting, p.name)
-			continue
-		}
-		asked := c
-		asked.Name = name
-		secret, skip, refused, err := askSecret(d, i, c.Name, asked)
-		if err != nil {
-			return nil, nil, err
-		}
-		if skip {
-			p.skip = true
-			reason := "it was skipped at its secret"
-			if refused != "" {
-				reason = "its secret could not be used: " + refused
-			}
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("client “%s”: %s", c.Name, reason))
-			continue
-		}
-		p.secret = secret
-		if name != c.Name {
-			rep.Renamed = append(rep.Renamed, fmt.Sprintf("client “%s” as “%s”", c.Name, name))
+		if err := p.planClient(i, planned, inFile); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	var conns []*plannedConnection
-	fileConns := map[string]bool{}
-	for _, c := range e.Connections {
-		fileConns[store.NameKey(c.Name)] = true
+// planClient asks for the client's name when its own is taken, then for its
+// secret unless a saved client of the same settings serves instead.
+func (p *importPlan) planClient(i int, planned *plannedClient, inFile map[string]bool) error {
+	c := planned.file
+	name, existing, ok, err := askName(p.d, "client", i, c.Name, p.clientTaken, inFile, p.sameSaved(c))
+	if err != nil {
+		return err
 	}
-	connTaken := func(name string) bool {
-		if _, ok := st.ConnectionByName(name); ok {
+	if !ok {
+		planned.skip = true
+		p.rep.Skipped = append(p.rep.Skipped, fmt.Sprintf("client “%s”: the name is already in use", c.Name))
+		return nil
+	}
+	planned.name = name
+	if existing != "" {
+		if saved, ok := p.st.Client(existing); ok {
+			planned.name = saved.Name
+		}
+		planned.existing = existing
+		p.rep.UsedExisting = append(p.rep.UsedExisting, planned.name)
+		return nil
+	}
+	asked := c
+	asked.Name = name
+	secret, skip, why, err := askSecret(p.d, i, c.Name, asked)
+	if err != nil {
+		return err
+	}
+	if skip {
+		planned.skip = true
+		reason := "it was skipped at its secret"
+		if why != "" {
+			reason = "its secret could not be used: " + why
+		}
+		p.rep.Skipped = append(p.rep.Skipped, fmt.Sprintf("client “%s”: %s", c.Name, reason))
+		return nil
+	}
+	planned.secret = secret
+	if name != c.Name {
+		p.rep.Renamed = append(p.rep.Renamed, fmt.Sprintf("client “%s” as “%s”", c.Name, name))
+	}
+	return nil
+}
+
+// clientTaken reports whether a saved client, or one planned so far, has
+// the name.
+func (p *importPlan) clientTaken(name string) bool {
+	if _, ok := p.st.ClientByName(name); ok {
+		return true
+	}
+	for _, planned := range p.clients {
+		if !planned.skip && planned.existing == "" && store.SameName(planned.name, name) {
 			return true
 		}
-		for _, p := range conns {
-			if !p.skip && store.SameName(p.name, name) {
-				return true
-			}
-		}
-		return false
 	}
-	for i, c := range e.Connections {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, fmt.Errorf("import: %w", err)
+	return false
+}
+
+// sameSaved: a saved client of that name with the file client's settings
+// can serve the file's connections as it is.
+func (p *importPlan) sameSaved(c store.ClientSettings) func(name string) string {
+	return func(name string) string {
+		saved, ok := p.st.ClientByName(name)
+		if ok && store.SameSettings(saved.ClientSettings, c) {
+			return saved.ID
 		}
-		p := &plannedConnection{file: c, client: byFileName[store.NameKey(c.Client)]}
-		conns = append(conns, p)
-		if p.client.skip {
-			p.skip = true
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: its client “%s” was skipped", c.Name, c.Client))
+		return ""
+	}
+}
+
+// planConnections decides each connection's name, or that it is skipped
+// (its client was).
+func (p *importPlan) planConnections(conns []ExportConnection) error {
+	inFile := map[string]bool{}
+	for _, c := range conns {
+		inFile[store.NameKey(c.Name)] = true
+	}
+	for i, c := range conns {
+		if err := p.ctx.Err(); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		planned := &plannedConnection{file: c, client: p.byFileName[store.NameKey(c.Client)]}
+		p.conns = append(p.conns, planned)
+		if planned.client.skip {
+			planned.skip = true
+			p.rep.Skipped = append(p.rep.Skipped, fmt.Sprintf("connection “%s”: its client “%s” was skipped", c.Name, c.Client))
 			continue
 		}
-		name, _, ok, err := askName(d, "connection", i, c.Name, connTaken, fileConns, nil)
+		name, _, ok, err := askName(p.d, "connection", i, c.Name, p.connectionTaken, inFile, nil)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		if !ok {
-			p.skip = true
-			rep.Skipped = append(rep.Skipped, fmt.Sprintf("connection “%s”: the name is already in use", c.Name))
+			planned.skip = true
+			p.rep.Skipped = append(p.rep.Skipped, fmt.Sprintf("connection “%s”: the name is already in use", c.Name))
 			continue
 		}
-		p.name = name
+		planned.name = name
 		if name != c.Name {
-			rep.Renamed = append(rep.Renamed, fmt.Sprintf("connection “%s” as “%s”", c.Name, name))
+			p.rep.Renamed = append(p.rep.Renamed, fmt.Sprintf("connection “%s” as “%s”", c.Name, name))
 		}
 	}
-	return clients, conns, nil
+	return nil
+}
+
+// connectionTaken reports whether a saved connection, or one planned so
+// far, has the name.
+func (p *importPlan) connectionTaken(name string) bool {
+	if _, ok := p.st.ConnectionByName(name); ok {
+		return true
+	}
+	for _, planned := range p.conns {
+		if !planned.skip && store.SameName(planned.name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // askName returns fileName when it is free, else asks d until it gets a free,
