@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/kantata-connect/kantata-connect/store"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // clientFlags are the settings client add and client edit take, as given.
@@ -361,14 +363,6 @@ func (r *runner) cmdDeleteAll(args []string) int {
 		}
 	}
 	fmt.Fprintf(r.env.Stdout, "Deleted %s and %s, with their secrets and tokens.\n",
-		plural(conns, "connection", "connections"), plural(clients, "client", "clients"))
+		safetext.Count(conns, "connection"), safetext.Count(clients, "client"))
 	return ExitOK
-}
-
-// plural is "1 client" or "3 clients".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/kantata-connect/kantata-connect/setupfile"
 	"github.com/kantata-connect/kantata-connect/store"
 	"golang.org/x/term"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // onePath checks that exactly one FILE was given.
@@ -53,7 +55,7 @@ func (r *runner) cmdExport(args []string) int {
 		return r.report(err, "")
 	}
 
-	summary := fmt.Sprintf("Exported %s and %s", countOf(len(e.Clients), "client"), countOf(len(e.Connections), "connection"))
+	summary := fmt.Sprintf("Exported %s and %s", safetext.Count(len(e.Clients), "client"), safetext.Count(len(e.Connections), "connection"))
 	note := "The file holds no secrets or tokens: importing it asks for each client's secret, and its connections must be authorized again."
 	if path == "-" {
 		if _, err := r.fileOut.Write(buf.Bytes()); err != nil {
@@ -75,13 +77,6 @@ func (r *runner) cmdExport(args []string) int {
 		fmt.Fprintf(r.env.Stdout, "On the other computer: %s import %s\n", Prog, shellArg(filepath.Base(path)))
 	}
 	return ExitOK
-}
-
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // writeNewFile writes data to path with mode 0600 through a temporary file
@@ -199,7 +194,7 @@ func (r *runner) cmdImport(args []string) int {
 	}
 	if terminal && len(e.Clients) > 0 {
 		fmt.Fprintf(r.env.Stderr, "Importing %s and %s from %s. Secrets don't travel: enter each client's secret again.\n",
-			countOf(len(e.Clients), "client"), countOf(len(e.Connections), "connection"), path)
+			safetext.Count(len(e.Clients), "client"), safetext.Count(len(e.Connections), "connection"), path)
 	}
 	rep, err := setupfile.Import(ctx, st, e, d)
 	if err != nil && canceled(err) {

@@ -27,7 +27,7 @@ const (
 	// How Kantata's answer comes back (store.Callback*).
 	callbackLoopbackLabel = "Back to this app (loopback)"
 	callbackCodeLabel     = "Kantata shows a code"
-	callbackHelp   = "Register this callback URL in Kantata (step 6 of “How to retrieve the client ID and client secret”):"
+	callbackHelp          = "Register this callback URL in Kantata (step 6 of “How to retrieve the client ID and client secret”):"
 )
 
 // clientDialog adds or edits an OAuth 2.0 client ("iClient").

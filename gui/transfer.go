@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/kantata-connect/kantata-connect/setupfile"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // exportFileName is what the save dialog suggests.
@@ -61,7 +63,7 @@ func (u *UI) exportTo(w io.WriteCloser) {
 		}
 		u.showNotice("Setup exported", fmt.Sprintf("Exported %s and %s — no secrets and no tokens. On the other "+
 			"computer choose File › Import setup… and enter each client's secret again.",
-			setupfile.Plural(len(e.Clients), "OAuth 2.0 client"), setupfile.Plural(len(e.Connections), "connection")))
+			safetext.Count(len(e.Clients), "OAuth 2.0 client"), safetext.Count(len(e.Connections), "connection")))
 	})
 }
 

@@ -57,18 +57,11 @@ func (rq request) error(kind Kind, status int, detail string, err error) *Error 
 // is ready to use against DefaultAPIBaseURL.
 type Checker struct {
 	APIBaseURL string        // "" → DefaultAPIBaseURL
-	HTTPClient *http.Client  // nil → a plain client with connect/TLS/header timeouts
+	HTTPClient *http.Client  // nil → outbound's: the system's proxy, per-phase timeouts
 	Timeout    time.Duration // whole check incl. retries; ≤0 → DefaultCheckTimeout
 	MaxRetries int           // retries after HTTP 429; 0 → DefaultMaxRetries, <0 → none
 	Backoff    time.Duration // base wait after a 429 without Retry-After; ≤0 → DefaultBackoff
 }
-
-// defaultClient goes out the one way every call to Kantata takes (package
-// outbound): the proxy chosen per request from the environment or the
-// system's settings, and per-phase timeouts so a stalled peer cannot hold a
-// connection forever even if a caller's context has no deadline; the overall
-// bound is the Checker's Timeout, applied through the request context.
-var defaultClient = outbound.Client()
 
 // errCheckTimeout marks the Checker's own deadline, so it can be told apart
 // from a caller's cancellation.
@@ -101,7 +94,11 @@ func (c Checker) get(ctx context.Context, accessToken string, rq request, parse 
 	if backoff <= 0 {
 		backoff = DefaultBackoff
 	}
-	client := noRedirects(c.HTTPClient)
+	// The request carries the access token: no redirect is followed, not
+	// even within the API's own host. users/me answers directly, so a 3xx
+	// means the API address is not the one to use: the check stops with
+	// KindRedirected and names where it pointed.
+	client := outbound.NoRedirects(c.HTTPClient)
 
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errCheckTimeout)
 	defer cancel()
@@ -263,24 +260,6 @@ func bearerChallenge(h string) map[string]string {
 		rest = strings.TrimLeft(strings.TrimSpace(rest), ", ")
 	}
 	return params
-}
-
-// noRedirects returns a copy of c (nil: defaultClient) that follows no
-// redirect. The rule is the simplest one that is safe: none at all, not even
-// within the API's own scheme and host. The request carries the access
-// token, and net/http keeps the Authorization header on a redirect to the
-// same host name, even from https to http, and follows a redirect to another
-// host without it, where an answer would name another user. Kantata's
-// users/me answers directly, so a 3xx means the API address is not the one to
-// use: the check stops with KindRedirected and names where it pointed. The
-// caller's client is left as it was.
-func noRedirects(c *http.Client) *http.Client {
-	if c == nil {
-		c = defaultClient
-	}
-	nc := *c
-	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &nc
 }
 
 // redirectedError describes a 3xx answer that was not followed.
@@ -485,20 +464,7 @@ func clip(s string, n int, token string) string {
 // redact removes the token from text that quotes a server's answer: a
 // misbehaving proxy or server may echo the Authorization header back, in a
 // JSON body perhaps escaped ("/" as "\/", "<" as "\u003c").
-func redact(s, token string) string {
-	if token == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, token, "[redacted]")
-	b, _ := json.Marshal(token) // a string always marshals
-	escaped := string(b[1 : len(b)-1])
-	for _, spelling := range []string{escaped, strings.ReplaceAll(escaped, "/", `\/`)} {
-		if spelling != token {
-			s = strings.ReplaceAll(s, spelling, "[redacted]")
-		}
-	}
-	return s
-}
+func redact(s, token string) string { return safetext.Redact(s, token) }
 
 // scrubErr keeps err (and its chain) unless its text holds the token, in
 // which case only a redacted copy of the text survives.

@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/outbound"
 	"golang.org/x/oauth2"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // exchange trades the code for a token under cfg.ExchangeTimeout and maps
@@ -20,7 +21,7 @@ import (
 func (f *Flow) exchange(ctx context.Context, code string) (Token, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.ExchangeTimeout)
 	defer cancel()
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, noRedirects(f.cfg.HTTPClient))
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, outbound.NoRedirects(f.cfg.HTTPClient))
 	var opts []oauth2.AuthCodeOption
 	if f.verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(f.verifier))
@@ -146,22 +147,6 @@ func (f *Flow) exchangeError(ctx context.Context, err error, secrets []string) *
 
 const defaultTokenURLHint = "https://app.mavenlink.com/oauth/token"
 
-// noRedirects returns a copy of c (nil: outbound's, the one way out every
-// call to Kantata takes) that follows no redirect at all. The token request carries the client
-// secret, the code and the PKCE verifier, and goes to the token URL the user
-// chose and nowhere else: a 307 or 308 would post them again wherever it
-// points, even from https to http on another host. A 3xx answer comes back
-// as it is, and exchangeError makes it KindRedirected. The caller's client
-// is left as it was.
-func noRedirects(c *http.Client) *http.Client {
-	if c == nil {
-		c = outbound.Client()
-	}
-	nc := *c
-	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &nc
-}
-
 // redirectedError: the token endpoint answered with a redirect, which the
 // exchange did not follow. The message names where it pointed; the detail
 // keeps the status and the Location, scrubbed, then cut.
@@ -234,13 +219,6 @@ func scrubRetrieveError(re *oauth2.RetrieveError, secrets []string) *oauth2.Retr
 	return &c
 }
 
-// scrub replaces every secret in s (any non-empty one) with [redacted].
-func scrub(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-			s = strings.ReplaceAll(s, url.QueryEscape(sec), "[redacted]")
-		}
-	}
-	return s
-}
+// scrub replaces every secret in s with [redacted], in each spelling
+// (safetext.Redact).
+func scrub(s string, secrets []string) string { return safetext.Redact(s, secrets...) }

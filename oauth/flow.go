@@ -33,8 +33,8 @@ type Flow struct {
 	authURL     string
 	open        Opener
 
-	ln  net.Listener  // nil for CallbackCode
-	srv *http.Server  // nil for CallbackCode
+	ln  net.Listener // nil for CallbackCode
+	srv *http.Server // nil for CallbackCode
 
 	flowCtx context.Context // done when canceled (Cancel, Wait's or Start's ctx)
 	cancel  context.CancelFunc

@@ -3,6 +3,8 @@ package oauth
 import (
 	"fmt"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // Token is what the sign-in yields. Kantata's access tokens do not expire
@@ -15,18 +17,11 @@ type Token struct {
 // String never shows the tokens, so a Token printed by mistake leaks nothing.
 func (t Token) String() string {
 	return fmt.Sprintf("oauth.Token{TokenType: %q, AccessToken: %s, RefreshToken: %s, Expiry: %s}",
-		t.TokenType, redacted(t.AccessToken), redacted(t.RefreshToken), expiry(t.Expiry))
+		t.TokenType, safetext.Redacted(t.AccessToken), safetext.Redacted(t.RefreshToken), expiry(t.Expiry))
 }
 
 // GoString keeps %#v from printing the fields.
 func (t Token) GoString() string { return t.String() }
-
-func redacted(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return "[redacted]"
-}
 
 func expiry(t time.Time) string {
 	if t.IsZero() {

@@ -258,9 +258,5 @@ func trustStoreHint() string {
 // cleanText makes text from the network fit for a message: nothing a
 // screen would obey, on one line, at most max runes.
 func cleanText(s string, max int) string {
-	s = strings.Join(strings.Fields(safetext.Clean(s)), " ")
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
-	}
-	return s
+	return safetext.Cut(strings.Join(strings.Fields(safetext.Clean(s)), " "), max)
 }

@@ -48,8 +48,25 @@ func Shared() *Transport {
 
 // Client is an *http.Client over Shared, with no overall timeout of its own
 // (callers set deadlines on their requests) and net/http's redirect rule;
-// the engines replace it with their own.
+// the engines replace it with NoRedirects.
 func Client() *http.Client { return &http.Client{Transport: Shared()} }
+
+// NoRedirects returns a copy of c (nil: Client) that follows no redirect at
+// all: a 3xx answer comes back as it is. Every request to Kantata carries
+// something secret — the token request the client secret, the code and the
+// PKCE verifier, the API calls the access token — and goes to the address
+// the user chose and nowhere else: net/http would post a 307 or 308 again
+// wherever it points, even from https to http on another host, and keeps
+// the Authorization header on a redirect to the same host name. The caller's
+// client is left as it was.
+func NoRedirects(c *http.Client) *http.Client {
+	if c == nil {
+		c = Client()
+	}
+	nc := *c
+	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &nc
+}
 
 // Transport is an http.RoundTripper that routes each request as its Resolver
 // says, and wraps every failure in an *Error holding that Route.

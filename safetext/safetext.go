@@ -1,9 +1,11 @@
-// Package safetext makes text safe to display: what a server sends (a
-// Kantata user's name, an error description) and what people type (names)
-// may hold characters that a terminal obeys or that change how the text
-// around them reads. It is the one place that decides which characters
-// those are; store, kantata, oauth, connect, setupfile, diagnose and the
-// command line all use it.
+// Package safetext is the app's small text toolkit. Above all it makes
+// text safe to display: what a server sends (a Kantata user's name, an
+// error description) and what people type (names) may hold characters that
+// a terminal obeys or that change how the text around them reads. It is the
+// one place that decides which characters those are (Clean, Find), bounds
+// text on a character boundary (Cut), keeps secrets out of text (Redact,
+// Redacted) and counts in words (Count); store, kantata, oauth, connect,
+// setupfile, diagnose and both fronts use it.
 package safetext
 
 import (

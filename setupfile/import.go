@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/store"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // MaxImportTries bounds how often Import asks for one name or one secret, so
@@ -103,7 +105,7 @@ func (r ImportReport) String() string {
 	if len(r.ClientsAdded)+len(r.ConnectionsAdded) == 0 {
 		b.WriteString("Nothing was imported.\n")
 	} else {
-		fmt.Fprintf(&b, "Imported %s and %s.\n", Plural(len(r.ClientsAdded), "client"), Plural(len(r.ConnectionsAdded), "connection"))
+		fmt.Fprintf(&b, "Imported %s and %s.\n", safetext.Count(len(r.ClientsAdded), "client"), safetext.Count(len(r.ConnectionsAdded), "connection"))
 	}
 	for _, n := range r.ClientsAdded {
 		fmt.Fprintf(&b, "  client “%s”\n", n)
@@ -139,14 +141,6 @@ func (r ImportReport) String() string {
 		b.WriteString("Imported connections are not authorized yet: authorize each one to sign in with Kantata on this computer.\n")
 	}
 	return b.String()
-}
-
-// Plural says "1 connection", "2 connections".
-func Plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 type plannedClient struct {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
+
+	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
 // Status says where a connection stands with Kantata.
@@ -218,16 +220,9 @@ type Token struct {
 	RefreshToken string
 }
 
-func redact(s string) string {
-	if s == "" {
-		return "[none]"
-	}
-	return "[redacted]"
-}
-
 // String never shows the tokens, so a Token printed by mistake leaks nothing.
 func (t Token) String() string {
-	return "Token{AccessToken:" + redact(t.AccessToken) + " RefreshToken:" + redact(t.RefreshToken) + "}"
+	return "Token{AccessToken:" + safetext.Redacted(t.AccessToken) + " RefreshToken:" + safetext.Redacted(t.RefreshToken) + "}"
 }
 
 // GoString covers %#v.
