@@ -2,6 +2,7 @@ package connect_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -316,5 +317,35 @@ func TestTestAllNothingToTest(t *testing.T) {
 	got := svc.TestAll(context.Background(), 3, nil)
 	if len(got) != 1 || !got[0].Skipped {
 		t.Errorf("only a never-authorized connection: %+v; want it skipped", got)
+	}
+}
+
+// A token goes only to the endpoints it was issued with (issue 19): once
+// its client's API URL changes, the connection needs a new sign-in, Test
+// asks nobody and says so, and TestAll skips it with that reason.
+func TestNeedsSignInAsksNobody(t *testing.T) {
+	st := testenv.Store(t)
+	k := fakekantata.New(t)
+	other := fakekantata.NewAt(t, "127.0.0.2")
+	svc := connect.New(st, nil)
+	conn := addConnection(t, st, k, "Moved", "", true)
+	client, _ := st.Client(conn.ClientRef)
+	settings := client.ClientSettings
+	settings.APIBaseURL = other.APIBaseURL()
+	if _, err := st.SaveClient(client.ID, settings, secret); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := svc.Test(context.Background(), conn.ID)
+	var na *connect.NotAuthorizedError
+	if !errors.As(err, &na) || !na.NeedsSignIn || connect.NextStepOf(err) != connect.NextSignInAgain {
+		t.Fatalf("Test of a connection whose API URL changed: %v", err)
+	}
+	results := svc.TestAll(context.Background(), 0, nil)
+	if len(results) != 1 || !results[0].Skipped || results[0].Err != nil || !errors.As(results[0].Why, &na) || !na.NeedsSignIn {
+		t.Fatalf("TestAll = %+v", results)
+	}
+	if n := other.MeRequests() + k.MeRequests(); n != 0 {
+		t.Errorf("%d requests carried the old token", n)
 	}
 }
