@@ -197,7 +197,8 @@ func testNoBrowserThenVisit(t *testing.T, b *browsertest.Browser) {
 	}
 }
 
-// testDenied: clicking Deny in Kantata is a failed sign-in (exit 1).
+// testDenied: clicking Deny in Kantata ends the sign-in (exit 1); a
+// connection never authorized stays "not authorized yet", with the reason.
 func testDenied(t *testing.T, b *browsertest.Browser) {
 	h := newHarness(t)
 	h.opener = b.Opener((*browsertest.Browser).Deny)
@@ -208,7 +209,7 @@ func testDenied(t *testing.T, b *browsertest.Browser) {
 		t.Errorf("denied authorize: %v; want exit 1", res)
 	}
 	mustContain(t, "denied authorize", res.errOut, "You chose not to authorize Kantata Connect in Kantata.\nRun: kantata-connect authorize Prod\n")
-	if c, _ := h.store().ConnectionByName("Prod"); c.Status != store.StatusFailed {
-		t.Errorf("status after deny = %q; want failed", c.Status)
+	if c, _ := h.store().ConnectionByName("Prod"); c.Status != store.StatusNeverAuthorized || !strings.Contains(c.LastError, "chose not to authorize") {
+		t.Errorf("status after deny = %q (note %q); want not authorized yet, with the reason", c.Status, c.LastError)
 	}
 }

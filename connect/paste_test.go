@@ -121,7 +121,7 @@ func TestAuthorizeWithPastedAddress(t *testing.T) {
 		if oauth.KindOf(err) != oauth.KindDenied {
 			t.Fatalf("Wait: %v; want the denial", err)
 		}
-		if conn.Status != store.StatusFailed || !strings.Contains(conn.LastError, "You chose not to authorize") {
+		if conn.Status != store.StatusNeverAuthorized || !strings.Contains(conn.LastError, "You chose not to authorize") {
 			t.Errorf("after a pasted denial: status %q, last error %q", conn.Status, conn.LastError)
 		}
 		if f.Kantata.TokenRequests() != 0 {

@@ -391,8 +391,9 @@ func TestDeniedSignInExplainsAndKeepsForm(t *testing.T) {
 	if h.u.panel.name.Text != "Kantata production" || h.u.panel.client.Selected != "Production app" {
 		t.Error("the form lost what the user typed")
 	}
-	if !strings.HasPrefix(h.u.panel.status.Text, "Failed: ") {
-		t.Errorf("panel status = %q; want the failure", h.u.panel.status.Text)
+	// A choice, not a failure: still not authorized, the reason as a note.
+	if h.u.panel.status.Text != "Not authorized yet\nYou chose not to authorize Kantata Connect in Kantata." {
+		t.Errorf("panel status = %q; want not authorized yet, with the reason", h.u.panel.status.Text)
 	}
 }
 

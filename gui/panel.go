@@ -250,8 +250,8 @@ func (p *connectionPanel) showStatus(c *store.Connection) {
 	if projects := connect.ProjectsText(*c); projects != "" {
 		text += " · " + projects
 	}
-	if c.Status == store.StatusAuthorized && c.LastError != "" {
-		text += "\n" + c.LastError
+	if (c.Status == store.StatusAuthorized || c.Status == store.StatusNeverAuthorized) && c.LastError != "" {
+		text += "\n" + c.LastError // a note: signed in but no user, or a first sign-in denied
 	}
 	if connect.SeesNoProjects(*c) {
 		text += "\n" + connect.NoProjectsWarning

@@ -465,11 +465,13 @@ func markNeedsReauth(r *records, which func(*Connection) bool, now time.Time) {
 			continue
 		}
 		c.Status = StatusNeedsReauth
-		if c.LastAuthorizedAt == nil {
-			c.Status = StatusNeverAuthorized
-		}
 		c.LastError = "Its OAuth 2.0 client's settings changed, so its earlier sign-in was deleted."
 		c.LastErrorDetail = "client settings changed since the sign-in; its tokens were deleted from the keychain"
+		if c.LastAuthorizedAt == nil {
+			// Never signed in: a failure under the old settings says
+			// nothing of the new ones.
+			c.Status, c.LastError, c.LastErrorDetail = StatusNeverAuthorized, "", ""
+		}
 		c.UpdatedAt = now
 	}
 }
