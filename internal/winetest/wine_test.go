@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -94,6 +95,10 @@ func needTools(t *testing.T, tools ...string) {
 	}
 }
 
+// dllOverrides is WINEDLLOVERRIDES for every program: no Mono or Gecko
+// installer dialogs; the shim before Wine's own bcryptprimitives.dll.
+const dllOverrides = "mscoree,mshtml=;bcryptprimitives=n"
+
 // prefix is a Wine prefix of this run: a throw-away Windows with the test
 // shim for ProcessPrng, whose user is winUser.
 type prefix struct {
@@ -144,9 +149,7 @@ func newPrefix(dir string) (*prefix, error) {
 	p.env = append(p.env,
 		"WINEPREFIX="+dir,
 		"WINEDEBUG=-all",
-		// No Mono or Gecko installer dialogs; the shim before Wine's own
-		// bcryptprimitives.dll.
-		"WINEDLLOVERRIDES=mscoree,mshtml=;bcryptprimitives=n",
+		"WINEDLLOVERRIDES="+dllOverrides,
 		"USER="+winUser, "LOGNAME="+winUser,
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -221,6 +224,18 @@ func runToFile(cmd *exec.Cmd) (string, error) {
 	err = cmd.Run()
 	out, _ := os.ReadFile(f.Name())
 	return string(out), err
+}
+
+// replaceEnv is env with set's entries in place of those of the same names.
+func replaceEnv(env []string, set ...string) []string {
+	out := make([]string, 0, len(env)+len(set))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.ContainsFunc(set, func(s string) bool { return strings.HasPrefix(s, name+"=") }) {
+			out = append(out, kv)
+		}
+	}
+	return append(out, set...)
 }
 
 // stop ends every Wine process of the prefix.
