@@ -50,7 +50,7 @@ var (
 	workErr  error
 )
 
-func work(t *testing.T) string {
+func work(t testing.TB) string {
 	t.Helper()
 	workOnce.Do(func() {
 		// Under scripts/test-env.sh, in its throw-away HOME, which it
@@ -81,7 +81,7 @@ func TestMain(m *testing.M) {
 
 // needTools fails the test, naming the packages to install, when a tool is
 // missing: under make test these tests never skip.
-func needTools(t *testing.T, tools ...string) {
+func needTools(t testing.TB, tools ...string) {
 	t.Helper()
 	pkg := map[string]string{
 		"wine": "wine wine64", "wineserver": "wine wine64", "x86_64-w64-mingw32-gcc": "gcc-mingw-w64-x86-64",
@@ -118,7 +118,7 @@ var (
 // wine returns the run's prefix, made on first use: wineboot creates it
 // without a question (no Mono or Gecko download: mscoree and mshtml are
 // turned off), then the shim goes into its system32.
-func wine(t *testing.T) *prefix {
+func wine(t testing.TB) *prefix {
 	t.Helper()
 	testenv.RealPartsOnly(t, "Wine")
 	needTools(t, "wine", "wineserver", "x86_64-w64-mingw32-gcc")
