@@ -33,6 +33,9 @@ func TestWindowWithoutOpenGL(t *testing.T) {
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		t.Fatal("Xvfb is missing; install it with: apt-get install -y xvfb")
 	}
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Fatal("xdotool is missing; install it with: apt-get install -y xdotool")
+	}
 	bin := binary(t)
 	noGLX := xvfb(t, "-extension", "GLX")
 	notes := notificationServer(t)
@@ -100,8 +103,26 @@ func TestWindowWithoutOpenGL(t *testing.T) {
 }
 
 // xvfb starts an X server of the test's own with extra options and returns
-// its display name.
+// its display name, once a client can connect to it.
 func xvfb(t *testing.T, args ...string) string {
+	t.Helper()
+	var stderr bytes.Buffer
+	display := startXvfb(t, &stderr, args...)
+	for i := 0; ; i++ {
+		cmd := exec.Command("xdotool", "getdisplaygeometry")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			return display
+		}
+		if i == 100 {
+			t.Fatalf("no client can connect to Xvfb on %s: %v %s\nXvfb's stderr:\n%s", display, err, out, &stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func startXvfb(t *testing.T, stderr *bytes.Buffer, args ...string) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -109,6 +130,7 @@ func xvfb(t *testing.T, args ...string) string {
 	}
 	cmd := exec.Command("Xvfb", append([]string{"-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-noreset"}, args...)...)
 	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start Xvfb: %v", err)
 	}

@@ -26,8 +26,10 @@ import (
 const needMajor, needMinor = 2, 1
 
 // Timeout bounds a probe: a driver or X server that doesn't answer is
-// treated as no OpenGL, so the program still ends within seconds.
-const Timeout = 6 * time.Second
+// treated as no OpenGL, so the program still ends within seconds. A healthy
+// driver answers in well under a second, but a busy virtual machine (or
+// Wine on a loaded 2-core machine: 6 s was measured too short) needs room.
+const Timeout = 15 * time.Second
 
 // Info is what drew, or will draw, the window.
 type Info struct {

@@ -52,7 +52,7 @@ func TestMessage(t *testing.T) {
 			[]string{"GLX"}},
 		{"too old", &Error{Kind: TooOld, Version: "1.1", Detail: `GL_VERSION "1.1 Mesa"`},
 			[]string{"doesn't offer OpenGL 2.1", "It offers OpenGL 1.1.", "3D acceleration"}, []string{"Mesa"}},
-		{"no answer", &Error{Kind: NoAnswer}, []string{"did not answer within 6 seconds", "kantata-connect list"}, nil},
+		{"no answer", &Error{Kind: NoAnswer}, []string{"did not answer within 15 seconds", "kantata-connect list"}, nil},
 		{"no display", &Error{Kind: NoDisplay}, []string{"no graphical display", "kantata-connect list"}, []string{"3D acceleration"}},
 		{"toolkit", errors.New("Fyne error: window creation error"), []string{"doesn't offer OpenGL 2.1", "3D acceleration"}, []string{"Fyne"}},
 		{"no fallback", &Error{Kind: NoFallback}, []string{"--software-rendering", "install it again"}, nil},

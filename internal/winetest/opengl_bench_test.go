@@ -72,12 +72,7 @@ func measureWindow(b *testing.B, env, args []string) {
 			b.Fatal("no painted window within 90 seconds")
 		}
 		if win == "" {
-			out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--classname", `^kantata connect\.exe$`).Output()
-			for _, id := range strings.Fields(string(out)) {
-				if name, _ := exec.Command("xdotool", "getwindowname", id).Output(); strings.TrimSpace(string(name)) == "Kantata Connect" {
-					win = id
-				}
-			}
+			win = findWindow()
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
