@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"os/exec"
@@ -136,12 +137,13 @@ func startXvfb(t *testing.T, stderr *bytes.Buffer, args ...string) string {
 	}
 	w.Close()
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Xvfb writes the number, then a newline: read to the newline, and keep
+	// the pipe open until it ends (a closed pipe is fatal to it).
+	t.Cleanup(func() { r.Close() })
 	got := make(chan string, 1)
 	go func() {
-		buf := make([]byte, 16)
-		n, _ := r.Read(buf)
-		got <- strings.TrimSpace(string(buf[:n]))
-		r.Close()
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		got <- strings.TrimSpace(line)
 	}()
 	select {
 	case d := <-got:
