@@ -10,8 +10,11 @@ GO         ?= go
 BUILD_DEPS := gcc libgl1-mesa-dev xorg-dev
 # What building for Windows here needs: the mingw-w64 C cross compiler (and
 # its windres, for the icon and version information), NSIS for the installer,
-# ImageMagick to make the icon.
-WINDOWS_DEPS := gcc-mingw-w64-x86-64 nsis imagemagick
+# ImageMagick to make the icon; and, for Mesa's software OpenGL built from
+# Debian's sources (scripts/mesa-windows.sh), the C++ cross compiler, Meson,
+# Ninja, Mako, bison, flex, glslang, patch and Debian's archive key.
+WINDOWS_DEPS := gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nsis imagemagick meson ninja-build python3-mako \
+	bison flex pkg-config glslang-tools patch debian-archive-keyring
 # What the tests need besides: a real keychain on a private D-Bus, a virtual
 # display, screenshots, a real browser to click Authorize, keyboard driving,
 # ss (iproute2) to see when a sign-in listens on its callback port, Wine
@@ -59,9 +62,11 @@ test: deps-test windows
 		$(GO) test -race -count=1 -timeout 20m ./...'
 
 # Kantata Connect for Windows, built here: in $(WINDOWS_DIST), the window
-# (Kantata Connect.exe), the command line (kantata-connect.exe) and the
-# installer (Kantata Connect Setup.exe). The first build compiles Fyne's C
-# code for Windows: about 7 minutes on 2 cores; then seconds.
+# (Kantata Connect.exe), the command line (kantata-connect.exe), the window's
+# software-drawn copy with Mesa's OpenGL (software-opengl/) and the installer
+# (Kantata Connect Setup.exe). The first build compiles Fyne's C code for
+# Windows (about 7 minutes on 2 cores) and Mesa (10 minutes on 2 idle cores,
+# kept in ~/.cache/kantata-connect); then seconds.
 windows: deps-windows
 	@scripts/with-progress.sh "Building for Windows" scripts/windows-build.sh $(WINDOWS_DIST)
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"log"
 	"log/slog"
 	"os"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/gui"
 	"github.com/kantata-connect/kantata-connect/internal/fyneapp"
 	"github.com/kantata-connect/kantata-connect/internal/fynelocale"
+	"github.com/kantata-connect/kantata-connect/internal/glcheck"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -54,10 +56,27 @@ func main() {
 	if openWindowElsewhere(os.Args[1:]) {
 		return
 	}
+	// Fyne can't say that it has no OpenGL 2.1: it logs and hangs. So ask
+	// first, and end with plain words when the answer is no (or, on Windows,
+	// hand the window to the software-drawn copy beside this program).
+	// KANTATA_CONNECT_SKIP_OPENGL_CHECK=1 leaves the question to the
+	// toolkit, should the check ever be wrong about a computer.
+	var renderer glcheck.Info
+	if os.Getenv("KANTATA_CONNECT_SKIP_OPENGL_CHECK") != "1" {
+		var handedOff bool
+		if renderer, handedOff = checkOpenGL(g, os.Args[1:]); handedOff {
+			return
+		}
+	}
+	// Should the toolkit fail all the same, it must not hang either.
+	log.SetOutput(glcheck.Watch(os.Stderr, func() {
+		glcheck.Tell(os.Stderr, &glcheck.Error{Kind: glcheck.ToolkitFailed})
+		os.Exit(1)
+	}))
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	svc, err := openService(g)
-	gui.New(a, svc, gui.Options{StartupErr: err, Version: version()}).ShowAndRun()
+	gui.New(a, svc, gui.Options{StartupErr: err, Version: version(), Renderer: renderer.String()}).ShowAndRun()
 }
 
 // openService opens the records the window works on.

@@ -9,12 +9,84 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/kantata-connect/kantata-connect/cli"
+	"github.com/kantata-connect/kantata-connect/internal/glcheck"
 )
 
 // windowProgram is the window's program, which make windows puts beside the
 // command line (kantata-connect.exe). It is built for the GUI subsystem, so
 // Windows gives it no console window.
 const windowProgram = "Kantata Connect.exe"
+
+// softwareFolder, beside the programs, holds a copy of the window's program
+// with Mesa's software OpenGL (opengl32.dll, libgallium_wgl.dll): Windows
+// loads an opengl32.dll from a program's own folder before the system's, so
+// that copy draws without the graphics driver. make windows puts it there.
+const softwareFolder = "software-opengl"
+
+// checkOpenGL returns the OpenGL that will draw the window in this process.
+// When the computer's own can't give 2.1 (or --software-rendering asks), it
+// starts the software-drawn copy with the same options and returns true: the
+// caller then exits. Without that copy it tells the user why the window
+// can't open, in a message box, and exits with code 1.
+func checkOpenGL(g cli.Global, args []string) (glcheck.Info, bool) {
+	fallback := softwareProgram()
+	if g.SoftwareRendering && fallback != "" && startSoftware(fallback, args) {
+		return glcheck.Info{}, true
+	}
+	info, err := glcheck.Probe()
+	if g.SoftwareRendering && !info.Bundled {
+		// Asked for, but neither this program nor a copy beside it
+		// draws in software.
+		err = &glcheck.Error{Kind: glcheck.NoFallback}
+	}
+	if err == nil {
+		return info, false
+	}
+	if !g.SoftwareRendering && fallback != "" && startSoftware(fallback, args) {
+		return glcheck.Info{}, true
+	}
+	glcheck.Tell(os.Stderr, err)
+	os.Exit(1)
+	return info, false
+}
+
+// softwareProgram is the software-drawn copy of the window's program, or ""
+// when there is none (or this program is it).
+func softwareProgram() string {
+	self, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	p := filepath.Join(filepath.Dir(self), softwareFolder, windowProgram)
+	if strings.EqualFold(p, self) {
+		return ""
+	}
+	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	return p
+}
+
+// startSoftware starts the software-drawn copy. Mesa's own settings are
+// left out of its environment: they are meant for a system's Mesa (a
+// version cap there would cap the bundled one too).
+func startSoftware(program string, args []string) bool {
+	cmd := exec.Command(program, args...)
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if upper := strings.ToUpper(name); strings.HasPrefix(upper, "MESA_") || strings.HasPrefix(upper, "GALLIUM_") {
+			continue
+		}
+		cmd.Env = append(cmd.Env, kv)
+	}
+	if err := cmd.Start(); err != nil {
+		return false
+	}
+	_ = cmd.Process.Release()
+	return true
+}
 
 // openWindowElsewhere is for the command line run with no command: a
 // console-subsystem program always has a console window, which would stay

@@ -51,7 +51,12 @@ type Env struct {
 }
 
 // Global holds the options that come before the command.
-type Global struct{ ConfigDir string }
+type Global struct {
+	ConfigDir string
+	// SoftwareRendering asks the window to draw without the graphics
+	// driver's OpenGL (Mesa's software renderer); commands ignore it.
+	SoftwareRendering bool
+}
 
 // ParseGlobal splits the global flags from the command. No command left
 // (rest empty) means main opens the window. -h/--help and --version before a
@@ -72,6 +77,8 @@ func ParseGlobal(args []string) (g Global, rest []string, err error) {
 			return g, append([]string{"help"}, args[i+1:]...), nil
 		case name == "version":
 			return g, []string{"version"}, nil
+		case name == "software-rendering" && !hasValue:
+			g.SoftwareRendering = true
 		case name == "config-dir":
 			if !hasValue {
 				if i+1 >= len(args) {

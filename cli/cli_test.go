@@ -23,10 +23,11 @@ import (
 
 func TestParseGlobal(t *testing.T) {
 	for _, tc := range []struct {
-		args    []string
-		dir     string
-		rest    []string
-		wantErr string
+		args     []string
+		dir      string
+		rest     []string
+		software bool
+		wantErr  string
 	}{
 		{args: nil},
 		{args: []string{"--config-dir", "/x"}, dir: "/x"},
@@ -39,6 +40,9 @@ func TestParseGlobal(t *testing.T) {
 		{args: []string{"--version"}, rest: []string{"version"}},
 		{args: []string{"-psn_0_12345"}},
 		{args: []string{"--", "list"}, rest: []string{"list"}},
+		{args: []string{"--software-rendering"}, software: true},
+		{args: []string{"--software-rendering", "--config-dir", "/x"}, dir: "/x", software: true},
+		{args: []string{"--software-rendering=yes"}, wantErr: "unknown option --software-rendering"},
 		{args: []string{"--config-dir"}, wantErr: "--config-dir needs a folder"},
 		{args: []string{"--config-dir="}, wantErr: "--config-dir needs a folder"},
 		{args: []string{"--bogus=hidden-value", "list"}, wantErr: "unknown option --bogus"},
@@ -51,8 +55,8 @@ func TestParseGlobal(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || g.ConfigDir != tc.dir || !slices.Equal(rest, tc.rest) {
-				t.Errorf("= %q, %q, %v; want %q, %q", g.ConfigDir, rest, err, tc.dir, tc.rest)
+			if err != nil || g.ConfigDir != tc.dir || !slices.Equal(rest, tc.rest) || g.SoftwareRendering != tc.software {
+				t.Errorf("= %q, %q, software %v, %v; want %q, %q, software %v", g.ConfigDir, rest, g.SoftwareRendering, err, tc.dir, tc.rest, tc.software)
 			}
 		})
 	}

@@ -9,6 +9,8 @@ const mainHelp = `kantata-connect sets up and checks OAuth 2.0 connections to Ka
 
 Usage:
   kantata-connect                         open the window
+  kantata-connect --software-rendering    open the window drawn in software (Mesa), without the
+                                          graphics driver's OpenGL (remote desktops, virtual machines)
   kantata-connect [--config-dir DIR] COMMAND [ARGUMENTS] [OPTIONS]
 
 Commands:

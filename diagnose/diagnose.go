@@ -25,6 +25,10 @@ import (
 type Options struct {
 	// Version is the app's version and build, e.g. "0.1.0 (build 1)".
 	Version string
+	// Renderer is the OpenGL that draws the window (from the window's
+	// start-up check), e.g. "softpipe, OpenGL 3.3 (...)"; "" from the
+	// command line, which draws none.
+	Renderer string
 	// Now is when the report is made; zero means time.Now().
 	Now time.Time
 	// Proxies chooses the way out to each Kantata host, as the requests
@@ -74,6 +78,9 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 	r.field("Version", version)
 	r.field("Built with", runtime.Version())
 	r.field("OS", runtime.GOOS+"/"+runtime.GOARCH)
+	if opts.Renderer != "" {
+		r.field("Window drawn by", opts.Renderer)
+	}
 	if runtime.GOOS == "linux" {
 		r.field("Distribution", orUnknown(prettyName()))
 		r.field("Desktop", orNotSet(os.Getenv("XDG_CURRENT_DESKTOP")))

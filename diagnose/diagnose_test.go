@@ -429,3 +429,28 @@ func TestDiagnoseProjects(t *testing.T) {
 		})
 	}
 }
+
+// The window's report names the OpenGL that draws it (the window's start-up
+// check finds it); the command line's, which draws nothing, has no such line.
+func TestDiagnoseRenderer(t *testing.T) {
+	d := newDiagnosis(t, nil)
+	for _, tc := range []struct {
+		name, renderer, want string
+	}{
+		{"window", "softpipe, OpenGL 3.3 (Compatibility Profile) Mesa 22.3.6 (the software OpenGL bundled with the app)",
+			"Window drawn by:         softpipe, OpenGL 3.3 (Compatibility Profile) Mesa 22.3.6 (the software OpenGL bundled with the app)"},
+		{"command line", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := diagnose.Report(context.Background(), d.Store, d.Conn.ID, diagnose.Options{Renderer: tc.renderer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want != "" {
+				mustSay(t, "report", rep, tc.want)
+			} else {
+				mustNotSay(t, "report", rep, "Window drawn by")
+			}
+		})
+	}
+}

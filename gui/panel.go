@@ -670,7 +670,7 @@ func (p *connectionPanel) onCopyDiagnostics() {
 	var report string
 	p.diagnostics.Disable()
 	p.u.background(func() (err error) {
-		report, err = diagnose.Report(context.Background(), p.u.store, id, diagnose.Options{Version: p.u.version})
+		report, err = diagnose.Report(context.Background(), p.u.store, id, diagnose.Options{Version: p.u.version, Renderer: p.u.renderer})
 		return err
 	}, func(err error) {
 		p.diagnostics.Enable()

@@ -15,6 +15,9 @@ if [ "${KC_TEST_ENV_INNER:-}" != 1 ]; then
 	# otherwise re-download every module and rebuild Fyne's C code.
 	GOPATH=$(go env GOPATH) GOMODCACHE=$(go env GOMODCACHE) GOCACHE=$(go env GOCACHE)
 	export GOPATH GOMODCACHE GOCACHE
+	# Likewise the project's own cache (Mesa for Windows, scripts/mesa-windows.sh).
+	KANTATA_CONNECT_CACHE=${KANTATA_CONNECT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kantata-connect}
+	export KANTATA_CONNECT_CACHE
 	tmp_home=$(mktemp -d "${TMPDIR:-/tmp}/kantata-connect-test.XXXXXX")
 	trap 'rm -rf "$tmp_home"' EXIT
 	mkdir -m 700 "$tmp_home/run"

@@ -5,6 +5,11 @@
 #   kantata-connect.exe        the command line (console subsystem), for cmd
 #                              and PowerShell; with no command it starts the
 #                              window's program and exits
+#   software-opengl\          a copy of the window's program beside Mesa's
+#                              software OpenGL (opengl32.dll,
+#                              libgallium_wgl.dll, Mesa licence.txt), which
+#                              the window's program starts when the
+#                              computer's own OpenGL can't draw it
 #   Kantata Connect Setup.exe  the per-user installer (NSIS)
 # Both programs are built from the same code with cgo and mingw-w64, and carry
 # the icon, version information and manifest made here from FyneApp.toml.
@@ -16,7 +21,7 @@ out=${1:-$root/dist/windows}
 
 for tool in x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres makensis convert go; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "windows-build: '$tool' is missing; install it with: apt-get install -y gcc-mingw-w64-x86-64 nsis imagemagick" >&2
+		echo "windows-build: '$tool' is missing; install it with: apt-get install -y gcc-mingw-w64-x86-64 nsis imagemagick (make windows does)" >&2
 		exit 1
 	fi
 done
@@ -105,9 +110,18 @@ program() {
 program "$name.exe" "$name" -H=windowsgui
 program kantata-connect.exe "$name (command line)"
 
+# Mesa's software OpenGL, built once (scripts/mesa-windows.sh caches it
+# outside the clone), and the copy of the window's program that loads it.
+mesa=$("$root/scripts/mesa-windows.sh")
+soft=$out/software-opengl
+rm -rf "$soft"
+mkdir -p "$soft"
+cp "$out/$name.exe" "$soft/$name.exe"
+cp "$mesa/opengl32.dll" "$mesa/libgallium_wgl.dll" "$mesa/Mesa licence.txt" "$soft/"
+
 echo "Building $out/$name Setup.exe"
 makensis -V2 -WX -INPUTCHARSET UTF8 \
 	-DNAME="$name" -DID="$id" -DVERSION="$version" -DBUILD="$build" -DNUMERIC_VERSION="$numeric" \
 	-DWEBSITE="$website" -DICON="$work/app.ico" -DSRCDIR="$out" -DOUTFILE="$out/$name Setup.exe" \
 	"$root/packaging/windows/installer.nsi"
-echo "Wrote $out: $name.exe, kantata-connect.exe, $name Setup.exe"
+echo "Wrote $out: $name.exe, kantata-connect.exe, software-opengl\\, $name Setup.exe"

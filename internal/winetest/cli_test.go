@@ -234,12 +234,20 @@ type background struct {
 
 func (p *prefix) startCLI(t *testing.T, exe string, args ...string) *background {
 	t.Helper()
+	return p.startWith(t, nil, exe, args...)
+}
+
+// startWith starts a program with env ("NAME=value" entries) in place of
+// the prefix's own values of those names.
+func (p *prefix) startWith(t *testing.T, env []string, exe string, args ...string) *background {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "output")
 	f, err := os.Create(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := p.command(context.Background(), exe, args...)
+	cmd.Env = replaceEnv(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -15,7 +15,8 @@ import (
 
 // TestWineInstaller runs "Kantata Connect Setup.exe" silently (/S) under
 // Wine as a user without administrator rights would, and checks what a user
-// gets: the programs in %LocalAppData%\Programs\Kantata Connect, a
+// gets: the programs (with the software-drawn copy of the window) in
+// %LocalAppData%\Programs\Kantata Connect, a
 // Start-menu entry, an entry in Apps & features, the command line on PATH,
 // and programs that start. Uninstalling (silently, as Apps & features' quiet
 // command does) removes all that but keeps the user's connections and
@@ -40,7 +41,8 @@ func TestWineInstaller(t *testing.T) {
 		if out, err := p.run(c, setup, append([]string{"/S"}, args...)...); err != nil {
 			t.Fatalf("%s /S %s: %v\n%s", setupExe, strings.Join(args, " "), err, out)
 		}
-		for _, f := range []string{guiExe, cliExe, "Uninstall Kantata Connect.exe"} {
+		for _, f := range []string{guiExe, cliExe, "Uninstall Kantata Connect.exe", filepath.Join(softDir, guiExe),
+			filepath.Join(softDir, "opengl32.dll"), filepath.Join(softDir, "libgallium_wgl.dll"), filepath.Join(softDir, "Mesa licence.txt")} {
 			if _, err := os.Stat(filepath.Join(installDir, f)); err != nil {
 				t.Fatalf("not installed: %v", err)
 			}

@@ -64,14 +64,8 @@ func waitForWindow(t *testing.T, app *background) string {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
-		// Wine names the window's class after the program, which tells it
-		// from a Linux build's window that another package's test may
-		// show on the same display.
-		out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--classname", `^kantata connect\.exe$`).Output()
-		for _, id := range strings.Fields(string(out)) {
-			if name, _ := exec.Command("xdotool", "getwindowname", id).Output(); strings.TrimSpace(string(name)) == "Kantata Connect" {
-				return id
-			}
+		if id := findWindow(); id != "" {
+			return id
 		}
 		if app != nil {
 			select {
@@ -83,6 +77,20 @@ func waitForWindow(t *testing.T, app *background) string {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatal(`no window titled "Kantata Connect" showed within 90 seconds`)
+	return ""
+}
+
+// findWindow is the X id of a visible window titled "Kantata Connect" of the
+// Windows program, or "". Wine names the window's class after the program,
+// which tells it from a Linux build's window that another package's test may
+// show on the same display.
+func findWindow() string {
+	out, _ := exec.Command("xdotool", "search", "--onlyvisible", "--classname", `^kantata connect\.exe$`).Output()
+	for _, id := range strings.Fields(string(out)) {
+		if name, _ := exec.Command("xdotool", "getwindowname", id).Output(); strings.TrimSpace(string(name)) == "Kantata Connect" {
+			return id
+		}
+	}
 	return ""
 }
 

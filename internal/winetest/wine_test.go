@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -49,7 +50,7 @@ var (
 	workErr  error
 )
 
-func work(t *testing.T) string {
+func work(t testing.TB) string {
 	t.Helper()
 	workOnce.Do(func() {
 		// Under scripts/test-env.sh, in its throw-away HOME, which it
@@ -80,7 +81,7 @@ func TestMain(m *testing.M) {
 
 // needTools fails the test, naming the packages to install, when a tool is
 // missing: under make test these tests never skip.
-func needTools(t *testing.T, tools ...string) {
+func needTools(t testing.TB, tools ...string) {
 	t.Helper()
 	pkg := map[string]string{
 		"wine": "wine wine64", "wineserver": "wine wine64", "x86_64-w64-mingw32-gcc": "gcc-mingw-w64-x86-64",
@@ -93,6 +94,10 @@ func needTools(t *testing.T, tools ...string) {
 		}
 	}
 }
+
+// dllOverrides is WINEDLLOVERRIDES for every program: no Mono or Gecko
+// installer dialogs; the shim before Wine's own bcryptprimitives.dll.
+const dllOverrides = "mscoree,mshtml=;bcryptprimitives=n"
 
 // prefix is a Wine prefix of this run: a throw-away Windows with the test
 // shim for ProcessPrng, whose user is winUser.
@@ -113,7 +118,7 @@ var (
 // wine returns the run's prefix, made on first use: wineboot creates it
 // without a question (no Mono or Gecko download: mscoree and mshtml are
 // turned off), then the shim goes into its system32.
-func wine(t *testing.T) *prefix {
+func wine(t testing.TB) *prefix {
 	t.Helper()
 	testenv.RealPartsOnly(t, "Wine")
 	needTools(t, "wine", "wineserver", "x86_64-w64-mingw32-gcc")
@@ -147,9 +152,7 @@ func newPrefix(dir string) (*prefix, error) {
 	p.env = append(p.env,
 		"WINEPREFIX="+dir,
 		"WINEDEBUG=-all",
-		// No Mono or Gecko installer dialogs; the shim before Wine's own
-		// bcryptprimitives.dll.
-		"WINEDLLOVERRIDES=mscoree,mshtml=;bcryptprimitives=n",
+		"WINEDLLOVERRIDES="+dllOverrides,
 		"USER="+winUser, "LOGNAME="+winUser,
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -224,6 +227,18 @@ func runToFile(cmd *exec.Cmd) (string, error) {
 	err = cmd.Run()
 	out, _ := os.ReadFile(f.Name())
 	return string(out), err
+}
+
+// replaceEnv is env with set's entries in place of those of the same names.
+func replaceEnv(env []string, set ...string) []string {
+	out := make([]string, 0, len(env)+len(set))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.ContainsFunc(set, func(s string) bool { return strings.HasPrefix(s, name+"=") }) {
+			out = append(out, kv)
+		}
+	}
+	return append(out, set...)
 }
 
 // stop ends every Wine process of the prefix.

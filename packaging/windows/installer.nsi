@@ -2,7 +2,8 @@
 ;
 ; Built on Linux by scripts/windows-build.sh (make windows) with makensis,
 ; which passes NAME, ID, VERSION, BUILD, NUMERIC_VERSION, WEBSITE, ICON (the
-; .ico), SRCDIR (the folder with both programs) and OUTFILE.
+; .ico), SRCDIR (the folder with both programs and software-opengl\, the
+; software-drawn copy of the window with Mesa's OpenGL) and OUTFILE.
 ;
 ; It installs for the current user only: no administrator, files in
 ; %LocalAppData%\Programs\Kantata Connect, a Start-menu entry, an entry in
@@ -38,6 +39,7 @@ SetCompressorDictSize 32
 !define APP_KEY "Software\${NAME}"
 !define GUI_EXE "${NAME}.exe"
 !define CLI_EXE "kantata-connect.exe"
+!define SOFT_DIR "software-opengl"
 !define UNINSTALLER "Uninstall ${NAME}.exe"
 
 Name "${NAME}"
@@ -82,6 +84,14 @@ Section "${NAME}" SecApp
 	SetOutPath "$INSTDIR"
 	File "${SRCDIR}\${GUI_EXE}"
 	File "${SRCDIR}\${CLI_EXE}"
+	; The window's program again, beside Mesa's software OpenGL: started
+	; when the computer's own OpenGL can't draw the window.
+	SetOutPath "$INSTDIR\${SOFT_DIR}"
+	File "${SRCDIR}\${SOFT_DIR}\${GUI_EXE}"
+	File "${SRCDIR}\${SOFT_DIR}\opengl32.dll"
+	File "${SRCDIR}\${SOFT_DIR}\libgallium_wgl.dll"
+	File "${SRCDIR}\${SOFT_DIR}\Mesa licence.txt"
+	SetOutPath "$INSTDIR"
 	WriteUninstaller "$INSTDIR\${UNINSTALLER}"
 	CreateShortcut "$SMPROGRAMS\${NAME}.lnk" "$INSTDIR\${GUI_EXE}" "" "$INSTDIR\${GUI_EXE}" 0 SW_SHOWNORMAL "" "Set up and check OAuth 2.0 connections to Kantata OX"
 	WriteRegStr HKCU "${APP_KEY}" "InstallDir" "$INSTDIR"
@@ -192,6 +202,11 @@ Section "un.${NAME}" UnSecApp
 	Delete "$SMPROGRAMS\${NAME}.lnk"
 	Delete "$INSTDIR\${GUI_EXE}"
 	Delete "$INSTDIR\${CLI_EXE}"
+	Delete "$INSTDIR\${SOFT_DIR}\${GUI_EXE}"
+	Delete "$INSTDIR\${SOFT_DIR}\opengl32.dll"
+	Delete "$INSTDIR\${SOFT_DIR}\libgallium_wgl.dll"
+	Delete "$INSTDIR\${SOFT_DIR}\Mesa licence.txt"
+	RMDir "$INSTDIR\${SOFT_DIR}"
 	Delete "$INSTDIR\${UNINSTALLER}"
 	RMDir "$INSTDIR"
 

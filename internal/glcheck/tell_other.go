@@ -1,0 +1,13 @@
+//go:build !linux && !windows
+
+package glcheck
+
+import (
+	"fmt"
+	"io"
+)
+
+// Tell writes the message to stderr.
+func Tell(stderr io.Writer, err error) {
+	fmt.Fprintf(stderr, "%s.\n\n%s\n", Title, Message(err))
+}
