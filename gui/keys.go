@@ -76,13 +76,19 @@ func (e *escEntry) touch() {
 }
 
 // dialogKeys are what Escape and Return do in a dialog while none of its
-// fields has focus (a field hands them over itself).
-type dialogKeys struct{ escape, submit func() }
+// fields has focus (a field hands them over itself). depth is how many
+// overlays the window shows while the dialog is the top one.
+type dialogKeys struct {
+	escape, submit func()
+	depth          int
+}
 
 // pushDialogKeys makes escape and submit (either may be nil) what Escape and
-// Return do for the top dialog; the returned func undoes it when it closes.
+// Return do for the dialog about to be shown; call it before the dialog's
+// Show, and call the returned func when the dialog closes.
 func (u *UI) pushDialogKeys(escape, submit func()) (pop func()) {
-	u.dialogKeys = append(u.dialogKeys, dialogKeys{escape, submit})
+	depth := len(u.win.Canvas().Overlays().List()) + 1
+	u.dialogKeys = append(u.dialogKeys, dialogKeys{escape, submit, depth})
 	n := len(u.dialogKeys)
 	return func() {
 		if len(u.dialogKeys) >= n {
@@ -91,11 +97,19 @@ func (u *UI) pushDialogKeys(escape, submit func()) (pop func()) {
 	}
 }
 
+// typedKey is what the window does with a key no widget took: Escape and
+// Return for the dialog on top. Only for the dialog on top: a question
+// stacked on a dialog that gave no keys of its own (one of Fyne's, a
+// select's open list) must not pass Escape down, where it would cancel
+// what the question was about.
 func (u *UI) typedKey(k *fyne.KeyEvent) {
 	if len(u.dialogKeys) == 0 {
 		return
 	}
 	top := u.dialogKeys[len(u.dialogKeys)-1]
+	if top.depth != len(u.win.Canvas().Overlays().List()) {
+		return
+	}
 	switch k.Name {
 	case fyne.KeyEscape:
 		if top.escape != nil {

@@ -237,18 +237,14 @@ func (u *UI) requestClose() {
 		u.win.Close()
 		return
 	}
-	confirm := dialog.NewConfirm("Quit while signing in?",
+	// Escape and Return answer Keep waiting, and reach only this question.
+	c := u.confirm("Quit while signing in?",
 		"A sign-in is still waiting for Kantata to send your browser back. Quitting cancels it; the connection stays as it was.",
-		func(quit bool) {
-			if quit {
-				d.stop(u)
-				u.win.Close()
-			}
-		}, u.win)
-	confirm.SetConfirmText("Quit")
-	confirm.SetDismissText("Keep waiting")
-	u.lastDialog = confirm
-	confirm.Show()
+		"Keep waiting", "Quit", func() {
+			d.stop(u)
+			u.win.Close()
+		}, nil)
+	c.yes.SetIcon(theme.LogoutIcon())
 }
 
 // countDown shows the time left until deadline, each second, until the
