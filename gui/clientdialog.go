@@ -42,6 +42,7 @@ type clientDialog struct {
 	callbackURL                        *widget.Label
 	copyCallback                       *escButton
 	departures                         *widget.Label // where secrets go, when not only to Kantata
+	departuresMark                     *widget.Icon  // its warning sign, shown with it
 	saveButton, cancelButton, resetBtn *escButton
 	deleteButton                       *escButton // only when editing
 	dialog                             *dialog.CustomDialog
@@ -163,7 +164,9 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 
 	d.departures = wrappedLabel("")
 	d.departures.Importance = widget.WarningImportance
-	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form, d.departures}
+	d.departuresMark = warningMark()
+	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form,
+		marked(d.departuresMark, d.departures)}
 	if existing != nil {
 		top = append(top, wrappedLabel(secretEditNote))
 	}
@@ -314,6 +317,7 @@ func (d *clientDialog) showDepartures() {
 	dep := c.Departures()
 	if !dep.Any() {
 		d.departures.Hide()
+		d.departuresMark.Hide()
 		return
 	}
 	text := fmt.Sprintf("This client %s.", dep)
@@ -325,6 +329,7 @@ func (d *clientDialog) showDepartures() {
 	}
 	d.departures.SetText(text)
 	d.departures.Show()
+	d.departuresMark.Show()
 }
 
 // submit saves the client in the background: the keychain may be slow or ask

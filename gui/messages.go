@@ -48,8 +48,7 @@ func signInAdvice(next connect.NextStep) string {
 // showError shows err as a dialog titled title. The app keeps working.
 func (u *UI) showError(title string, err error) {
 	view, _ := errorView(err)
-	d := dialog.NewCustom(title, "Close", sized(view), u.win)
-	u.showClosable(d)
+	u.showClosable(title, "Close", sized(view))
 	if goneElsewhere(err) {
 		// The message says it no longer exists: don't go on showing it.
 		u.reloadRecords()
@@ -58,8 +57,23 @@ func (u *UI) showError(title string, err error) {
 
 // showNotice shows a plain message.
 func (u *UI) showNotice(title, message string) {
-	d := dialog.NewCustom(title, "OK", sized(wrappedLabel(message)), u.win)
-	u.showClosable(d)
+	u.showClosable(title, "OK", sized(wrappedLabel(message)))
+}
+
+// warningMark is the sign that goes before a warning's words: its colour
+// is not all that says it is one.
+func warningMark() *widget.Icon {
+	return widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))
+}
+
+// errorMark is the sign that goes before a problem's words.
+func errorMark() *widget.Icon {
+	return widget.NewIcon(theme.NewErrorThemedResource(theme.ErrorIcon()))
+}
+
+// marked puts mark before the first line of text.
+func marked(mark *widget.Icon, text fyne.CanvasObject) *fyne.Container {
+	return container.NewBorder(nil, nil, container.NewVBox(mark), nil, text)
 }
 
 func wrappedLabel(text string) *widget.Label {
@@ -132,11 +146,16 @@ func (l *fitLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(l.width, h)
 }
 
-// showClosable shows a message dialog that Escape and Return close.
-func (u *UI) showClosable(d *dialog.CustomDialog) {
+// showClosable shows a message dialog with one button, which has the focus:
+// Escape and Return close it.
+func (u *UI) showClosable(title, button string, content fyne.CanvasObject) {
+	d := dialog.NewCustomWithoutButtons(title, content, u.win)
+	closeButton := newEscButton(button, nil, d.Hide, d.Hide)
+	d.SetButtons([]fyne.CanvasObject{closeButton})
 	d.SetOnClosed(u.pushDialogKeys(d.Hide, d.Hide))
 	u.lastDialog = d
 	d.Show()
+	u.win.Canvas().Focus(closeButton)
 }
 
 // confirmDialog asks before something that can't be undone. It is as tall as

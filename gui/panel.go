@@ -37,19 +37,20 @@ type connectionPanel struct {
 	client     *widget.Select
 	clientItem *widget.FormItem
 	form       *widget.Form
-	addClient  *widget.Button
-	editClient *widget.Button
+	addClient  *escButton
+	editClient *escButton
 
 	status      *widget.Label
+	statusIcon  *widget.Icon // the status's mark, as in the list: not colour alone
 	statusTime  *widget.Label
-	diagnostics *widget.Button
+	diagnostics *escButton
 	statusBox   *fyne.Container
 
-	saveAuthorize *widget.Button
-	save          *widget.Button
-	test          *widget.Button
-	cancelTest    *widget.Button // shown while the connection shown is tested
-	delete        *widget.Button
+	saveAuthorize *escButton
+	save          *escButton
+	test          *escButton
+	cancelTest    *escButton // shown while the connection shown is tested
+	delete        *escButton
 
 	// testing is the Test connection running, or nil: one at a time.
 	testing *testRun
@@ -89,10 +90,10 @@ func newConnectionPanel(u *UI) *connectionPanel {
 		p.updateCallbackURL()
 	})
 	p.client.PlaceHolder = "Select an OAuth 2.0 client"
-	p.addClient = widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() {
+	p.addClient = newButton("", theme.ContentAddIcon(), func() {
 		u.showClientDialog(nil, p.clientSaved)
 	})
-	p.editClient = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() {
+	p.editClient = newButton("", theme.DocumentCreateIcon(), func() {
 		if c, ok := p.selectedClient(); ok {
 			u.showClientDialog(&c, p.clientSaved)
 		}
@@ -109,17 +110,19 @@ func newConnectionPanel(u *UI) *connectionPanel {
 	p.status.Wrapping = fyne.TextWrapWord
 	p.statusTime = widget.NewLabel("")
 	p.statusTime.SizeName = theme.SizeNameCaptionText
-	p.diagnostics = widget.NewButtonWithIcon("Copy diagnostics", theme.ContentCopyIcon(), p.onCopyDiagnostics)
+	p.diagnostics = newButton("Copy diagnostics", theme.ContentCopyIcon(), p.onCopyDiagnostics)
+	p.statusIcon = widget.NewIcon(nil)
 	p.statusBox = container.NewVBox(widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, container.NewVBox(p.diagnostics), container.NewVBox(p.status, p.statusTime)))
+		container.NewBorder(nil, nil, container.NewVBox(p.statusIcon), container.NewVBox(p.diagnostics),
+			container.NewVBox(p.status, p.statusTime)))
 
-	p.saveAuthorize = widget.NewButtonWithIcon("Save & authorize", theme.LoginIcon(), p.onSaveAndAuthorize)
+	p.saveAuthorize = newButton("Save & authorize", theme.LoginIcon(), p.onSaveAndAuthorize)
 	p.saveAuthorize.Importance = widget.HighImportance
-	p.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { p.saveConnection(nil) })
-	p.test = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), p.onTest)
-	p.cancelTest = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.onCancelTest)
+	p.save = newButton("Save", theme.DocumentSaveIcon(), func() { p.saveConnection(nil) })
+	p.test = newButton("Test connection", theme.MediaPlayIcon(), p.onTest)
+	p.cancelTest = newButton("Cancel", theme.CancelIcon(), p.onCancelTest)
 	p.cancelTest.Hide()
-	p.delete = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), p.onDelete)
+	p.delete = newButton("Delete", theme.DeleteIcon(), p.onDelete)
 	p.delete.Importance = widget.DangerImportance
 	buttons := container.NewHBox(p.saveAuthorize, p.save, p.test, p.cancelTest, layout.NewSpacer(), p.delete)
 
@@ -233,6 +236,7 @@ func (p *connectionPanel) showStatus(c *store.Connection) {
 	p.status.SetText(text)
 	p.status.Importance = statusImportance(*c)
 	p.status.Refresh()
+	p.statusIcon.SetResource(statusIcon(*c))
 	var times string
 	if c.LastAuthorizedAt != nil {
 		times = "Last authorized " + formatTime(*c.LastAuthorizedAt)
@@ -370,7 +374,7 @@ func (p *connectionPanel) updateButtons() {
 	}
 }
 
-func setEnabled(b *widget.Button, on bool) {
+func setEnabled(b fyne.Disableable, on bool) {
 	if on {
 		b.Enable()
 	} else {
@@ -411,7 +415,7 @@ func (p *connectionPanel) saveConnection(then func(store.Connection)) {
 
 // setBusy stops double clicks while a save, sign-in or test runs.
 func (p *connectionPanel) setBusy(busy bool) {
-	for _, b := range []*widget.Button{p.saveAuthorize, p.save, p.test, p.delete} {
+	for _, b := range []*escButton{p.saveAuthorize, p.save, p.test, p.delete} {
 		if busy {
 			b.Disable()
 		}
@@ -519,6 +523,7 @@ func (p *connectionPanel) showTestRun(c *store.Connection) bool {
 	p.status.SetText(testingText)
 	p.status.Importance = widget.MediumImportance
 	p.status.Refresh()
+	p.statusIcon.SetResource(theme.ViewRefreshIcon())
 	p.statusTime.SetText("")
 	p.statusTime.Hide()
 	p.statusBox.Show()

@@ -19,8 +19,8 @@ import (
 // testAllBar sits under the list: a button that tests every authorized
 // connection at once, its progress, and a summary of the list since.
 type testAllBar struct {
-	button   *widget.Button
-	cancel   *widget.Button // shown while Test all runs
+	button   *escButton
+	cancel   *escButton // shown while Test all runs
 	progress *widget.ProgressBar
 	summary  *widget.Label
 	content  fyne.CanvasObject
@@ -40,8 +40,12 @@ func newTestAllBar(u *UI) *testAllBar {
 	b.summary.SizeName = theme.SizeNameCaptionText
 	b.summary.Hide()
 	b.progress.Hide()
-	b.button = widget.NewButtonWithIcon("Test all", theme.MediaFastForwardIcon(), func() { u.testAll() })
-	b.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+	// The bar's own percentage is drawn half over the bar, half over its
+	// pale track, in one colour that can't read well on both: the button
+	// counts instead ("Testing… 2 of 5").
+	b.progress.TextFormatter = func() string { return "" }
+	b.button = newButton("Test all", theme.MediaFastForwardIcon(), func() { u.testAll() })
+	b.cancel = newButton("Cancel", theme.CancelIcon(), func() {
 		if b.stop != nil {
 			b.stop()
 			b.cancel.Disable()
@@ -77,6 +81,7 @@ func (u *UI) testAll() {
 			u.do(func() {
 				b.progress.Max = float64(total)
 				b.progress.SetValue(float64(done))
+				b.button.SetText(fmt.Sprintf("Testing… %d of %d", done, total))
 				u.list.refresh()
 			})
 		})

@@ -101,7 +101,11 @@ func (u *UI) importFrom(r io.ReadCloser) {
 			u.showError("Couldn't import the setup", err)
 			return
 		}
-		u.showNotice("Setup imported", rep.String())
+		title := "Setup imported"
+		if rep.Empty() {
+			title = "Nothing imported"
+		}
+		u.showNotice(title, rep.String())
 	})
 }
 
@@ -128,7 +132,7 @@ func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error
 		intro := fmt.Sprintf("Enter the client secret of “%s” (client ID %s). Secrets never travel in setup files; "+
 			"it is kept in this computer's keychain. Don't have it at hand? Leave it empty: Save & authorize asks for it first.",
 			req.Client.Name, req.Client.ClientID)
-		return d.form("Client secret", intro, req.Problem, secret, "Continue", reply, nil, nil)
+		return d.form("Client secret", intro, req.Problem, secret, "Continue", skipLabel("client"), reply, nil, nil)
 	})
 	return a.text, a.skip, a.err
 }
@@ -164,7 +168,7 @@ func (d *importDecider) Clash(c setupfile.NameClash) (setupfile.ClashAnswer, err
 				"or import this one under another name."
 			useExisting = widget.NewButtonWithIcon("Use the existing client", theme.ConfirmIcon(), func() { reply(with(importAnswer{useExisting: true})) })
 		}
-		return d.form("New name", intro, "", name, "Use this name", func(a importAnswer) { reply(with(a)) }, extra, useExisting)
+		return d.form("New name", intro, "", name, "Use this name", skipLabel(c.Kind), func(a importAnswer) { reply(with(a)) }, extra, useExisting)
 	})
 	if a.forAll && c.Kind == "client" {
 		d.forAllClients = &a
@@ -185,7 +189,7 @@ func (d *importDecider) Endpoints(req setupfile.EndpointsRequest) (bool, error) 
 		accept := widget.NewButtonWithIcon("Use these settings", theme.WarningIcon(), func() { reply(importAnswer{}) })
 		accept.Importance = widget.DangerImportance
 		d.u.importField, d.u.importOK, d.u.importSkip, d.u.importAccept = nil, skip, skip, accept
-		return sized(container.NewVBox(warning, explain, container.NewHBox(layout.NewSpacer(),
+		return sized(container.NewVBox(marked(warningMark(), warning), explain, container.NewHBox(layout.NewSpacer(),
 			widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }),
 			skip, accept)))
 	})
@@ -219,11 +223,20 @@ func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObje
 	return <-answers
 }
 
+// skipLabel says what Skip leaves out: a client takes its connections along.
+func skipLabel(kind string) string {
+	if kind == "client" {
+		return "Skip this client and its connections"
+	}
+	return "Skip this " + kind
+}
+
 // form is a question with one field and the buttons every import question
-// has: cancel the import, skip this item, or go on with the answer. extra
-// goes under the field; preferred, when set, is the answer offered first
-// (the default for Return), before the field's.
-func (d *importDecider) form(label, intro, problem string, field *escEntry, ok string, reply func(importAnswer),
+// has: cancel the import, skip this item (the button says what it skips),
+// or go on with the answer. extra goes under the field; preferred, when
+// set, is the answer offered first (the default for Return), before the
+// field's.
+func (d *importDecider) form(label, intro, problem string, field *escEntry, ok, skip string, reply func(importAnswer),
 	extra []fyne.CanvasObject, preferred *widget.Button) fyne.CanvasObject {
 	cancel := func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }
 	submit := func() { reply(importAnswer{text: field.Text}) }
@@ -233,13 +246,13 @@ func (d *importDecider) form(label, intro, problem string, field *escEntry, ok s
 	if problem != "" {
 		p := wrappedLabel(problem)
 		p.Importance = widget.DangerImportance
-		items = append(items, p)
+		items = append(items, marked(errorMark(), p))
 	}
 	okButton := widget.NewButtonWithIcon(ok, theme.ConfirmIcon(), submit)
 	okButton.Importance = widget.HighImportance
 	buttons := []fyne.CanvasObject{layout.NewSpacer(),
 		widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), cancel),
-		widget.NewButton("Skip", func() { reply(importAnswer{skip: true}) }),
+		widget.NewButton(skip, func() { reply(importAnswer{skip: true}) }),
 		okButton}
 	if preferred != nil {
 		// The field's answer is the alternative now; Return takes the preferred one.

@@ -301,3 +301,35 @@ func TestImportWithoutSecretThenSaveAndAuthorizeAsksForIt(t *testing.T) {
 	test.Tap(h.u.signIn.cancel)
 	h.wait()
 }
+
+// Skip at a client's secret says what it skips, and an import that added
+// nothing is not titled "Setup imported".
+func TestImportSkipSaysWhatAndNothingImportedSaysSo(t *testing.T) {
+	src := newHarness(t, nil)
+	c := src.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	if _, err := src.store.SaveConnection("", "Kantata production", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	src.u.exportTo(bufferCloser{&file})
+	src.wait()
+
+	dst := newHarness(t, nil)
+	dst.u.importFrom(io.NopCloser(bytes.NewReader(file.Bytes())))
+	dst.runUntil(func() bool { return dst.u.importAccept != nil }) // the stand-in is not Kantata's host
+	test.Tap(dst.u.importAccept)
+	dst.runUntil(func() bool { return dst.u.importField != nil })
+	q := topOverlay(dst.u.win)
+	if !containsText(q, "Skip this client and its connections") || containsText(q, "Skip") {
+		t.Fatalf("the secret question's buttons: %q; want Skip to say what it skips", texts(q))
+	}
+	tapButton(t, q, "Skip this client and its connections")
+	dst.wait()
+	report := topOverlay(dst.u.win)
+	if !containsText(report, "Nothing imported") || containsText(report, "Setup imported") {
+		t.Errorf("the report of an import that added nothing shows %q", texts(report))
+	}
+	if !showsSubstring(report, "Nothing was imported") {
+		t.Errorf("the report does not say nothing was imported: %q", texts(report))
+	}
+}
