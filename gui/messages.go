@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"fmt"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -8,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
 // messageWidth keeps message dialogs readable: wrapped text needs a width.
@@ -43,6 +46,25 @@ func signInAdvice(next connect.NextStep) string {
 		return "Click Save & authorize to sign in with Kantata first."
 	}
 	return ""
+}
+
+// canceledSignInText says what a canceled sign-in left: the connection as
+// it was before, which still works as its user, or still isn't authorized.
+func canceledSignInText(st *store.Store, conn store.Connection) string {
+	if saved, ok := st.Connection(conn.ID); ok {
+		conn = saved
+	}
+	switch {
+	case conn.Status == store.StatusAuthorized && connect.IdentityText(conn) != "":
+		return fmt.Sprintf("Sign-in cancelled; “%s” still works as %s.", conn.Name, connect.IdentityText(conn))
+	case conn.Status == store.StatusAuthorized:
+		return fmt.Sprintf("Sign-in cancelled; “%s” still works as before.", conn.Name)
+	case conn.Status == store.StatusNeedsReauth:
+		return fmt.Sprintf("Sign-in cancelled; “%s” still needs a new sign-in.", conn.Name)
+	case conn.Status == store.StatusNeverAuthorized || !everAuthorized(conn):
+		return fmt.Sprintf("Sign-in cancelled; “%s” is still not authorized.", conn.Name)
+	}
+	return fmt.Sprintf("Sign-in cancelled; nothing changed for “%s”.", conn.Name)
 }
 
 // showError shows err as a dialog titled title. The app keeps working.

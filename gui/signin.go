@@ -82,7 +82,7 @@ func (u *UI) authorize(conn store.Connection) {
 			}
 			switch {
 			case oauth.KindOf(err) == oauth.KindCanceled:
-				// The user chose to stop: nothing to report.
+				u.showNotice("Sign-in cancelled", canceledSignInText(u.store, conn))
 			case err != nil:
 				u.showError("Authorization did not complete", err)
 			case result.Identity == nil:
