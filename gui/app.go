@@ -96,8 +96,8 @@ func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 
 	split := container.NewHSplit(u.list.content, u.panel.content)
 	split.Offset = 0.34
-	u.win.SetContent(split)
-	u.win.Resize(fyne.NewSize(900, 600))
+	u.win.SetContent(scrollingContent(split))
+	u.win.Resize(windowSize)
 	u.win.SetMaster()
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
 	u.win.SetMainMenu(u.mainMenu())
@@ -129,8 +129,10 @@ func (u *UI) ShowAndRun() {
 			stop()
 		}()
 	}
-	u.win.CenterOnScreen()
-	u.win.ShowAndRun()
+	u.win.CenterOnScreen() // where no work area can be learnt (macOS)
+	u.win.Show()
+	u.placeWindow()
+	u.app.Run()
 }
 
 // refresh redraws the list and the panel from the records in memory.

@@ -232,6 +232,7 @@ func (d *signInDialog) waiting() bool {
 // requestClose closes the window, but asks first while a sign-in waits:
 // someone may be halfway through signing in in the browser.
 func (u *UI) requestClose() {
+	u.savePlace()
 	d := u.signIn
 	if d == nil || !d.waiting() {
 		u.win.Close()
