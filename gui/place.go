@@ -15,8 +15,8 @@ import (
 // content scrolls instead of shrinking (a 1366×768 laptop at 150 % has
 // about 910×480 to offer; 1024×600 at 125 %, 820×450).
 var (
-	windowSize     = fyne.NewSize(900, 600)
-	windowMinimum  = fyne.NewSize(480, 320)
+	windowSize    = fyne.NewSize(900, 600)
+	windowMinimum = fyne.NewSize(480, 320)
 	placeSettle   = 250 * time.Millisecond // for the window manager's frame to show
 	placeAttempts = 4
 )
