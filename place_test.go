@@ -53,26 +53,6 @@ func startOn(t *testing.T, s *testenv.XScreen, configDir string) *appRun {
 	return a
 }
 
-// settled is the window's geometry once it stays the same for a second.
-func settled(t *testing.T, s *testenv.XScreen, win string) screen.Rect {
-	t.Helper()
-	geometry := func() screen.Rect {
-		var r screen.Rect
-		r.X, r.Y, r.W, r.H = s.Geometry(t, win)
-		return r
-	}
-	last, same := geometry(), 0
-	for i := 0; i < 100 && same < 5; i++ {
-		time.Sleep(200 * time.Millisecond)
-		if g := geometry(); g == last {
-			same++
-		} else {
-			last, same = g, 0
-		}
-	}
-	return last
-}
-
 // The window opens inside the work area of a small screen (a 1024×600
 // netbook whose panel takes the bottom 40 pixels), shrunk to it from its
 // 900×600; moved and resized, it opens there again next time; on a screen
@@ -84,7 +64,7 @@ func TestWindowFitsASmallScreen(t *testing.T) {
 	dir := t.TempDir()
 
 	a := startOn(t, s, dir)
-	g := settled(t, s, a.win)
+	g := s.Settled(a.win)
 	if !area.Contains(g) {
 		t.Fatalf("the window is %v; want it inside the work area %v", g, area)
 	}
@@ -100,7 +80,7 @@ func TestWindowFitsASmallScreen(t *testing.T) {
 	moved := screen.Rect{X: 40, Y: 30, W: 700, H: 420}
 	s.Run(t, "xdotool", "windowsize", a.win, strconv.Itoa(moved.W), strconv.Itoa(moved.H))
 	s.Run(t, "xdotool", "windowmove", a.win, strconv.Itoa(moved.X), strconv.Itoa(moved.Y))
-	if g := settled(t, s, a.win); g != moved {
+	if g := s.Settled(a.win); g != moved {
 		t.Fatalf("the window did not take the size and place it was given: %v, want %v", g, moved)
 	}
 	s.Close(t, a.win)
@@ -126,7 +106,7 @@ func TestWindowFitsASmallScreen(t *testing.T) {
 
 	t.Run("opens where it was", func(t *testing.T) {
 		a := startOn(t, s, dir)
-		if g := settled(t, s, a.win); g != moved {
+		if g := s.Settled(a.win); g != moved {
 			t.Errorf("the window opened at %v; want where it was closed, %v", g, moved)
 		}
 	})
@@ -135,7 +115,7 @@ func TestWindowFitsASmallScreen(t *testing.T) {
 		small := screen.Rect{X: 0, Y: 100, W: 640, H: 400} // a panel at the top this time
 		s.WorkArea(t, small.X, small.Y, small.W, small.H)
 		a := startOn(t, s, dir)
-		if g := settled(t, s, a.win); !small.Contains(g) {
+		if g := s.Settled(a.win); !small.Contains(g) {
 			t.Errorf("the window opened at %v; want it inside %v", g, small)
 		}
 	})

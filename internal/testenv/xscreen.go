@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/screen"
 )
 
 // XScreen is an Xvfb of a test's own, of the size the test asks for (the
@@ -35,6 +38,8 @@ func NewXScreen(t testing.TB, width, height int) *XScreen {
 	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", width, height),
 		"-nolisten", "tcp", "-noreset")
 	xvfb.ExtraFiles = []*os.File{w}
+	var xlog strings.Builder
+	xvfb.Stdout, xvfb.Stderr = &xlog, &xlog
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -43,13 +48,14 @@ func NewXScreen(t testing.TB, width, height int) *XScreen {
 		xvfb.Process.Kill()
 		xvfb.Wait()
 	})
-	num := make([]byte, 16)
-	n, err := r.Read(num)
-	r.Close()
-	if err != nil || n == 0 {
-		t.Fatalf("Xvfb reported no display: %v", err)
+	// The display's number, then a line end: read both, and keep the
+	// pipe open, or Xvfb's write of the line end fails and it ends.
+	t.Cleanup(func() { r.Close() })
+	num, err := bufio.NewReader(r).ReadString('\n')
+	if strings.TrimSpace(num) == "" {
+		t.Fatalf("Xvfb reported no display: %v\n%s", err, xlog.String())
 	}
-	s := &XScreen{Display: ":" + strings.TrimSpace(string(num[:n])), xdesk: buildXDesk(t, t.TempDir())}
+	s := &XScreen{Display: ":" + strings.TrimSpace(num), xdesk: buildXDesk(t, t.TempDir())}
 	// It answers a moment after it has named its display.
 	for i := 0; ; i++ {
 		out, err := s.Command("xdotool", "getdisplaygeometry").CombinedOutput()
@@ -57,7 +63,7 @@ func NewXScreen(t testing.TB, width, height int) *XScreen {
 			break
 		}
 		if i == 100 {
-			t.Fatalf("Xvfb %s does not answer: %v\n%s", s.Display, err, out)
+			t.Fatalf("Xvfb %s does not answer: %v\n%s\nXvfb said:\n%s", s.Display, err, out, xlog.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -96,24 +102,43 @@ func (s *XScreen) Close(t testing.TB, window string) {
 }
 
 // Geometry is a window's place and size on this screen: with no window
-// manager, the whole window.
-func (s *XScreen) Geometry(t testing.TB, window string) (x, y, width, height int) {
-	t.Helper()
-	for _, line := range strings.Split(s.Run(t, "xdotool", "getwindowgeometry", "--shell", window), "\n") {
+// manager, the whole window. Empty when the window is gone.
+func (s *XScreen) Geometry(window string) screen.Rect {
+	out, err := s.Command("xdotool", "getwindowgeometry", "--shell", window).Output()
+	var r screen.Rect
+	if err != nil {
+		return r
+	}
+	for _, line := range strings.Split(string(out), "\n") {
 		k, v, _ := strings.Cut(line, "=")
 		n, _ := strconv.Atoi(v)
 		switch k {
 		case "X":
-			x = n
+			r.X = n
 		case "Y":
-			y = n
+			r.Y = n
 		case "WIDTH":
-			width = n
+			r.W = n
 		case "HEIGHT":
-			height = n
+			r.H = n
 		}
 	}
-	return x, y, width, height
+	return r
+}
+
+// Settled is a window's geometry once it has stayed the same for a second
+// (the app places its window a moment after it shows), or after 30 seconds.
+func (s *XScreen) Settled(window string) screen.Rect {
+	last, same := s.Geometry(window), 0
+	for i := 0; i < 150 && same < 5; i++ {
+		time.Sleep(200 * time.Millisecond)
+		if g := s.Geometry(window); g == last {
+			same++
+		} else {
+			last, same = g, 0
+		}
+	}
+	return last
 }
 
 // buildXDesk builds the internal/xdesk tool into dir.
