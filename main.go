@@ -57,7 +57,7 @@ func main() {
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	svc, err := openService(g)
-	gui.New(a, svc, gui.Options{StartupErr: err, Version: version()}).ShowAndRun()
+	gui.New(a, svc, gui.Options{StartupErr: err, Version: version(), Website: fyneapp.Website(fyneApp)}).ShowAndRun()
 }
 
 // openService opens the records the window works on.

@@ -48,8 +48,9 @@ type UI struct {
 	// after runs f once d has passed, on a goroutine of its own:
 	// time.AfterFunc, or a test's own clock.
 	after func(d time.Duration, f func())
-	// version is the app's version and build, for diagnostics reports.
-	version string
+	// version is the app's version and build, for diagnostics reports and
+	// Help › About; website is the project's home page.
+	version, website string
 	// hintAfter is when a waiting sign-in points at the callback URL; 0 is
 	// connect's default (tests shorten it).
 	hintAfter time.Duration
@@ -79,12 +80,15 @@ type Options struct {
 	StartupErr error
 	// Version is the app's version and build, for diagnostics reports.
 	Version string
+	// Website is the project's home page; Help › About links to its
+	// README's troubleshooting.
+	Website string
 }
 
 // New builds the main window over svc.
 func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 	a.Settings().SetTheme(newAppTheme())
-	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do, version: opts.Version}
+	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do, version: opts.Version, website: opts.Website}
 	u.after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
 	startupErr := opts.StartupErr
 	if svc != nil {

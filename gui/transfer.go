@@ -19,12 +19,15 @@ import (
 // exportFileName is what the save dialog suggests.
 const exportFileName = "kantata-connect-setup.json"
 
-// mainMenu offers moving a setup to another computer.
+// mainMenu offers moving a setup to another computer, and what the app is.
 func (u *UI) mainMenu() *fyne.MainMenu {
-	return fyne.NewMainMenu(fyne.NewMenu("File",
-		fyne.NewMenuItem("Export setup…", u.chooseExportFile),
-		fyne.NewMenuItem("Import setup…", u.chooseImportFile),
-	))
+	return fyne.NewMainMenu(
+		fyne.NewMenu("File",
+			fyne.NewMenuItem("Export setup…", u.chooseExportFile),
+			fyne.NewMenuItem("Import setup…", u.chooseImportFile),
+		),
+		fyne.NewMenu("Help", fyne.NewMenuItem("About Kantata Connect", u.showAbout)),
+	)
 }
 
 func (u *UI) chooseExportFile() {
