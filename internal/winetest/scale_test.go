@@ -5,7 +5,11 @@ package winetest
 import (
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	imagepng "image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,7 +20,9 @@ import (
 	"github.com/kantata-connect/kantata-connect/screen"
 )
 
-// TestWineWindowFitsAScaledLaptop opens the window program on a 1366×768
+// TestWineWindowFitsAScaledLaptop installs the app with its installer, as a
+// user does (its welcome and finish pages must show the app's own picture),
+// then opens the window program on a 1366×768
 // laptop whose taskbar takes the bottom 40 pixels, at 125 % and at 150 %
 // (Wine's LogPixels 120 and 144), where Fyne's 900×600 comes out 1125×750
 // and 1350×900 plus the title bar: the window must open inside the work
@@ -34,7 +40,7 @@ func TestWineWindowFitsAScaledLaptop(t *testing.T) {
 	}
 	t.Cleanup(p.stop)
 	records := filepath.Join(p.userDir(), "AppData", "Roaming", "kantata-connect")
-	gui := filepath.Join(dist(t), guiExe)
+	gui := installWithPages(t, p, scr)
 
 	for _, tc := range []struct {
 		name string
@@ -104,4 +110,146 @@ func windowOn(t *testing.T, scr *testenv.XScreen, app *background) string {
 	}
 	t.Fatal(`no window titled "Kantata Connect" showed within 90 seconds`)
 	return ""
+}
+
+// installWithPages runs the installer as a user does, pressing Return on
+// each page (Next, Next, Install), and checks that its welcome page and its
+// finish page show the app's own picture, not NSIS's stock one. It returns
+// the installed window program.
+func installWithPages(t *testing.T, p *prefix, scr *testenv.XScreen) string {
+	t.Helper()
+	installed := filepath.Join(p.userDir(), "AppData", "Local", "Programs", "Kantata Connect", guiExe)
+	want := installerPicture(t)
+	setup := p.startCLI(t, filepath.Join(dist(t), setupExe))
+	var win string
+	for deadline := time.Now().Add(90 * time.Second); win == ""; time.Sleep(200 * time.Millisecond) {
+		out, _ := scr.Command("xdotool", "search", "--onlyvisible", "--name", "Kantata Connect.*Setup").Output()
+		if f := strings.Fields(string(out)); len(f) > 0 {
+			win = f[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the installer showed no window:\n%s", setup.output())
+		}
+	}
+	// page waits for a page that shows the picture: the welcome page at
+	// once, the finish page once the files are in.
+	page := func(name string) {
+		t.Helper()
+		shot := ""
+		for deadline := time.Now().Add(time.Minute); ; {
+			shot = stillCapture(t, scr, win, name)
+			if showsPicture(t, shot, want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("the installer's %s page does not show the app's picture", name)
+				break
+			}
+		}
+		if dir := os.Getenv("KANTATA_CONNECT_SCALE_SHOTS"); dir != "" {
+			scr.Run(t, "convert", shot, filepath.Join(dir, "installer-"+name+".png"))
+		}
+	}
+	page("welcome")
+	for range 3 { // Next (welcome), Next (components), Install (folder)
+		scr.Run(t, "xdotool", "windowfocus", "--sync", win)
+		scr.Run(t, "xdotool", "key", "Return")
+		time.Sleep(time.Second)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		if _, err := os.Stat(installed); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the installer did not install %s:\n%s", guiExe, setup.output())
+		}
+	}
+	page("finish")
+	// Not Finish, which would start the app (its box is ticked): close it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, _ = p.run(ctx, "taskkill", "/F", "/IM", setupExe)
+	<-setup.done
+	return installed
+}
+
+// installerPicture is the picture the installer should show, as PNG.
+func installerPicture(t *testing.T) image.Image {
+	t.Helper()
+	bmp := filepath.Join(t.TempDir(), "welcome.bmp")
+	if out, err := exec.Command(filepath.Join(root, "scripts", "installer-picture.sh"), bmp).CombinedOutput(); err != nil {
+		t.Fatalf("installer-picture.sh: %v\n%s", err, out)
+	}
+	return readImage(t, bmp)
+}
+
+// stillCapture captures win until two captures in a row are alike.
+func stillCapture(t *testing.T, scr *testenv.XScreen, win, name string) string {
+	t.Helper()
+	dir := t.TempDir()
+	prev := ""
+	for i := 0; i < 100; i++ {
+		time.Sleep(300 * time.Millisecond)
+		f := filepath.Join(dir, fmt.Sprintf("%s-%03d.png", name, i))
+		if scr.Command("import", "-window", win, f).Run() != nil {
+			continue
+		}
+		if prev != "" && differ(prev, f) == 0 {
+			return f
+		}
+		prev = f
+	}
+	t.Fatalf("the installer's %s page never held still", name)
+	return ""
+}
+
+// readImage decodes an image file (any format ImageMagick reads) through
+// a PNG copy.
+func readImage(t *testing.T, file string) image.Image {
+	t.Helper()
+	png := file + ".png"
+	if out, err := exec.Command("convert", file, "PNG24:"+png).CombinedOutput(); err != nil {
+		t.Fatalf("convert %s: %v\n%s", file, err, out)
+	}
+	f, err := os.Open(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := imagepng.Decode(f)
+	if err != nil {
+		t.Fatalf("decode %s: %v", png, err)
+	}
+	return img
+}
+
+// showsPicture reports whether the capture in file shows want near its top
+// left corner (inside the window's frame): 95 % of its pixels within a
+// small tolerance, at some offset.
+func showsPicture(t *testing.T, file string, want image.Image) bool {
+	t.Helper()
+	got := readImage(t, file)
+	wb, gb := want.Bounds(), got.Bounds()
+	close := func(a, b color.Color) bool {
+		ar, ag, ab, _ := a.RGBA()
+		br, bg, bb, _ := b.RGBA()
+		d := func(x, y uint32) bool { return x>>8 <= y>>8+24 && y>>8 <= x>>8+24 }
+		return d(ar, br) && d(ag, bg) && d(ab, bb)
+	}
+	for dy := 0; dy <= 80 && dy+wb.Dy() <= gb.Dy(); dy++ {
+		for dx := 0; dx <= 20 && dx+wb.Dx() <= gb.Dx(); dx++ {
+			match, total := 0, wb.Dx()*wb.Dy()
+			for y := 0; y < wb.Dy() && match+(wb.Dy()-y)*wb.Dx() >= total*95/100; y++ {
+				for x := 0; x < wb.Dx(); x++ {
+					if close(want.At(wb.Min.X+x, wb.Min.Y+y), got.At(gb.Min.X+dx+x, gb.Min.Y+dy+y)) {
+						match++
+					}
+				}
+			}
+			if match >= total*95/100 {
+				return true
+			}
+		}
+	}
+	return false
 }
