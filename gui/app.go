@@ -5,6 +5,7 @@
 package gui
 
 import (
+	"context"
 	"errors"
 	"os"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/filechooser"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -45,6 +47,9 @@ type UI struct {
 	// do runs a function on the UI thread: fyne.Do, or a test's own queue.
 	do     func(func())
 	copied func(string) // clipboard writes, observable in tests
+	// fileDialog is the system's file dialog (filechooser.Choose), or a
+	// test's stand-in.
+	fileDialog func(context.Context, filechooser.Options) (string, error)
 	// after runs f once d has passed, on a goroutine of its own:
 	// time.AfterFunc, or a test's own clock.
 	after func(d time.Duration, f func())
@@ -90,6 +95,7 @@ func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 	a.Settings().SetTheme(newAppTheme())
 	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do, version: opts.Version, website: opts.Website}
 	u.after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
+	u.fileDialog = filechooser.Choose
 	startupErr := opts.StartupErr
 	if svc != nil {
 		u.store = svc.Store

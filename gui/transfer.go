@@ -2,8 +2,10 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/kantata-connect/kantata-connect/filechooser"
 	"github.com/kantata-connect/kantata-connect/setupfile"
 )
 
@@ -30,26 +33,100 @@ func (u *UI) mainMenu() *fyne.MainMenu {
 	)
 }
 
+// setupFilter narrows the file dialogs to setup files.
+var setupFilter = filechooser.Options{FilterName: "Setup files", Extensions: []string{"json"}}
+
+// chooseFile shows the system's file dialog for o, off the UI thread, and
+// then chosen(path) on it; "" is a cancel. Where the system offers none
+// (no desktop portal) it shows Fyne's, starting in Documents, instead.
+func (u *UI) chooseFile(o filechooser.Options, failed string, chosen func(path string)) {
+	if w, ok := u.nativeWindow(); ok {
+		o.Parent = uintptr(w)
+	}
+	var path string
+	u.background(func() (err error) {
+		path, err = u.fileDialog(context.Background(), o)
+		return err
+	}, func(err error) {
+		switch {
+		case errors.Is(err, filechooser.ErrUnavailable):
+			u.fyneFileDialog(o, failed, chosen)
+		case err != nil:
+			u.showError(failed, err)
+		case path != "":
+			chosen(path)
+		}
+	})
+}
+
+// fyneFileDialog is Fyne's file dialog for o, in Documents.
+func (u *UI) fyneFileDialog(o filechooser.Options, failed string, chosen func(path string)) {
+	var d *dialog.FileDialog
+	if o.Save {
+		d = dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if w != nil {
+				w.Close() // written again below, by path, as a system dialog's choice is
+			}
+			switch {
+			case err != nil:
+				u.showError(failed, err)
+			case w != nil:
+				chosen(w.URI().Path())
+			}
+		}, u.win)
+		d.SetFileName(o.Name)
+	} else {
+		d = dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if r != nil {
+				r.Close()
+			}
+			switch {
+			case err != nil:
+				u.showError(failed, err)
+			case r != nil:
+				chosen(r.URI().Path())
+			}
+		}, u.win)
+	}
+	var exts []string
+	for _, e := range o.Extensions {
+		exts = append(exts, "."+e)
+	}
+	d.SetFilter(storage.NewExtensionFileFilter(exts))
+	if l, err := storage.ListerForURI(storage.NewFileURI(filechooser.Documents())); err == nil {
+		d.SetLocation(l)
+	}
+	u.lastDialog = d
+	d.Show()
+}
+
 func (u *UI) chooseExportFile() {
 	if u.store == nil {
 		return
 	}
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			u.showError("Couldn't export the setup", err)
-			return
-		}
-		if w != nil {
-			u.exportTo(w)
-		}
-	}, u.win)
-	d.SetFileName(exportFileName)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	d.Show()
+	o := setupFilter
+	o.Title, o.Save, o.Name = "Export setup", true, exportFileName
+	u.chooseFile(o, "Couldn't export the setup", u.exportToFile)
 }
 
-// exportTo writes the clients and connections, never a secret or token.
-func (u *UI) exportTo(w io.WriteCloser) {
+// exportToFile writes the setup to the file at path, made or replaced.
+func (u *UI) exportToFile(path string) {
+	var f *os.File
+	u.background(func() (err error) {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.showError("Couldn't export the setup", fmt.Errorf("write %s: %w", path, err))
+			return
+		}
+		u.exportTo(f, path)
+	})
+}
+
+// exportTo writes the clients and connections, never a secret or token, and
+// says where: path names the file.
+func (u *UI) exportTo(w io.WriteCloser, path string) {
 	e := setupfile.FromStore(u.store, time.Now())
 	u.background(func() error {
 		err := setupfile.WriteExport(w, e)
@@ -62,9 +139,9 @@ func (u *UI) exportTo(w io.WriteCloser) {
 			u.showError("Couldn't export the setup", err)
 			return
 		}
-		u.showNotice("Setup exported", fmt.Sprintf("Exported %s and %s — no secrets and no tokens. On the other "+
+		u.showNotice("Setup exported", fmt.Sprintf("Exported %s and %s to “%s” — no secrets and no tokens. On the other "+
 			"computer choose File › Import setup… and enter each client's secret again.",
-			setupfile.Plural(len(e.Clients), "OAuth 2.0 client"), setupfile.Plural(len(e.Connections), "connection")))
+			setupfile.Plural(len(e.Clients), "OAuth 2.0 client"), setupfile.Plural(len(e.Connections), "connection"), path))
 	})
 }
 
@@ -72,17 +149,21 @@ func (u *UI) chooseImportFile() {
 	if u.store == nil {
 		return
 	}
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			u.showError("Couldn't import the setup", err)
-			return
-		}
-		if r != nil {
-			u.importFrom(r)
-		}
-	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	d.Show()
+	o := setupFilter
+	o.Title = "Import setup"
+	u.chooseFile(o, "Couldn't import the setup", func(path string) {
+		var f *os.File
+		u.background(func() (err error) {
+			f, err = os.Open(path)
+			return err
+		}, func(err error) {
+			if err != nil {
+				u.showError("Couldn't import the setup", err)
+				return
+			}
+			u.importFrom(f)
+		})
+	})
 }
 
 // importFrom reads an export file and adds its clients and connections,
