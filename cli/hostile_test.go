@@ -64,7 +64,8 @@ func TestHostileSetupFileReachesNoForeignHost(t *testing.T) {
 	}
 	mustContain(t, "import", res.errOut, "Skipping the client “Kantata production”: it sends to hosts that are not Kantata's: ",
 		strings.TrimPrefix(collector.URL, "http://")+" (access token URL, API base URL)", "and turns PKCE off", "--accept-endpoints",
-		"would go to "+strings.TrimPrefix(collector.URL, "http://")+", not only to Kantata.", "Without PKCE, a sign-in code caught")
+		"would go to "+strings.TrimPrefix(h.kantata.URL, "http://")+" and "+strings.TrimPrefix(collector.URL, "http://")+", not only to Kantata.",
+		"Without PKCE, a sign-in code caught")
 	mustContain(t, "import", res.out, "Nothing was imported.", "connection “Production”: its client “Kantata production” was skipped")
 	if res := h.run("", "authorize", "Production"); res.code != 2 {
 		t.Errorf("authorize after the refused import: %v", res)

@@ -54,8 +54,8 @@ func privateBus(t *testing.T) string {
 // the user "chose" (or a cancel).
 type fakePortal struct {
 	conn   *dbus.Conn
+	mu     sync.Mutex                       // guards the fields below
 	answer func(save bool) (uint32, string) // response code, chosen file
-	mu     sync.Mutex
 	method string
 	parent string
 	title  string
@@ -73,10 +73,11 @@ func (p *fakePortal) OpenFile(sender dbus.Sender, parent, title string, opts map
 func (p *fakePortal) serve(sender dbus.Sender, method, parent, title string, opts map[string]dbus.Variant) (dbus.ObjectPath, *dbus.Error) {
 	p.mu.Lock()
 	p.method, p.parent, p.title, p.opts = method, parent, title, opts
+	answer := p.answer
 	p.mu.Unlock()
 	token, _ := opts["handle_token"].Value().(string)
 	path := dbus.ObjectPath(portalPath + "/request/" + strings.ReplaceAll(strings.TrimPrefix(string(sender), ":"), ".", "_") + "/" + token)
-	code, file := p.answer(method == "SaveFile")
+	code, file := answer(method == "SaveFile")
 	go func() {
 		time.Sleep(50 * time.Millisecond) // the user takes a moment
 		results := map[string]dbus.Variant{}
@@ -147,13 +148,17 @@ func TestPortalFileChooser(t *testing.T) {
 		if err != nil || got != "/home/jane/Downloads/kantata-connect-setup.json" {
 			t.Fatalf("Choose = %q, %v", got, err)
 		}
+		portal.mu.Lock()
+		defer portal.mu.Unlock()
 		if portal.method != "OpenFile" {
 			t.Errorf("portal called %s; want OpenFile", portal.method)
 		}
 	})
 
 	t.Run("cancelled", func(t *testing.T) {
+		portal.mu.Lock()
 		portal.answer = func(bool) (uint32, string) { return 1, "" }
+		portal.mu.Unlock()
 		if got, err := Choose(ctx, Options{Title: "Import setup"}); got != "" || err != nil {
 			t.Errorf("a cancelled dialog gave %q, %v; want nothing", got, err)
 		}
