@@ -76,7 +76,8 @@ func main() {
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	svc, err := openService(g)
-	gui.New(a, svc, gui.Options{StartupErr: err, Version: version(), Renderer: renderer.String()}).ShowAndRun()
+	gui.New(a, svc, gui.Options{StartupErr: err, Version: version(), Renderer: renderer.String(),
+		Website: fyneapp.Website(fyneApp)}).ShowAndRun()
 }
 
 // openService opens the records the window works on.

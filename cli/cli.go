@@ -125,7 +125,8 @@ func Run(ctx context.Context, g Global, args []string, env Env) int {
 	// line printed passes through safetext too. Only export's file, which
 	// is data rather than text for people, goes out as it is.
 	fileOut := env.Stdout
-	env.Stdout, env.Stderr = terminal{env.Stdout}, terminal{env.Stderr}
+	env.Stdout = terminal{env.Stdout, needsPlainPunctuation(env.Stdout)}
+	env.Stderr = terminal{env.Stderr, needsPlainPunctuation(env.Stderr)}
 	r := &runner{ctx: ctx, g: g, env: env, fileOut: fileOut}
 	return r.run(args)
 }
@@ -134,13 +135,21 @@ func Run(ctx context.Context, g Global, args []string, env Env) int {
 // breaks: no escape sequence, bidi control or zero-width character reaches
 // the terminal, and JSON stays JSON (encoding/json already writes C0
 // controls as \u00XX; what is left is only ever dropped or replaced inside
-// strings).
-type terminal struct{ w io.Writer }
+// strings). Its words are this system's terminal's (forShell), and, where
+// plain is set, its punctuation ASCII (plainPunctuation).
+type terminal struct {
+	w     io.Writer
+	plain bool
+}
 
 func (t terminal) Write(p []byte) (int, error) {
 	s := string(p)
 	if safetext.Find(s) >= 0 {
 		s = safetext.Lines(s)
+	}
+	s = forShell(s)
+	if t.plain {
+		s = plainPunctuation.Replace(s)
 	}
 	if _, err := io.WriteString(t.w, s); err != nil {
 		return 0, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -28,15 +29,32 @@ func Explain(err error) (message, detail string) {
 	}
 	var u userFacing
 	if errors.As(err, &u) {
-		// The outer text adds which connection or client; keep the inner
-		// detail only where the wrapping did not already include it.
+		// The outer text adds which connection or client; the inner detail
+		// adds only what the wrapping does not already say (its kind and
+		// status, say), not the same HTTP 401 a second time.
 		detail = err.Error()
-		if inner := u.TechnicalDetail(); !strings.Contains(detail, inner) {
-			detail += "\n" + inner
+		if extra := notYetSaid(u.TechnicalDetail(), detail); extra != "" {
+			detail += "\n" + extra
 		}
 		return safetext.Lines(u.UserMessage()), safetext.Lines(detail)
 	}
 	return safetext.Lines("Something went wrong: " + err.Error()), safetext.Lines(err.Error())
+}
+
+// notYetSaid is inner without its longest ending that said already holds
+// (when that ending is long enough to be more than a coincidence), and
+// without the separator left before it: "" when said holds all of inner.
+func notYetSaid(inner, said string) string {
+	const minShared = 12
+	if strings.Contains(said, inner) {
+		return ""
+	}
+	for i := 1; i+minShared <= len(inner); i++ {
+		if utf8.RuneStart(inner[i]) && strings.Contains(said, inner[i:]) {
+			return strings.TrimRight(inner[:i], ":; ")
+		}
+	}
+	return inner
 }
 
 // SignInSteps says what to do in the browser while a sign-in waits. Kantata

@@ -204,11 +204,18 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 	} else {
 		r.field("Last sign-in", "none recorded")
 	}
-	if t := conn.LastTestTimings; t != nil {
+	// "Last tested" above is the one source: a sign-in's check of the user
+	// is a test too, and its timing is the sign-in's.
+	switch t, at := conn.LastTestTimings, conn.LastTestedAt; {
+	case at == nil:
+		r.field("Last test", "none recorded")
+	case t != nil && t.At.Equal(*at):
 		r.field("Last test", stamp(t.At))
 		r.field("  Identity check", stepTime(t.IdentityCheck))
-	} else {
-		r.field("Last test", "none recorded")
+	case conn.LastSignInTimings != nil && conn.LastAuthorizedAt != nil && conn.LastAuthorizedAt.Equal(*at):
+		r.field("Last test", stamp(*at)+" (the sign-in's identity check, above)")
+	default:
+		r.field("Last test", stamp(*at)+" (timings not recorded)")
 	}
 
 	// Safe to show and to paste into a terminal, line by line (records

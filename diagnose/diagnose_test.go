@@ -168,6 +168,14 @@ func TestDiagnoseEveryState(t *testing.T) {
 	if st == nil || st.BrowserWait <= 0 || st.TokenExchange <= 0 || st.IdentityCheck <= 0 || st.At.IsZero() {
 		t.Fatalf("sign-in timings = %+v; want every step measured", st)
 	}
+	// The sign-in checked the user: "Last tested" and "Last test" agree,
+	// as in the window and the command line's list.
+	rep = d.report(t, nil)
+	signedIn := conn.LastTestedAt.UTC().Format("2006-01-02 15:04:05 UTC")
+	mustSay(t, "signed-in report", rep,
+		"Last tested:             "+signedIn,
+		"Last test:               "+signedIn+" (the sign-in's identity check, above)")
+	mustNotSay(t, "signed-in report", rep, "none recorded")
 	if conn, err = d.Svc.Test(context.Background(), d.Conn.ID); err != nil {
 		t.Fatalf("Test: %v", err)
 	}

@@ -5,6 +5,7 @@
 package gui
 
 import (
+	"context"
 	"errors"
 	"os"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/filechooser"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -45,12 +47,16 @@ type UI struct {
 	// do runs a function on the UI thread: fyne.Do, or a test's own queue.
 	do     func(func())
 	copied func(string) // clipboard writes, observable in tests
+	// fileDialog is the system's file dialog (filechooser.Choose), or a
+	// test's stand-in.
+	fileDialog func(context.Context, filechooser.Options) (string, error)
 	// after runs f once d has passed, on a goroutine of its own:
 	// time.AfterFunc, or a test's own clock.
 	after func(d time.Duration, f func())
 	// version is the app's version and build, and renderer the OpenGL that
-	// draws the window, for diagnostics reports.
-	version, renderer string
+	// draws the window, for diagnostics reports and (version) Help › About;
+	// website is the project's home page.
+	version, renderer, website string
 	// hintAfter is when a waiting sign-in points at the callback URL; 0 is
 	// connect's default (tests shorten it).
 	hintAfter time.Duration
@@ -83,13 +89,18 @@ type Options struct {
 	// Renderer is the OpenGL that draws the window, for diagnostics
 	// reports, e.g. "softpipe, OpenGL 3.3 (...)"; "" when not known.
 	Renderer string
+	// Website is the project's home page; Help › About links to its
+	// README's troubleshooting.
+	Website string
 }
 
 // New builds the main window over svc.
 func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 	a.Settings().SetTheme(newAppTheme())
-	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do, version: opts.Version, renderer: opts.Renderer}
+	u := &UI{app: a, svc: svc, win: a.NewWindow(Title), do: fyne.Do, version: opts.Version, renderer: opts.Renderer,
+		website: opts.Website}
 	u.after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
+	u.fileDialog = filechooser.Choose
 	startupErr := opts.StartupErr
 	if svc != nil {
 		u.store = svc.Store
@@ -100,8 +111,8 @@ func New(a fyne.App, svc *connect.Service, opts Options) *UI {
 
 	split := container.NewHSplit(u.list.content, u.panel.content)
 	split.Offset = 0.34
-	u.win.SetContent(split)
-	u.win.Resize(fyne.NewSize(900, 600))
+	u.win.SetContent(scrollingContent(split))
+	u.win.Resize(windowSize)
 	u.win.SetMaster()
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
 	u.win.SetMainMenu(u.mainMenu())
@@ -133,8 +144,10 @@ func (u *UI) ShowAndRun() {
 			stop()
 		}()
 	}
-	u.win.CenterOnScreen()
-	u.win.ShowAndRun()
+	u.win.CenterOnScreen() // where no work area can be learnt (macOS)
+	u.win.Show()
+	u.placeWindow()
+	u.app.Run()
 }
 
 // refresh redraws the list and the panel from the records in memory.

@@ -46,6 +46,7 @@ type clientDialog struct {
 	copyCallback                       *escButton
 	departures                         *widget.Label // where secrets go, when not only to Kantata
 	callbackProblem                    *widget.Label // the callback kind's rule, when broken
+	departuresMark                     *widget.Icon  // its warning sign, shown with it
 	saveButton, cancelButton, resetBtn *escButton
 	deleteButton                       *escButton // only when editing
 	dialog                             *dialog.CustomDialog
@@ -176,7 +177,9 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	d.callbackProblem = wrappedLabel("")
 	d.callbackProblem.Importance = widget.DangerImportance
 	d.callbackProblem.Hide()
-	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form, d.callbackProblem, d.departures}
+	d.departuresMark = warningMark()
+	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form, d.callbackProblem,
+		marked(d.departuresMark, d.departures)}
 	if existing != nil {
 		top = append(top, wrappedLabel(secretEditNote))
 	}
@@ -341,6 +344,7 @@ func (d *clientDialog) showDepartures() {
 	dep := c.Departures()
 	if !dep.Any() {
 		d.departures.Hide()
+		d.departuresMark.Hide()
 		return
 	}
 	text := fmt.Sprintf("This client %s. %s", dep, dep.Risk())
@@ -349,6 +353,7 @@ func (d *clientDialog) showDepartures() {
 	}
 	d.departures.SetText(text)
 	d.departures.Show()
+	d.departuresMark.Show()
 }
 
 // submit saves the client in the background: the keychain may be slow or ask

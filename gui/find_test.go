@@ -20,6 +20,8 @@ func texts(o fyne.CanvasObject) []string {
 		switch w := obj.(type) {
 		case *widget.Label:
 			out = append(out, w.Text)
+		case *cutLabel:
+			out = append(out, w.full) // what it says; how much shows is its width's business
 		case *widget.Button:
 			out = append(out, w.Text)
 		case *escButton:

@@ -294,14 +294,41 @@ func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
 	if conn.Status != store.StatusNeverAuthorized {
 		t.Errorf("status after cancel = %q; want unchanged", conn.Status)
 	}
-	if topOverlay(h.u.win) != nil {
-		t.Error("a dialog is left open after cancel")
+	if top := topOverlay(h.u.win); !containsText(top, "Sign-in cancelled; “Kantata production” is still not authorized.") {
+		t.Errorf("after cancel the window shows %q; want it to say the connection is still not authorized", texts(top))
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(h.port))
 	if err != nil {
 		t.Fatalf("callback port still held after cancel: %v", err)
 	}
 	l.Close()
+}
+
+// Cancelling a new sign-in of a connection that works says it still works,
+// and as whom.
+func TestCancelledSignInSaysTheConnectionStillWorks(t *testing.T) {
+	h := newHarness(t, func(string) error { return nil })
+	c := h.addClient("Production app", "prod-id")
+	conn := h.authorizedConnection("Kantata production", c)
+	conn, err := h.store.RecordOutcome(conn.ID, func(c *store.Connection) {
+		c.Identity = &store.Identity{UserID: "7", FullName: "Jane Doe", Email: "jane@example.com"}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.u.refresh()
+	h.selectConnection("Kantata production")
+	test.Tap(h.u.panel.saveAuthorize)
+	h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.auth != nil })
+	test.Tap(h.u.signIn.cancel)
+	h.wait()
+	want := "Sign-in cancelled; “Kantata production” still works as Jane Doe <jane@example.com>."
+	if top := topOverlay(h.u.win); !containsText(top, want) {
+		t.Errorf("after cancel the window shows %q; want %q", texts(top), want)
+	}
+	if after, _ := h.store.Connection(conn.ID); after.Status != store.StatusAuthorized {
+		t.Errorf("status after cancel = %q; want it still authorized", after.Status)
+	}
 }
 
 func TestCallbackHintAppearsWhileWaiting(t *testing.T) {
@@ -338,8 +365,8 @@ func TestCancelWhileSignInStartsFreesPort(t *testing.T) {
 	}
 	test.Tap(d.cancel) // before the browser was even asked to open
 	h.wait()
-	if topOverlay(h.u.win) != nil {
-		t.Errorf("a dialog is left open after cancel: %q", texts(topOverlay(h.u.win)))
+	if top := topOverlay(h.u.win); !containsText(top, "Sign-in cancelled; “Kantata production” is still not authorized.") {
+		t.Errorf("after an early cancel the window shows %q; want the sign-in dialog gone and the outcome said", texts(top))
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(h.port))
 	if err != nil {
@@ -874,8 +901,8 @@ func TestClosingWhileSigningInAsksFirst(t *testing.T) {
 	if !showsSubstring(topOverlay(h.u.win), "A sign-in is still waiting") {
 		t.Fatalf("closing while signing in did not ask: %q", texts(topOverlay(h.u.win)))
 	}
-	h.u.lastDialog.(interface{ Dismiss() }).Dismiss() // Keep waiting
-	if !d.waiting() {
+	tapButton(t, topOverlay(h.u.win), "Keep waiting")
+	if !d.waiting() || !containsText(topOverlay(h.u.win), "Cancel sign-in") {
 		t.Fatal("keeping the window open ended the sign-in")
 	}
 	h.u.requestClose()

@@ -76,13 +76,19 @@ func (e *escEntry) touch() {
 }
 
 // dialogKeys are what Escape and Return do in a dialog while none of its
-// fields has focus (a field hands them over itself).
-type dialogKeys struct{ escape, submit func() }
+// fields has focus (a field hands them over itself). depth is how many
+// overlays the window shows while the dialog is the top one.
+type dialogKeys struct {
+	escape, submit func()
+	depth          int
+}
 
 // pushDialogKeys makes escape and submit (either may be nil) what Escape and
-// Return do for the top dialog; the returned func undoes it when it closes.
+// Return do for the dialog about to be shown; call it before the dialog's
+// Show, and call the returned func when the dialog closes.
 func (u *UI) pushDialogKeys(escape, submit func()) (pop func()) {
-	u.dialogKeys = append(u.dialogKeys, dialogKeys{escape, submit})
+	depth := len(u.win.Canvas().Overlays().List()) + 1
+	u.dialogKeys = append(u.dialogKeys, dialogKeys{escape, submit, depth})
 	n := len(u.dialogKeys)
 	return func() {
 		if len(u.dialogKeys) >= n {
@@ -91,11 +97,19 @@ func (u *UI) pushDialogKeys(escape, submit func()) (pop func()) {
 	}
 }
 
+// typedKey is what the window does with a key no widget took: Escape and
+// Return for the dialog on top. Only for the dialog on top: a question
+// stacked on a dialog that gave no keys of its own (one of Fyne's, a
+// select's open list) must not pass Escape down, where it would cancel
+// what the question was about.
 func (u *UI) typedKey(k *fyne.KeyEvent) {
 	if len(u.dialogKeys) == 0 {
 		return
 	}
 	top := u.dialogKeys[len(u.dialogKeys)-1]
+	if top.depth != len(u.win.Canvas().Overlays().List()) {
+		return
+	}
 	switch k.Name {
 	case fyne.KeyEscape:
 		if top.escape != nil {
@@ -108,13 +122,21 @@ func (u *UI) typedKey(k *fyne.KeyEvent) {
 	}
 }
 
-// escButton is a dialog's button. Fyne hands a key to the focused widget
-// alone, and its button ignores Escape: once Tab has put the focus on one,
-// Escape would no longer reach the dialog. This one hands Escape over, as
-// escEntry does, and Return presses it as Space does.
+// escButton is the window's button. Focused, it has a ring around it, as a
+// native button does (Fyne only tints a focused button, which over a
+// coloured button such as Save & authorize hardly shows). In a dialog it
+// hands Escape to the dialog: Fyne hands a key to the focused widget alone,
+// and its button ignores Escape, so once Tab had put the focus on one,
+// Escape would no longer reach the dialog. Return presses it as Space does.
 type escButton struct {
 	widget.Button
-	onEscape func()
+	onEscape func() // nil outside a dialog
+	focused  bool
+}
+
+// newButton is a button outside a dialog: the focus ring, and Return.
+func newButton(label string, icon fyne.Resource, tapped func()) *escButton {
+	return newEscButton(label, icon, tapped, nil)
 }
 
 func newEscButton(label string, icon fyne.Resource, tapped, onEscape func()) *escButton {
@@ -122,6 +144,58 @@ func newEscButton(label string, icon fyne.Resource, tapped, onEscape func()) *es
 	b.Text, b.Icon, b.OnTapped = label, icon, tapped
 	b.ExtendBaseWidget(b)
 	return b
+}
+
+func (b *escButton) FocusGained() {
+	b.focused = true
+	b.Button.FocusGained()
+}
+
+func (b *escButton) FocusLost() {
+	b.focused = false
+	b.Button.FocusLost()
+}
+
+func (b *escButton) CreateRenderer() fyne.WidgetRenderer {
+	ring := canvas.NewRectangle(color.Transparent)
+	ring.StrokeWidth = focusRingWidth
+	ring.Hide()
+	return &ringRenderer{WidgetRenderer: b.Button.CreateRenderer(), ring: ring, button: b}
+}
+
+// focusRingWidth and focusRingGap: the ring is 2 units wide, 1 unit outside
+// the button, within the padding between two buttons.
+const (
+	focusRingWidth = 2
+	focusRingGap   = 1
+)
+
+// ringRenderer draws a button and, while it has the focus, its ring.
+type ringRenderer struct {
+	fyne.WidgetRenderer
+	ring   *canvas.Rectangle
+	button *escButton
+}
+
+func (r *ringRenderer) Layout(size fyne.Size) {
+	r.WidgetRenderer.Layout(size)
+	out := float32(focusRingWidth + focusRingGap)
+	r.ring.Move(fyne.NewPos(-out, -out))
+	r.ring.Resize(size.AddWidthHeight(2*out, 2*out))
+}
+
+func (r *ringRenderer) Objects() []fyne.CanvasObject {
+	inner := r.WidgetRenderer.Objects()
+	return append(inner[:len(inner):len(inner)], r.ring) // a copy: the button's own list stays as it is
+}
+
+func (r *ringRenderer) Refresh() {
+	r.WidgetRenderer.Refresh()
+	v := fyne.CurrentApp().Settings().ThemeVariant()
+	r.ring.StrokeColor = focusRingColor(v)
+	r.ring.CornerRadius = currentTheme().Size(theme.SizeNameInputRadius) + focusRingWidth + focusRingGap
+	r.ring.Hidden = !r.button.focused || r.button.Disabled()
+	r.ring.Refresh()
 }
 
 func (b *escButton) TypedKey(k *fyne.KeyEvent) {

@@ -25,11 +25,15 @@ type connectionList struct {
 	// selected is the row shown selected, or -1.
 	selected   int
 	emptyState *widget.Label
-	newButton  *widget.Button
+	newButton  *escButton
 	testAll    *testAllBar
 	content    fyne.CanvasObject
 	// selecting guards against the list's OnSelected echoing our own Select.
 	selecting bool
+	// heights are the rows' own heights set on the list; rowHeight is a
+	// row of one line.
+	heights   map[widget.ListItemID]float32
+	rowHeight float32
 }
 
 func newConnectionList(u *UI) *connectionList {
@@ -40,8 +44,7 @@ func newConnectionList(u *UI) *connectionList {
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			name.Truncation = fyne.TextTruncateEllipsis
-			status := widget.NewLabel("")
-			status.Truncation = fyne.TextTruncateEllipsis
+			status := newCutLabel()
 			status.SizeName = theme.SizeNameCaptionText
 			// The count sits at the end of the name's line, where a long
 			// status can't push it out of sight.
@@ -60,12 +63,21 @@ func newConnectionList(u *UI) *connectionList {
 			first := lines[0].(*fyne.Container).Objects
 			first[0].(*widget.Label).SetText(c.Name)
 			first[1].(*widget.Label).SetText(rowProjects(c))
-			lines[1].(*widget.Label).SetText(l.clientName(c) + " · " + connect.StatusText(c))
+			// The selected row shows its status whole: a failure's
+			// reason may be long.
+			selected := id == l.selected
+			lines[1].(*cutLabel).setText(l.clientName(c)+" · "+connect.StatusText(c), selected)
 			row.Objects[1].(*widget.Icon).SetResource(statusIcon(c))
+			l.fitRow(id, o, selected)
 		},
 	)
 	l.list.OnSelected = func(id widget.ListItemID) {
+		if prev := l.selected; prev != id && prev >= 0 {
+			l.selected = id
+			l.list.RefreshItem(prev) // back to one line
+		}
 		l.selected = id
+		l.list.RefreshItem(id)
 		if l.selecting || id >= len(l.items) {
 			return
 		}
@@ -78,8 +90,9 @@ func newConnectionList(u *UI) *connectionList {
 		if l.selected == id {
 			l.selected = -1
 		}
+		l.list.RefreshItem(id)
 	}
-	l.newButton = widget.NewButtonWithIcon("New connection", theme.ContentAddIcon(), func() {
+	l.newButton = newButton("New connection", theme.ContentAddIcon(), func() {
 		u.panel.leave(func() {
 			l.list.UnselectAll()
 			u.panel.startNew()
@@ -120,6 +133,27 @@ func (l *connectionList) refresh() {
 		l.selectID(l.u.panel.editingID)
 	}
 	l.testAll.showSummary(l.items)
+}
+
+// fitRow makes row id as tall as its content: taller while selected, when
+// its status shows whole; one line otherwise. Only rows that were ever
+// taller are given a height of their own.
+func (l *connectionList) fitRow(id widget.ListItemID, row fyne.CanvasObject, selected bool) {
+	if l.rowHeight == 0 {
+		l.rowHeight = l.list.CreateItem().MinSize().Height
+	}
+	h := l.rowHeight
+	if selected {
+		h = max(h, row.MinSize().Height)
+	}
+	if old, ok := l.heights[id]; ok && old == h || !ok && h == l.rowHeight {
+		return
+	}
+	if l.heights == nil {
+		l.heights = map[widget.ListItemID]float32{}
+	}
+	l.heights[id] = h
+	l.list.SetItemHeight(id, h)
 }
 
 // selectID highlights the row of connection id without reloading the panel.

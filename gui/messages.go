@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"fmt"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -8,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
 // messageWidth keeps message dialogs readable: wrapped text needs a width.
@@ -45,11 +48,29 @@ func signInAdvice(next connect.NextStep) string {
 	return ""
 }
 
+// canceledSignInText says what a canceled sign-in left: the connection as
+// it was before, which still works as its user, or still isn't authorized.
+func canceledSignInText(st *store.Store, conn store.Connection) string {
+	if saved, ok := st.Connection(conn.ID); ok {
+		conn = saved
+	}
+	switch {
+	case conn.Status == store.StatusAuthorized && connect.IdentityText(conn) != "":
+		return fmt.Sprintf("Sign-in cancelled; “%s” still works as %s.", conn.Name, connect.IdentityText(conn))
+	case conn.Status == store.StatusAuthorized:
+		return fmt.Sprintf("Sign-in cancelled; “%s” still works as before.", conn.Name)
+	case conn.Status == store.StatusNeedsReauth:
+		return fmt.Sprintf("Sign-in cancelled; “%s” still needs a new sign-in.", conn.Name)
+	case conn.Status == store.StatusNeverAuthorized || !everAuthorized(conn):
+		return fmt.Sprintf("Sign-in cancelled; “%s” is still not authorized.", conn.Name)
+	}
+	return fmt.Sprintf("Sign-in cancelled; nothing changed for “%s”.", conn.Name)
+}
+
 // showError shows err as a dialog titled title. The app keeps working.
 func (u *UI) showError(title string, err error) {
 	view, _ := errorView(err)
-	d := dialog.NewCustom(title, "Close", sized(view), u.win)
-	u.showClosable(d)
+	u.showClosable(title, "Close", sized(view))
 	if goneElsewhere(err) {
 		// The message says it no longer exists: don't go on showing it.
 		u.reloadRecords()
@@ -58,8 +79,23 @@ func (u *UI) showError(title string, err error) {
 
 // showNotice shows a plain message.
 func (u *UI) showNotice(title, message string) {
-	d := dialog.NewCustom(title, "OK", sized(wrappedLabel(message)), u.win)
-	u.showClosable(d)
+	u.showClosable(title, "OK", sized(wrappedLabel(message)))
+}
+
+// warningMark is the sign that goes before a warning's words: its colour
+// is not all that says it is one.
+func warningMark() *widget.Icon {
+	return widget.NewIcon(theme.NewWarningThemedResource(theme.WarningIcon()))
+}
+
+// errorMark is the sign that goes before a problem's words.
+func errorMark() *widget.Icon {
+	return widget.NewIcon(theme.NewErrorThemedResource(theme.ErrorIcon()))
+}
+
+// marked puts mark before the first line of text.
+func marked(mark *widget.Icon, text fyne.CanvasObject) *fyne.Container {
+	return container.NewBorder(nil, nil, container.NewVBox(mark), nil, text)
 }
 
 func wrappedLabel(text string) *widget.Label {
@@ -132,11 +168,16 @@ func (l *fitLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(l.width, h)
 }
 
-// showClosable shows a message dialog that Escape and Return close.
-func (u *UI) showClosable(d *dialog.CustomDialog) {
+// showClosable shows a message dialog with one button, which has the focus:
+// Escape and Return close it.
+func (u *UI) showClosable(title, button string, content fyne.CanvasObject) {
+	d := dialog.NewCustomWithoutButtons(title, content, u.win)
+	closeButton := newEscButton(button, nil, d.Hide, d.Hide)
+	d.SetButtons([]fyne.CanvasObject{closeButton})
 	d.SetOnClosed(u.pushDialogKeys(d.Hide, d.Hide))
 	u.lastDialog = d
 	d.Show()
+	u.win.Canvas().Focus(closeButton)
 }
 
 // confirmDialog asks before something that can't be undone. It is as tall as

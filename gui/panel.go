@@ -37,28 +37,29 @@ type connectionPanel struct {
 	client     *widget.Select
 	clientItem *widget.FormItem
 	form       *widget.Form
-	addClient  *widget.Button
-	editClient *widget.Button
+	addClient  *escButton
+	editClient *escButton
 
 	status      *widget.Label
+	statusIcon  *widget.Icon // the status's mark, as in the list: not colour alone
 	statusTime  *widget.Label
-	diagnostics *widget.Button
+	diagnostics *escButton
 	statusBox   *fyne.Container
 
-	saveAuthorize *widget.Button
-	useToken      *widget.Button // a personal token from Kantata instead of a sign-in
-	save          *widget.Button
-	test          *widget.Button
-	cancelTest    *widget.Button // shown while the connection shown is tested
-	delete        *widget.Button
+	saveAuthorize *escButton
+	useToken      *escButton // a personal token from Kantata instead of a sign-in
+	save          *escButton
+	test          *escButton
+	cancelTest    *escButton // shown while the connection shown is tested
+	delete        *escButton
 
 	// testing is the Test connection running, or nil: one at a time.
 	testing *testRun
 
 	callbackURL    *widget.Label
 	copyCallback   *escButton
-	copyBoth       *escButton     // the loopback and the out-of-band lines, to register both
-	switchCallback *widget.Button // the selected client's callback kind, the other way
+	copyBoth       *escButton // the loopback and the out-of-band lines, to register both
+	switchCallback *escButton // the selected client's callback kind, the other way
 	help           *widget.Accordion
 	// anyAuthorized: some connection had been authorized at the last
 	// refresh (the steps in help were folded away when one first was).
@@ -92,10 +93,10 @@ func newConnectionPanel(u *UI) *connectionPanel {
 		p.updateCallbackURL()
 	})
 	p.client.PlaceHolder = "Select an OAuth 2.0 client"
-	p.addClient = widget.NewButtonWithIcon("", theme.ContentAddIcon(), func() {
+	p.addClient = newButton("", theme.ContentAddIcon(), func() {
 		u.showClientDialog(nil, p.clientSaved)
 	})
-	p.editClient = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() {
+	p.editClient = newButton("", theme.DocumentCreateIcon(), func() {
 		if c, ok := p.selectedClient(); ok {
 			u.showClientDialog(&c, p.clientSaved)
 		}
@@ -112,21 +113,23 @@ func newConnectionPanel(u *UI) *connectionPanel {
 	p.status.Wrapping = fyne.TextWrapWord
 	p.statusTime = widget.NewLabel("")
 	p.statusTime.SizeName = theme.SizeNameCaptionText
-	p.diagnostics = widget.NewButtonWithIcon("Copy diagnostics", theme.ContentCopyIcon(), p.onCopyDiagnostics)
+	p.diagnostics = newButton("Copy diagnostics", theme.ContentCopyIcon(), p.onCopyDiagnostics)
+	p.statusIcon = widget.NewIcon(nil)
 	p.statusBox = container.NewVBox(widget.NewSeparator(),
-		container.NewBorder(nil, nil, nil, container.NewVBox(p.diagnostics), container.NewVBox(p.status, p.statusTime)))
+		container.NewBorder(nil, nil, container.NewVBox(p.statusIcon), container.NewVBox(p.diagnostics),
+			container.NewVBox(p.status, p.statusTime)))
 
-	p.saveAuthorize = widget.NewButtonWithIcon("Save & authorize", theme.LoginIcon(), p.onSaveAndAuthorize)
+	p.saveAuthorize = newButton("Save & authorize", theme.LoginIcon(), p.onSaveAndAuthorize)
 	p.saveAuthorize.Importance = widget.HighImportance
-	p.useToken = widget.NewButtonWithIcon("Use a token from Kantata instead", theme.AccountIcon(), func() {
+	p.useToken = newButton("Use a token from Kantata instead", theme.AccountIcon(), func() {
 		p.saveConnection(func(c store.Connection) { u.showTokenDialog(c) })
 	})
 	p.useToken.Importance = widget.LowImportance
-	p.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { p.saveConnection(nil) })
-	p.test = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), p.onTest)
-	p.cancelTest = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), p.onCancelTest)
+	p.save = newButton("Save", theme.DocumentSaveIcon(), func() { p.saveConnection(nil) })
+	p.test = newButton("Test connection", theme.MediaPlayIcon(), p.onTest)
+	p.cancelTest = newButton("Cancel", theme.CancelIcon(), p.onCancelTest)
 	p.cancelTest.Hide()
-	p.delete = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), p.onDelete)
+	p.delete = newButton("Delete", theme.DeleteIcon(), p.onDelete)
 	p.delete.Importance = widget.DangerImportance
 	buttons := container.NewVBox(
 		container.NewHBox(p.saveAuthorize, p.save, p.test, p.cancelTest, layout.NewSpacer(), p.delete),
@@ -136,7 +139,7 @@ func newConnectionPanel(u *UI) *connectionPanel {
 	p.callbackURL.Selectable = true
 	p.copyCallback = u.copyButton("Copy", func() string { return p.callbackURL.Text }, nil)
 	p.copyBoth = u.copyButton("Copy both lines", p.bothCallbackLines, nil)
-	p.switchCallback = widget.NewButtonWithIcon(switchToCode, theme.ViewRefreshIcon(), p.onSwitchCallback)
+	p.switchCallback = newButton(switchToCode, theme.ViewRefreshIcon(), p.onSwitchCallback)
 	p.help = widget.NewAccordion(widget.NewAccordionItem("How to retrieve the client ID and client secret",
 		helpSteps(container.NewBorder(nil, nil, nil, p.copyCallback, p.callbackURL),
 			container.NewVBox(wrappedLabel(refusedCallbackAdvice), container.NewHBox(p.switchCallback, p.copyBoth)))))
@@ -259,6 +262,7 @@ func (p *connectionPanel) showStatus(c *store.Connection) {
 	p.status.SetText(text)
 	p.status.Importance = statusImportance(*c)
 	p.status.Refresh()
+	p.statusIcon.SetResource(statusIcon(*c))
 	var times string
 	if c.LastAuthorizedAt != nil {
 		times = "Last authorized " + formatTime(*c.LastAuthorizedAt)
@@ -445,7 +449,7 @@ func (p *connectionPanel) updateButtons() {
 	}
 }
 
-func setEnabled(b *widget.Button, on bool) {
+func setEnabled(b fyne.Disableable, on bool) {
 	if on {
 		b.Enable()
 	} else {
@@ -486,7 +490,7 @@ func (p *connectionPanel) saveConnection(then func(store.Connection)) {
 
 // setBusy stops double clicks while a save, sign-in or test runs.
 func (p *connectionPanel) setBusy(busy bool) {
-	for _, b := range []*widget.Button{p.saveAuthorize, p.useToken, p.save, p.test, p.delete} {
+	for _, b := range []*escButton{p.saveAuthorize, p.useToken, p.save, p.test, p.delete} {
 		if busy {
 			b.Disable()
 		}
@@ -594,6 +598,7 @@ func (p *connectionPanel) showTestRun(c *store.Connection) bool {
 	p.status.SetText(testingText)
 	p.status.Importance = widget.MediumImportance
 	p.status.Refresh()
+	p.statusIcon.SetResource(theme.ViewRefreshIcon())
 	p.statusTime.SetText("")
 	p.statusTime.Hide()
 	p.statusBox.Show()

@@ -92,7 +92,7 @@ func (u *UI) authorize(conn store.Connection) {
 			}
 			switch {
 			case oauth.KindOf(err) == oauth.KindCanceled:
-				// The user chose to stop: nothing to report.
+				u.showNotice("Sign-in cancelled", canceledSignInText(u.store, conn))
 			case err != nil:
 				u.showError("Authorization did not complete", err)
 			case result.Identity == nil:
@@ -253,23 +253,20 @@ func (d *signInDialog) waiting() bool {
 // requestClose closes the window, but asks first while a sign-in waits:
 // someone may be halfway through signing in in the browser.
 func (u *UI) requestClose() {
+	u.savePlace()
 	d := u.signIn
 	if d == nil || !d.waiting() {
 		u.win.Close()
 		return
 	}
-	confirm := dialog.NewConfirm("Quit while signing in?",
+	// Escape and Return answer Keep waiting, and reach only this question.
+	c := u.confirm("Quit while signing in?",
 		"A sign-in is still waiting for Kantata to send your browser back. Quitting cancels it; the connection stays as it was.",
-		func(quit bool) {
-			if quit {
-				d.stop(u)
-				u.win.Close()
-			}
-		}, u.win)
-	confirm.SetConfirmText("Quit")
-	confirm.SetDismissText("Keep waiting")
-	u.lastDialog = confirm
-	confirm.Show()
+		"Keep waiting", "Quit", func() {
+			d.stop(u)
+			u.win.Close()
+		}, nil)
+	c.yes.SetIcon(theme.LogoutIcon())
 }
 
 // countDown shows the time left until deadline, each second, until the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -19,8 +20,8 @@ import (
 // testAllBar sits under the list: a button that tests every authorized
 // connection at once, its progress, and a summary of the list since.
 type testAllBar struct {
-	button   *widget.Button
-	cancel   *widget.Button // shown while Test all runs
+	button   *escButton
+	cancel   *escButton // shown while Test all runs
 	progress *widget.ProgressBar
 	summary  *widget.Label
 	content  fyne.CanvasObject
@@ -28,7 +29,8 @@ type testAllBar struct {
 	// stop cancels the Test all that runs; nil when none runs.
 	stop context.CancelFunc
 	// lastRun is when the last Test all that was not canceled finished;
-	// zero before the first. The summary then counts the list as it is now.
+	// zero before the first. The summary then counts the list as it is now,
+	// with the times the connections record.
 	lastRun time.Time
 	// canceledNote replaces the summary after a canceled Test all.
 	canceledNote string
@@ -40,8 +42,12 @@ func newTestAllBar(u *UI) *testAllBar {
 	b.summary.SizeName = theme.SizeNameCaptionText
 	b.summary.Hide()
 	b.progress.Hide()
-	b.button = widget.NewButtonWithIcon("Test all", theme.MediaFastForwardIcon(), func() { u.testAll() })
-	b.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+	// The bar's own percentage is drawn half over the bar, half over its
+	// pale track, in one colour that can't read well on both: the button
+	// counts instead ("Testing… 2 of 5").
+	b.progress.TextFormatter = func() string { return "" }
+	b.button = newButton("Test all", theme.MediaFastForwardIcon(), func() { u.testAll() })
+	b.cancel = newButton("Cancel", theme.CancelIcon(), func() {
 		if b.stop != nil {
 			b.stop()
 			b.cancel.Disable()
@@ -77,6 +83,7 @@ func (u *UI) testAll() {
 			u.do(func() {
 				b.progress.Max = float64(total)
 				b.progress.SetValue(float64(done))
+				b.button.SetText(fmt.Sprintf("Testing… %d of %d", done, total))
 				u.list.refresh()
 			})
 		})
@@ -111,7 +118,7 @@ func (b *testAllBar) showSummary(conns []store.Connection) {
 	case b.canceledNote != "":
 		b.summary.SetText(b.canceledNote)
 	case !b.lastRun.IsZero():
-		b.summary.SetText(testAllSummary(conns, b.lastRun))
+		b.summary.SetText(testAllSummary(conns, time.Now()))
 	default:
 		b.summary.Hide()
 		return
@@ -144,14 +151,23 @@ func canceledNote(results []connect.TestResult, at time.Time) string {
 }
 
 // testAllSummary says in a line how the connections conns stand, after a
-// Test all at at: those that work (tested, or signed in since), those that
-// don't, and those never authorized, which were not tested.
-func testAllSummary(conns []store.Connection, at time.Time) string {
-	var works, fails, notTested, noProjects int
+// Test all: those that work and those that don't, among those Kantata was
+// asked about (by a test, or by a sign-in's check of its user), and when
+// that was. Their own LastTestedAt is the one source of "when": a
+// connection signed in after the run counts with its sign-in's time, and
+// one never asked is "not tested", whatever the run did. now places the
+// times: a day other than today is named.
+func testAllSummary(conns []store.Connection, now time.Time) string {
+	var works, fails, notAuthorized, unchecked, noProjects int
+	var first, last time.Time
 	for _, c := range conns {
 		switch {
 		case !everAuthorized(c): // nothing to test: not a failure
-			notTested++
+			notAuthorized++
+			continue
+		case c.LastTestedAt == nil:
+			unchecked++
+			continue
 		case c.Status == store.StatusAuthorized:
 			works++
 			if connect.SeesNoProjects(c) {
@@ -160,13 +176,21 @@ func testAllSummary(conns []store.Connection, at time.Time) string {
 		default:
 			fails++
 		}
+		at := c.LastTestedAt.Local()
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
 	}
 	tested := works + fails
-	if tested == 0 {
+	if tested == 0 && unchecked == 0 {
 		return "Nothing to test yet: authorize a connection first."
 	}
 	var s string
 	switch {
+	case tested == 0:
 	case tested == 1 && works == 1:
 		s = "The tested connection works"
 	case tested == 1:
@@ -176,13 +200,22 @@ func testAllSummary(conns []store.Connection, at time.Time) string {
 	default:
 		s = fmt.Sprintf("%d of %d connections work; the others say why", works, tested)
 	}
-	s = fmt.Sprintf("%s (%s).", s, at.Format("15:04"))
-	switch notTested {
+	if s != "" {
+		s = fmt.Sprintf("%s (%s).", s, testedWhen(first, last, now))
+	}
+	switch unchecked {
+	case 0:
+	case 1:
+		s += " 1 has not been tested yet."
+	default:
+		s += fmt.Sprintf(" %d have not been tested yet.", unchecked)
+	}
+	switch notAuthorized {
 	case 0:
 	case 1:
 		s += " 1 is not authorized yet, so it was not tested."
 	default:
-		s += fmt.Sprintf(" %d are not authorized yet, so they were not tested.", notTested)
+		s += fmt.Sprintf(" %d are not authorized yet, so they were not tested.", notAuthorized)
 	}
 	switch noProjects {
 	case 0:
@@ -191,5 +224,21 @@ func testAllSummary(conns []store.Connection, at time.Time) string {
 	default:
 		s += fmt.Sprintf(" %d see no projects in Kantata.", noProjects)
 	}
-	return s
+	return strings.TrimSpace(s)
+}
+
+// testedWhen is when the tests from first to last were, to the minute:
+// "tested 16:15", "tested 16:15–16:16", with the day when not today.
+func testedWhen(first, last, now time.Time) string {
+	when := func(t time.Time) string {
+		if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+			return t.Format("15:04")
+		}
+		return t.Format("2 Jan 15:04")
+	}
+	from, to := when(first), when(last)
+	if from == to {
+		return "tested " + from
+	}
+	return "tested " + from + "–" + to
 }

@@ -209,3 +209,45 @@ func TestCanceledNote(t *testing.T) {
 		})
 	}
 }
+
+// The summary takes "when" from each connection's own LastTestedAt, the one
+// source diagnostics and the command line's list read too: a connection
+// signed in after the run counts with its sign-in's time, and one Kantata
+// was never asked about is "not tested", not among the working.
+func TestTestAllSummaryTimesComeFromTheConnections(t *testing.T) {
+	now := time.Date(2026, 12, 2, 16, 30, 0, 0, time.Local)
+	at := func(hh, mm int) *time.Time {
+		t := time.Date(2026, 12, 2, hh, mm, 0, 0, time.Local)
+		return &t
+	}
+	works := func(name string, tested *time.Time) store.Connection {
+		return store.Connection{Name: name, Status: store.StatusAuthorized, LastAuthorizedAt: at(9, 0), LastTestedAt: tested}
+	}
+	for _, tc := range []struct {
+		name  string
+		conns []store.Connection
+		want  string
+	}{
+		{"one run", []store.Connection{works("A", at(16, 15)), works("B", at(16, 15))},
+			"All 2 tested connections work (tested 16:15)."},
+		{"a sign-in after the run", []store.Connection{works("A", at(16, 15)), works("B", at(16, 16))},
+			"All 2 tested connections work (tested 16:15–16:16)."},
+		{"signed in, its user never checked", []store.Connection{works("A", at(16, 15)), works("B", nil)},
+			"The tested connection works (tested 16:15). 1 has not been tested yet."},
+		{"never authorized", []store.Connection{works("A", at(16, 15)), {Name: "C"}},
+			"The tested connection works (tested 16:15). 1 is not authorized yet, so it was not tested."},
+		{"tested yesterday", []store.Connection{works("A", at(16, 15)), works("B", func() *time.Time {
+			t := time.Date(2026, 12, 1, 8, 5, 0, 0, time.Local)
+			return &t
+		}())}, "All 2 tested connections work (tested 1 Dec 08:05–16:15)."},
+		{"rejected at its test", []store.Connection{works("A", at(16, 15)),
+			{Name: "B", Status: store.StatusNeedsReauth, LastAuthorizedAt: at(9, 0), LastTestedAt: at(16, 15)}},
+			"1 of 2 connections work; the others say why (tested 16:15)."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := testAllSummary(tc.conns, now); got != tc.want {
+				t.Errorf("summary = %q\nwant      %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -17,7 +17,11 @@ import (
 // visibleButton is the button under o that shows text and can be seen, or nil.
 func visibleButton(o fyne.CanvasObject, text string) *widget.Button {
 	for _, obj := range test.LaidOutObjects(o) {
-		if b, ok := obj.(*widget.Button); ok && b.Text == text && b.Visible() {
+		b, ok := obj.(*widget.Button)
+		if eb, esc := obj.(*escButton); esc {
+			b, ok = &eb.Button, true
+		}
+		if ok && b.Text == text && b.Visible() {
 			return b
 		}
 	}

@@ -2,8 +2,10 @@ package gui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/kantata-connect/kantata-connect/filechooser"
 	"github.com/kantata-connect/kantata-connect/setupfile"
 
 	"github.com/kantata-connect/kantata-connect/safetext"
@@ -21,34 +24,111 @@ import (
 // exportFileName is what the save dialog suggests.
 const exportFileName = "kantata-connect-setup.json"
 
-// mainMenu offers moving a setup to another computer.
+// mainMenu offers moving a setup to another computer, and what the app is.
 func (u *UI) mainMenu() *fyne.MainMenu {
-	return fyne.NewMainMenu(fyne.NewMenu("File",
-		fyne.NewMenuItem("Export setup…", u.chooseExportFile),
-		fyne.NewMenuItem("Import setup…", u.chooseImportFile),
-	))
+	return fyne.NewMainMenu(
+		fyne.NewMenu("File",
+			fyne.NewMenuItem("Export setup…", u.chooseExportFile),
+			fyne.NewMenuItem("Import setup…", u.chooseImportFile),
+		),
+		fyne.NewMenu("Help", fyne.NewMenuItem("About Kantata Connect", u.showAbout)),
+	)
+}
+
+// setupFilter narrows the file dialogs to setup files.
+var setupFilter = filechooser.Options{FilterName: "Setup files", Extensions: []string{"json"}}
+
+// chooseFile shows the system's file dialog for o, off the UI thread, and
+// then chosen(path) on it; "" is a cancel. Where the system offers none
+// (no desktop portal) it shows Fyne's, starting in Documents, instead.
+func (u *UI) chooseFile(o filechooser.Options, failed string, chosen func(path string)) {
+	if w, ok := u.nativeWindow(); ok {
+		o.Parent = uintptr(w)
+	}
+	var path string
+	u.background(func() (err error) {
+		path, err = u.fileDialog(context.Background(), o)
+		return err
+	}, func(err error) {
+		switch {
+		case errors.Is(err, filechooser.ErrUnavailable):
+			u.fyneFileDialog(o, failed, chosen)
+		case err != nil:
+			u.showError(failed, err)
+		case path != "":
+			chosen(path)
+		}
+	})
+}
+
+// fyneFileDialog is Fyne's file dialog for o, in Documents.
+func (u *UI) fyneFileDialog(o filechooser.Options, failed string, chosen func(path string)) {
+	var d *dialog.FileDialog
+	if o.Save {
+		d = dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if w != nil {
+				w.Close() // written again below, by path, as a system dialog's choice is
+			}
+			switch {
+			case err != nil:
+				u.showError(failed, err)
+			case w != nil:
+				chosen(w.URI().Path())
+			}
+		}, u.win)
+		d.SetFileName(o.Name)
+	} else {
+		d = dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if r != nil {
+				r.Close()
+			}
+			switch {
+			case err != nil:
+				u.showError(failed, err)
+			case r != nil:
+				chosen(r.URI().Path())
+			}
+		}, u.win)
+	}
+	var exts []string
+	for _, e := range o.Extensions {
+		exts = append(exts, "."+e)
+	}
+	d.SetFilter(storage.NewExtensionFileFilter(exts))
+	if l, err := storage.ListerForURI(storage.NewFileURI(filechooser.Documents())); err == nil {
+		d.SetLocation(l)
+	}
+	u.lastDialog = d
+	d.Show()
 }
 
 func (u *UI) chooseExportFile() {
 	if u.store == nil {
 		return
 	}
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			u.showError("Couldn't export the setup", err)
-			return
-		}
-		if w != nil {
-			u.exportTo(w)
-		}
-	}, u.win)
-	d.SetFileName(exportFileName)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	d.Show()
+	o := setupFilter
+	o.Title, o.Save, o.Name = "Export setup", true, exportFileName
+	u.chooseFile(o, "Couldn't export the setup", u.exportToFile)
 }
 
-// exportTo writes the clients and connections, never a secret or token.
-func (u *UI) exportTo(w io.WriteCloser) {
+// exportToFile writes the setup to the file at path, made or replaced.
+func (u *UI) exportToFile(path string) {
+	var f *os.File
+	u.background(func() (err error) {
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.showError("Couldn't export the setup", fmt.Errorf("write %s: %w", path, err))
+			return
+		}
+		u.exportTo(f, path)
+	})
+}
+
+// exportTo writes the clients and connections, never a secret or token, and
+// says where: path names the file.
+func (u *UI) exportTo(w io.WriteCloser, path string) {
 	e := setupfile.FromStore(u.store, time.Now())
 	u.background(func() error {
 		err := setupfile.WriteExport(w, e)
@@ -61,9 +141,9 @@ func (u *UI) exportTo(w io.WriteCloser) {
 			u.showError("Couldn't export the setup", err)
 			return
 		}
-		u.showNotice("Setup exported", fmt.Sprintf("Exported %s and %s — no secrets and no tokens. On the other "+
+		u.showNotice("Setup exported", fmt.Sprintf("Exported %s and %s to “%s” — no secrets and no tokens. On the other "+
 			"computer choose File › Import setup… and enter each client's secret again.",
-			safetext.Count(len(e.Clients), "OAuth 2.0 client"), safetext.Count(len(e.Connections), "connection")))
+			safetext.Count(len(e.Clients), "OAuth 2.0 client"), safetext.Count(len(e.Connections), "connection"), path))
 	})
 }
 
@@ -71,17 +151,21 @@ func (u *UI) chooseImportFile() {
 	if u.store == nil {
 		return
 	}
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			u.showError("Couldn't import the setup", err)
-			return
-		}
-		if r != nil {
-			u.importFrom(r)
-		}
-	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	d.Show()
+	o := setupFilter
+	o.Title = "Import setup"
+	u.chooseFile(o, "Couldn't import the setup", func(path string) {
+		var f *os.File
+		u.background(func() (err error) {
+			f, err = os.Open(path)
+			return err
+		}, func(err error) {
+			if err != nil {
+				u.showError("Couldn't import the setup", err)
+				return
+			}
+			u.importFrom(f)
+		})
+	})
 }
 
 // importFrom reads an export file and adds its clients and connections,
@@ -103,7 +187,11 @@ func (u *UI) importFrom(r io.ReadCloser) {
 			u.showError("Couldn't import the setup", err)
 			return
 		}
-		u.showNotice("Setup imported", rep.String())
+		title := "Setup imported"
+		if rep.Empty() {
+			title = "Nothing imported"
+		}
+		u.showNotice(title, rep.String())
 	})
 }
 
@@ -130,7 +218,7 @@ func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error
 		intro := fmt.Sprintf("Enter the client secret of “%s” (client ID %s). Secrets never travel in setup files; "+
 			"it is kept in this computer's keychain. Don't have it at hand? Leave it empty: Save & authorize asks for it first.",
 			req.Client.Name, req.Client.ClientID)
-		return d.form("Client secret", intro, req.Problem, secret, "Continue", reply, nil, nil)
+		return d.form("Client secret", intro, req.Problem, secret, "Continue", skipLabel("client"), reply, nil, nil)
 	})
 	return a.text, a.skip, a.err
 }
@@ -166,7 +254,7 @@ func (d *importDecider) Clash(c setupfile.NameClash) (setupfile.ClashAnswer, err
 				"or import this one under another name."
 			useExisting = widget.NewButtonWithIcon("Use the existing client", theme.ConfirmIcon(), func() { reply(with(importAnswer{useExisting: true})) })
 		}
-		return d.form("New name", intro, "", name, "Use this name", func(a importAnswer) { reply(with(a)) }, extra, useExisting)
+		return d.form("New name", intro, "", name, "Use this name", skipLabel(c.Kind), func(a importAnswer) { reply(with(a)) }, extra, useExisting)
 	})
 	if a.forAll && c.Kind == "client" {
 		d.forAllClients = &a
@@ -187,7 +275,7 @@ func (d *importDecider) Endpoints(req setupfile.EndpointsRequest) (bool, error) 
 		accept := widget.NewButtonWithIcon("Use these settings", theme.WarningIcon(), func() { reply(importAnswer{}) })
 		accept.Importance = widget.DangerImportance
 		d.u.importField, d.u.importOK, d.u.importSkip, d.u.importAccept = nil, skip, skip, accept
-		return sized(container.NewVBox(warning, explain, container.NewHBox(layout.NewSpacer(),
+		return sized(container.NewVBox(marked(warningMark(), warning), explain, container.NewHBox(layout.NewSpacer(),
 			widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }),
 			skip, accept)))
 	})
@@ -221,11 +309,20 @@ func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObje
 	return <-answers
 }
 
+// skipLabel says what Skip leaves out: a client takes its connections along.
+func skipLabel(kind string) string {
+	if kind == "client" {
+		return "Skip this client and its connections"
+	}
+	return "Skip this " + kind
+}
+
 // form is a question with one field and the buttons every import question
-// has: cancel the import, skip this item, or go on with the answer. extra
-// goes under the field; preferred, when set, is the answer offered first
-// (the default for Return), before the field's.
-func (d *importDecider) form(label, intro, problem string, field *escEntry, ok string, reply func(importAnswer),
+// has: cancel the import, skip this item (the button says what it skips),
+// or go on with the answer. extra goes under the field; preferred, when
+// set, is the answer offered first (the default for Return), before the
+// field's.
+func (d *importDecider) form(label, intro, problem string, field *escEntry, ok, skip string, reply func(importAnswer),
 	extra []fyne.CanvasObject, preferred *widget.Button) fyne.CanvasObject {
 	cancel := func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }
 	submit := func() { reply(importAnswer{text: field.Text}) }
@@ -235,13 +332,13 @@ func (d *importDecider) form(label, intro, problem string, field *escEntry, ok s
 	if problem != "" {
 		p := wrappedLabel(problem)
 		p.Importance = widget.DangerImportance
-		items = append(items, p)
+		items = append(items, marked(errorMark(), p))
 	}
 	okButton := widget.NewButtonWithIcon(ok, theme.ConfirmIcon(), submit)
 	okButton.Importance = widget.HighImportance
 	buttons := []fyne.CanvasObject{layout.NewSpacer(),
 		widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), cancel),
-		widget.NewButton("Skip", func() { reply(importAnswer{skip: true}) }),
+		widget.NewButton(skip, func() { reply(importAnswer{skip: true}) }),
 		okButton}
 	if preferred != nil {
 		// The field's answer is the alternative now; Return takes the preferred one.

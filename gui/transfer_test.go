@@ -2,15 +2,19 @@ package gui
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/kantata-connect/kantata-connect/filechooser"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
 	"github.com/kantata-connect/kantata-connect/setupfile"
@@ -68,7 +72,7 @@ func TestExportThenImportOnAFreshComputer(t *testing.T) {
 	tok, _ := src.store.Token(conn.ID)
 
 	var file bytes.Buffer
-	src.u.exportTo(bufferCloser{&file})
+	src.u.exportTo(bufferCloser{&file}, "kantata-connect-setup.json")
 	src.wait()
 	for _, secret := range []string{testSecret, tok.AccessToken} {
 		if strings.Contains(file.String(), secret) {
@@ -103,7 +107,7 @@ func TestImportClashRenamesNeverOverwrites(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.addClient("Production app", "prod-id")
 	var file bytes.Buffer
-	h.u.exportTo(bufferCloser{&file})
+	h.u.exportTo(bufferCloser{&file}, "kantata-connect-setup.json")
 	h.wait()
 
 	h.u.importFrom(io.NopCloser(bytes.NewReader(file.Bytes())))
@@ -260,7 +264,7 @@ func TestImportWithoutSecretThenSaveAndAuthorizeAsksForIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	var file bytes.Buffer
-	src.u.exportTo(bufferCloser{&file})
+	src.u.exportTo(bufferCloser{&file}, "kantata-connect-setup.json")
 	src.wait()
 
 	h := newHarness(t, func(string) error { return nil }) // a browser that never comes back
@@ -300,4 +304,104 @@ func TestImportWithoutSecretThenSaveAndAuthorizeAsksForIt(t *testing.T) {
 	}
 	test.Tap(h.u.signIn.cancel)
 	h.wait()
+}
+
+// Skip at a client's secret says what it skips, and an import that added
+// nothing is not titled "Setup imported".
+func TestImportSkipSaysWhatAndNothingImportedSaysSo(t *testing.T) {
+	src := newHarness(t, nil)
+	c := src.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	if _, err := src.store.SaveConnection("", "Kantata production", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	src.u.exportTo(bufferCloser{&file}, "kantata-connect-setup.json")
+	src.wait()
+
+	dst := newHarness(t, nil)
+	dst.u.importFrom(io.NopCloser(bytes.NewReader(file.Bytes())))
+	dst.runUntil(func() bool { return dst.u.importAccept != nil }) // the stand-in is not Kantata's host
+	test.Tap(dst.u.importAccept)
+	dst.runUntil(func() bool { return dst.u.importField != nil })
+	q := topOverlay(dst.u.win)
+	if !containsText(q, "Skip this client and its connections") || containsText(q, "Skip") {
+		t.Fatalf("the secret question's buttons: %q; want Skip to say what it skips", texts(q))
+	}
+	tapButton(t, q, "Skip this client and its connections")
+	dst.wait()
+	report := topOverlay(dst.u.win)
+	if !containsText(report, "Nothing imported") || containsText(report, "Setup imported") {
+		t.Errorf("the report of an import that added nothing shows %q", texts(report))
+	}
+	if !showsSubstring(report, "Nothing was imported") {
+		t.Errorf("the report does not say nothing was imported: %q", texts(report))
+	}
+}
+
+// Export and Import use the system's file dialog: the Save dialog suggests
+// the file's name and only setup files, and the confirmation names the
+// file written. Where the system has none, Fyne's dialog shows instead.
+func TestExportAndImportUseTheSystemFileDialog(t *testing.T) {
+	src := newHarness(t, nil)
+	c := src.addClient("Production app", "prod-"+testenv.RandomHex(t))
+	if _, err := src.store.SaveConnection("", "Kantata production", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "Jane's setup.json")
+	var asked []filechooser.Options
+	src.u.fileDialog = func(_ context.Context, o filechooser.Options) (string, error) {
+		asked = append(asked, o)
+		return file, nil
+	}
+	src.u.chooseExportFile()
+	src.wait()
+	if len(asked) != 1 || !asked[0].Save || asked[0].Name != "kantata-connect-setup.json" ||
+		len(asked[0].Extensions) != 1 || asked[0].Extensions[0] != "json" {
+		t.Fatalf("the Save dialog was asked for %+v", asked)
+	}
+	if !showsSubstring(topOverlay(src.u.win), "to “"+file+"”") {
+		t.Errorf("the confirmation does not name the file: %q", texts(topOverlay(src.u.win)))
+	}
+	written, err := os.ReadFile(file)
+	if err != nil || !bytes.Contains(written, []byte("prod-")) {
+		t.Fatalf("the export file: %v\n%s", err, written)
+	}
+
+	t.Run("import from the file the dialog chose", func(t *testing.T) {
+		dst := newHarness(t, nil)
+		dst.u.fileDialog = func(_ context.Context, o filechooser.Options) (string, error) {
+			if o.Save {
+				t.Error("Import asked for a Save dialog")
+			}
+			return file, nil
+		}
+		dst.u.chooseImportFile()
+		dst.answerImport(testSecret)
+		dst.wait()
+		if _, ok := dst.store.ConnectionByName("Kantata production"); !ok {
+			t.Errorf("nothing imported; dialog: %q", texts(topOverlay(dst.u.win)))
+		}
+	})
+
+	t.Run("cancelled: nothing happens", func(t *testing.T) {
+		src.u.lastDialog = nil
+		src.u.win.Canvas().Overlays().Remove(topOverlay(src.u.win))
+		src.u.fileDialog = func(context.Context, filechooser.Options) (string, error) { return "", nil }
+		src.u.chooseImportFile()
+		src.wait()
+		if top := topOverlay(src.u.win); top != nil {
+			t.Errorf("a cancelled dialog left %q", texts(top))
+		}
+	})
+
+	t.Run("no system dialog: Fyne's", func(t *testing.T) {
+		src.u.fileDialog = func(context.Context, filechooser.Options) (string, error) {
+			return "", filechooser.ErrUnavailable
+		}
+		src.u.chooseExportFile()
+		src.wait()
+		if _, ok := src.u.lastDialog.(*dialog.FileDialog); !ok || topOverlay(src.u.win) == nil {
+			t.Errorf("no Fyne file dialog instead; the window shows %q", texts(topOverlay(src.u.win)))
+		}
+	})
 }

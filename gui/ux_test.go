@@ -4,6 +4,7 @@ package gui
 // engineer tripped over in the window.
 
 import (
+	"image/color"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,8 +94,9 @@ func TestConnectionsListByKeyboard(t *testing.T) {
 	})
 }
 
-// Fyne's focus colour over a primary button such as Save & authorize
-// changes nothing a person can see.
+// A focused button has a ring around it, as a native button does: Fyne's
+// own mark, a tint over the button, hardly shows over a primary button such
+// as Save & authorize. The ring reads at 3:1 against the window at least.
 func TestFocusShowsOnEveryKindOfButton(t *testing.T) {
 	h := newHarness(t, nil)
 	h.addClient("Production app", "prod-id")
@@ -106,15 +108,31 @@ func TestFocusShowsOnEveryKindOfButton(t *testing.T) {
 	for name, b := range map[string]fyne.Focusable{"Save & authorize (primary)": p.saveAuthorize,
 		"Save": p.save, "Delete (danger)": p.delete} {
 		o := b.(fyne.CanvasObject)
-		y := o.Size().Height / 2 // on the button's own colour, left of its icon
+		y := o.Size().Height / 2
+		// Across the left edge of the button, where its ring goes.
+		xs := []float32{-4, -3, -2, -1, 0, 1, 2, 3, 4}
 		w.Canvas().Unfocus()
-		before := pixelAt(w, o, 4, y)
+		var before []color.Color
+		for _, x := range xs {
+			before = append(before, pixelAt(w, o, x, y))
+		}
 		w.Canvas().Focus(b)
 		if w.Canvas().Focused() != b {
 			t.Fatalf("%s cannot take the focus", name)
 		}
-		if d := colorDistance(before, pixelAt(w, o, 4, y)); d < 40 {
-			t.Errorf("focused %s differs from unfocused by %d; want a visible change (40 or more)", name, d)
+		best := 1.0
+		for i, x := range xs {
+			best = max(best, contrast(pixelAt(w, o, x, y), before[i]))
+		}
+		if best < 3 {
+			t.Errorf("focused %s: its ring reads at %.2f:1 against the window; want 3:1 or more", name, best)
+		}
+		w.Canvas().Unfocus()
+		for i, x := range xs {
+			if colorDistance(before[i], pixelAt(w, o, x, y)) != 0 {
+				t.Errorf("%s, no longer focused, still shows a ring", name)
+				break
+			}
 		}
 	}
 }

@@ -49,6 +49,9 @@ out=$(cd "$out" && pwd)
 
 # The icon, every size Explorer and the taskbar ask for.
 convert "$root/assets/icon.png" -define icon:auto-resize=256,64,48,32,24,16 "$work/app.ico"
+# The installer's welcome and finish pages show the app's own picture (NSIS
+# would show its stock one).
+"$root/scripts/installer-picture.sh" "$work/welcome.bmp"
 
 # The manifest: run as the user (never ask for elevation), declare Windows
 # 10/11, per-monitor DPI awareness and long paths.
@@ -122,6 +125,6 @@ cp "$mesa/opengl32.dll" "$mesa/libgallium_wgl.dll" "$mesa/Mesa licence.txt" "$so
 echo "Building $out/$name Setup.exe"
 makensis -V2 -WX -INPUTCHARSET UTF8 \
 	-DNAME="$name" -DID="$id" -DVERSION="$version" -DBUILD="$build" -DNUMERIC_VERSION="$numeric" \
-	-DWEBSITE="$website" -DICON="$work/app.ico" -DSRCDIR="$out" -DOUTFILE="$out/$name Setup.exe" \
+	-DWEBSITE="$website" -DICON="$work/app.ico" -DWELCOME_BITMAP="$work/welcome.bmp" -DSRCDIR="$out" -DOUTFILE="$out/$name Setup.exe" \
 	"$root/packaging/windows/installer.nsi"
 echo "Wrote $out: $name.exe, kantata-connect.exe, software-opengl\\, $name Setup.exe"

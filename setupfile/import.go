@@ -99,10 +99,13 @@ type ImportReport struct {
 	SecretNeeded     []string // clients added without a secret
 }
 
+// Empty reports whether nothing was added: no client, no connection.
+func (r ImportReport) Empty() bool { return len(r.ClientsAdded)+len(r.ConnectionsAdded) == 0 }
+
 // String is the report as lines a person reads.
 func (r ImportReport) String() string {
 	var b strings.Builder
-	if len(r.ClientsAdded)+len(r.ConnectionsAdded) == 0 {
+	if r.Empty() {
 		b.WriteString("Nothing was imported.\n")
 	} else {
 		fmt.Fprintf(&b, "Imported %s and %s.\n", safetext.Count(len(r.ClientsAdded), "client"), safetext.Count(len(r.ConnectionsAdded), "connection"))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -203,18 +204,30 @@ func (s *Store) moveAside(reason string, cause error) error {
 	return nil
 }
 
-// writeFile replaces the records file atomically: a temp file in the same
-// folder, flushed, then renamed over the old one, then the folder flushed.
-// A crash at any point leaves either the old or the new file whole.
+// writeFile replaces the records file atomically (replaceFile).
 func (s *Store) writeFile(r records) (err error) {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode records: %w", err)
 	}
-	b = append(b, '\n')
-	tmp, err := os.CreateTemp(s.dir, tempPattern) // mode 0600
+	if err := replaceFile(s.dir, s.path, append(b, '\n'), s.beforeRename); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(s.path); err == nil {
+		s.known = fi
+	}
+	return nil
+}
+
+// replaceFile replaces the file at path in dir with b atomically: a temp
+// file (mode 0600) in the same folder, flushed, then renamed over the old
+// one, then the folder flushed. A crash at any point leaves either the old
+// or the new file whole. beforeRename, when set, runs just before the
+// rename (a test's fault).
+func replaceFile(dir, path string, b []byte, beforeRename func(tmpPath string) error) (err error) {
+	tmp, err := os.CreateTemp(dir, tempPattern) // mode 0600
 	if err != nil {
-		return &FileError{Op: "create temp file in", Path: s.dir, Err: err}
+		return &FileError{Op: "create temp file in", Path: dir, Err: err}
 	}
 	tmpPath := tmp.Name()
 	defer func() {
@@ -235,21 +248,47 @@ func (s *Store) writeFile(r records) (err error) {
 	if err = tmp.Close(); err != nil {
 		return &FileError{Op: "close", Path: tmpPath, Err: err}
 	}
-	if s.beforeRename != nil {
-		if err = s.beforeRename(tmpPath); err != nil {
-			return &FileError{Op: "replace", Path: s.path, Err: err}
+	if beforeRename != nil {
+		if err = beforeRename(tmpPath); err != nil {
+			return &FileError{Op: "replace", Path: path, Err: err}
 		}
 	}
-	if err = os.Rename(tmpPath, s.path); err != nil {
-		return &FileError{Op: "replace", Path: s.path, Err: err}
+	if err = os.Rename(tmpPath, path); err != nil {
+		return &FileError{Op: "replace", Path: path, Err: err}
 	}
-	if fi, err := os.Stat(s.path); err == nil {
-		s.known = fi
-	}
-	if err = syncDir(s.dir); err != nil {
+	if err = syncDir(dir); err != nil {
 		// The rename happened; only its durability is unsure.
-		slog.Warn("could not flush records folder", "dir", s.dir, "err", err)
+		slog.Warn("could not flush folder", "dir", dir, "err", err)
 		err = nil
 	}
 	return nil
+}
+
+// checkSideFile is the path of a side file: a small file of the app's own
+// beside the records (the window's place, say), never records.json itself
+// and never outside the records folder.
+func (s *Store) checkSideFile(name string) (string, error) {
+	if name == "" || name != filepath.Base(name) || name == filepath.Base(s.path) || strings.HasPrefix(name, ".") {
+		return "", fmt.Errorf("store: %q is not a side file's name", name)
+	}
+	return filepath.Join(s.dir, name), nil
+}
+
+// ReadSideFile is the content of the side file name beside the records.
+func (s *Store) ReadSideFile(name string) ([]byte, error) {
+	path, err := s.checkSideFile(name)
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
+// WriteSideFile replaces the side file name beside the records with data,
+// atomically and with mode 0600, as the records file is written.
+func (s *Store) WriteSideFile(name string, data []byte) error {
+	path, err := s.checkSideFile(name)
+	if err != nil {
+		return err
+	}
+	return replaceFile(s.dir, path, data, nil)
 }

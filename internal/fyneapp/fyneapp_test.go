@@ -14,3 +14,9 @@ func TestVersion(t *testing.T) {
 		})
 	}
 }
+
+func TestWebsite(t *testing.T) {
+	if got := Website("Website = \"https://example.com/kc\"\n\n[Details]\nVersion = \"0.1.0\"\n"); got != "https://example.com/kc" {
+		t.Errorf("Website = %q", got)
+	}
+}

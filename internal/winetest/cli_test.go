@@ -127,6 +127,15 @@ func TestWineCommandLine(t *testing.T) {
 	if code, stdout, stderr = run("", "test", "Production"); code != 0 || !strings.Contains(stdout, "works") {
 		t.Errorf("test: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
+	// Its output went to a file, as with > out.txt or a PowerShell pipe,
+	// which read it in the OEM code page: plain quotes, or “ reads as â€œ.
+	if strings.ContainsAny(stdout+stderr, "“”…") || !strings.Contains(stdout, `"Production" works`) {
+		t.Errorf("test, redirected: typographic punctuation in %q; want plain quotes", stdout+stderr)
+	}
+	if code, stdout, _ = run("", "help"); code != 0 || !strings.Contains(stdout, "default %KANTATA_CONNECT_CONFIG_DIR%, else") ||
+		strings.Contains(stdout, "$KANTATA_CONNECT_CONFIG_DIR") {
+		t.Errorf("help on Windows: exit %d; want %%KANTATA_CONNECT_CONFIG_DIR%%, as cmd spells it:\n%s", code, stdout)
+	}
 	code, stdout, _ = run("", "list", "--json")
 	var list struct {
 		Connections []struct{ Name, Status string } `json:"connections"`

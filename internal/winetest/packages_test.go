@@ -23,7 +23,7 @@ import (
 // but the window (gui, main: Fyne's test driver and the built binary are
 // covered by the window test below), the Chromium driver and the benchmark.
 var windowsPackages = []string{
-	"outbound", "store", "oauth", "kantata", "setupfile", "connect", "diagnose", "cli",
+	"outbound", "store", "oauth", "kantata", "setupfile", "connect", "diagnose", "cli", "screen", "filechooser",
 	"internal/fakekantata", "internal/memkeychain", "internal/glcheck",
 }
 

@@ -133,7 +133,9 @@ func wine(t testing.TB) *prefix {
 	return shared
 }
 
-func newPrefix(dir string) (*prefix, error) {
+// newPrefix makes a prefix in dir; env adds to (or overrides) the
+// environment its programs get, e.g. another DISPLAY.
+func newPrefix(dir string, env ...string) (*prefix, error) {
 	p := &prefix{dir: dir, browserLog: filepath.Join(filepath.Dir(dir), "browser.log")}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
@@ -155,6 +157,7 @@ func newPrefix(dir string) (*prefix, error) {
 		"WINEDLLOVERRIDES="+dllOverrides,
 		"USER="+winUser, "LOGNAME="+winUser,
 	)
+	p.env = append(p.env, env...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if out, err := p.run(ctx, "wineboot", "-i"); err != nil {

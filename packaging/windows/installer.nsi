@@ -2,7 +2,8 @@
 ;
 ; Built on Linux by scripts/windows-build.sh (make windows) with makensis,
 ; which passes NAME, ID, VERSION, BUILD, NUMERIC_VERSION, WEBSITE, ICON (the
-; .ico), SRCDIR (the folder with both programs and software-opengl\, the
+; .ico), WELCOME_BITMAP (the app's picture for the welcome and finish pages,
+; 164x314), SRCDIR (the folder with both programs and software-opengl\, the
 ; software-drawn copy of the window with Mesa's OpenGL) and OUTFILE.
 ;
 ; It installs for the current user only: no administrator, files in
@@ -64,7 +65,15 @@ VIAddVersionKey "LegalCopyright" "Kantata Connect contributors"
 !define MUI_COMPONENTSPAGE_SMALLDESC
 !define MUI_FINISHPAGE_RUN "$INSTDIR\${GUI_EXE}"
 !define MUI_FINISHPAGE_RUN_TEXT "Start ${NAME}"
+!define MUI_WELCOMEFINISHPAGE_BITMAP "${WELCOME_BITMAP}"
+!define MUI_WELCOMEFINISHPAGE_BITMAP_NOSTRETCH ; the icon keeps its shape at any scale
+!define MUI_WELCOMEPAGE_TITLE "Welcome to ${NAME} ${VERSION}"
+!define MUI_WELCOMEPAGE_TEXT "${NAME} sets up and checks OAuth 2.0 connections to Kantata OX: you add the client \
+ID and secret Kantata gave you, sign in in your own browser, and see which Kantata user the connection works as.$\r$\n$\r$\n\
+It installs for you alone, with no administrator password. Your secrets stay in the Windows Credential Manager.$\r$\n$\r$\n\
+Click Next to continue."
 
+!insertmacro MUI_PAGE_WELCOME
 !insertmacro MUI_PAGE_COMPONENTS
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
