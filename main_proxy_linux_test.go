@@ -118,9 +118,11 @@ func TestCompanyNetwork(t *testing.T) {
 			t.Fatalf("%s resolves to %v: the proxy must be the only way there", proxyOnlyHost, addrs)
 		}
 		code, out := run(base, "", "authorize", "Production", "--timeout", "2m")
-		if code != 1 || !strings.Contains(out, "could not reach Kantata ("+proxyOnlyHost+") to finish the sign-in") ||
-			!strings.Contains(out, "Warning: This computer couldn't reach "+proxyOnlyHost) {
-			t.Errorf("authorize with no proxy: exit %d; want 1, the reachability warning and the token request failing:\n%s", code, out)
+		// The reachability warning races the sign-in's own end: the browser
+		// may come back and the token request fail before the check has
+		// answered, and the failure then says the same. Either is right.
+		if code != 1 || !strings.Contains(out, "could not reach Kantata ("+proxyOnlyHost+") to finish the sign-in") {
+			t.Errorf("authorize with no proxy: exit %d; want 1 and the token request failing:\n%s", code, out)
 		}
 	})
 
