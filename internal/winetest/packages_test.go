@@ -24,7 +24,7 @@ import (
 // covered by the window test below), the Chromium driver and the benchmark.
 var windowsPackages = []string{
 	"outbound", "store", "oauth", "kantata", "setupfile", "connect", "diagnose", "cli", "screen", "filechooser",
-	"internal/fakekantata", "internal/memkeychain", "internal/glcheck",
+	"internal/fakekantata", "internal/memkeychain", "internal/glcheck", "handover",
 }
 
 // removeAllFallback is added to each package's tests for Wine only: Go 1.26's
