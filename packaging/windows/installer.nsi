@@ -8,7 +8,8 @@
 ;
 ; It installs for the current user only: no administrator, files in
 ; %LocalAppData%\Programs\Kantata Connect, a Start-menu entry, an entry in
-; Apps & features (HKCU), and, if the user keeps the box ticked, the command
+; Apps & features (HKCU), the app's own link (com.kantataconnect.desktop:,
+; HKCU\Software\Classes), and, if the user keeps the box ticked, the command
 ; line on the user's PATH. Uninstalling keeps the user's connections, clients
 ; and secrets unless they tick the box that removes them.
 ;
@@ -42,6 +43,12 @@ SetCompressorDictSize 32
 !define CLI_EXE "kantata-connect.exe"
 !define SOFT_DIR "software-opengl"
 !define UNINSTALLER "Uninstall ${NAME}.exe"
+; The app's own link (com.kantataconnect.desktop:/callback?code=…): Kantata's
+; answer to a sign-in of the app-link kind. Windows hands such an address to
+; the window's program, which gives it to the sign-in waiting for it.
+; The scheme is the app's ID (FyneApp.toml), as handover.Scheme is.
+!define LINK_SCHEME "${ID}"
+!define LINK_KEY "Software\Classes\${LINK_SCHEME}"
 
 Name "${NAME}"
 OutFile "${OUTFILE}"
@@ -118,6 +125,13 @@ Section "${NAME}" SecApp
 	WriteRegDWORD HKCU "${UNINST_KEY}" "NoRepair" 1
 	${GetSize} "$INSTDIR" "/S=0K" $0 $1 $2
 	WriteRegDWORD HKCU "${UNINST_KEY}" "EstimatedSize" $0
+
+	; The app's own link: a browser that reaches such an address asks
+	; Windows, which starts the window's program with it.
+	WriteRegStr HKCU "${LINK_KEY}" "" "URL:${NAME} link"
+	WriteRegStr HKCU "${LINK_KEY}" "URL Protocol" ""
+	WriteRegStr HKCU "${LINK_KEY}\DefaultIcon" "" "$\"$INSTDIR\${GUI_EXE}$\",0"
+	WriteRegStr HKCU "${LINK_KEY}\shell\open\command" "" "$\"$INSTDIR\${GUI_EXE}$\" $\"%1$\""
 SectionEnd
 
 Section "Add the command line (kantata-connect) to my PATH" SecPath
@@ -125,7 +139,7 @@ Section "Add the command line (kantata-connect) to my PATH" SecPath
 SectionEnd
 
 !insertmacro MUI_FUNCTION_DESCRIPTION_BEGIN
-	!insertmacro MUI_DESCRIPTION_TEXT ${SecApp} "The app, its command line, and a Start-menu entry."
+	!insertmacro MUI_DESCRIPTION_TEXT ${SecApp} "The app, its command line, a Start-menu entry, and the app's own link for Kantata's answer to a sign-in."
 	!insertmacro MUI_DESCRIPTION_TEXT ${SecPath} "Lets you type kantata-connect in Command Prompt or PowerShell (for support and scripts)."
 !insertmacro MUI_FUNCTION_DESCRIPTION_END
 
@@ -233,6 +247,7 @@ Section "un.${NAME}" UnSecApp
 
 	DeleteRegKey HKCU "${UNINST_KEY}"
 	DeleteRegKey HKCU "${APP_KEY}"
+	DeleteRegKey HKCU "${LINK_KEY}"
 SectionEnd
 
 !insertmacro MUI_UNFUNCTION_DESCRIPTION_BEGIN
