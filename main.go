@@ -19,6 +19,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/cli"
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/gui"
+	"github.com/kantata-connect/kantata-connect/handover"
 	"github.com/kantata-connect/kantata-connect/internal/fyneapp"
 	"github.com/kantata-connect/kantata-connect/internal/fynelocale"
 	"github.com/kantata-connect/kantata-connect/internal/glcheck"
@@ -31,6 +32,12 @@ import (
 const appID = "com.kantataconnect.desktop"
 
 func main() {
+	// Started by the OS with the app's own link, which the browser
+	// reached: hand it to the sign-in that waits for it, and end. No
+	// window, and nothing of the toolkit's or the OpenGL check's.
+	if len(os.Args) == 2 && handover.IsAppLink(os.Args[1]) {
+		os.Exit(handOver(os.Args[1]))
+	}
 	// fynelocale's init, which runs before Fyne's, changed a locale such as
 	// C.UTF-8 to plain C so that Fyne's init would not log that it cannot
 	// parse it; from here on the program and the browser it opens see the

@@ -20,8 +20,12 @@ const notifyWait = 2 * time.Second
 // never opens is otherwise easy to miss when started from a menu).
 func Tell(stderr io.Writer, err error) {
 	fmt.Fprintf(stderr, "%s.\n\n%s\n", Title, Message(err))
-	notify(Title, Message(err))
+	Show(Title, Message(err))
 }
+
+// Show puts words where a user of a program started with no terminal sees
+// them: a desktop notification, within seconds or not at all.
+func Show(title, text string) { notify(title, text) }
 
 // notify sends one notification (org.freedesktop.Notifications) and gives up
 // quietly when there is no bus or nobody answers.
