@@ -1,46 +1,33 @@
 package main
 
 import (
-	"context"
-	"fmt"
+	"bytes"
+	"io"
 	"os"
-	"time"
+	"strings"
 
-	"github.com/kantata-connect/kantata-connect/handover"
+	"github.com/kantata-connect/kantata-connect/cli"
 	"github.com/kantata-connect/kantata-connect/internal/glcheck"
-	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// handOverWait bounds handing the app's link to the sign-in that waits.
-const handOverWait = 10 * time.Second
-
-// noSignInWaiting is what the user reads when the app's link finds no
-// sign-in to hand its answer to.
-const noSignInWaiting = "No sign-in is waiting for this answer. Start the sign-in in Kantata Connect again."
-
-// handOverTitle titles the message box (or notification) with those words.
+// handOverTitle titles the message box (or notification) of handOver.
 const handOverTitle = "Kantata Connect"
 
 // handOver is the program started by the OS with the app's own link
 // (com.kantataconnect.desktop:/callback?…) as its only argument, after the
-// browser reached it: it gives the address to the sign-in waiting for it
-// (the window's or authorize's, for the default records folder) and returns
-// exit code 0, or tells the user that none waits and returns 1. It never
-// opens a window, and the address, which holds the code, is never shown,
-// written or logged: nor is the error, which might quote it.
+// browser reached it: cli.HandOver gives the address to the sign-in waiting
+// for it and says what became of it. A program with no console or terminal
+// — the window's program, which the browser's link starts — also shows
+// those words when it failed, in a message box on Windows (a notification
+// on Linux): else the user would see nothing at all. It opens no window;
+// the address, which holds the code, is never shown or logged.
 func handOver(address string) int {
-	dir, err := store.DefaultDir()
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), handOverWait)
-		err = handover.Send(ctx, dir, address)
-		cancel()
+	var words bytes.Buffer
+	// The words first: a program with no console has no stderr, and
+	// writing there fails (MultiWriter stops at the first failure).
+	code := cli.HandOver(address, os.Stdout, io.MultiWriter(&words, os.Stderr))
+	if code != cli.ExitOK && !hasTerminal() {
+		glcheck.Show(handOverTitle, strings.TrimSpace(words.String()))
 	}
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintln(os.Stderr, noSignInWaiting)
-	if !hasTerminal() {
-		glcheck.Show(handOverTitle, noSignInWaiting)
-	}
-	return 1
+	return code
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/kantata-connect/kantata-connect/cli"
 	"github.com/kantata-connect/kantata-connect/internal/fakekantata"
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
 )
@@ -22,7 +23,7 @@ const (
 	linkScheme = appService // com.kantataconnect.desktop
 	linkKey    = `Software\Classes\` + linkScheme
 	// noSignInWaiting is what the programs say when no sign-in waits.
-	noSignInWaiting = "No sign-in is waiting for this answer. Start the sign-in in Kantata Connect again."
+	noSignInWaiting = cli.NoSignInWaiting
 )
 
 // TestWineAppLink installs the app silently and checks that the installer
@@ -130,22 +131,23 @@ func TestWineAppLink(t *testing.T) {
 
 	// Needs the app-link callback kind (client add --callback app-link).
 	t.Run("completes a sign-in waiting in authorize", func(t *testing.T) {
-		cli := filepath.Join(installDir, cliExe)
+		cmdline := filepath.Join(installDir, cliExe)
 		kantata := fakekantata.New(t)
 		clientID, secret := "kc-link-"+testenv.RandomHex(t), "link-secret-"+testenv.RandomHex(t)
+		kantata.SetHTTPSOnlyCallbacks(true) // Doorkeeper's default, which the app's own link passes
 		kantata.AddClient(clientID, secret, linkScheme+":/callback")
-		if code, stdout, stderr := p.runCLI(t, cli, secret+"\r\n", "client", "add", "Linked app", "--client-id", clientID,
+		if code, stdout, stderr := p.runCLI(t, cmdline, secret+"\r\n", "client", "add", "Linked app", "--client-id", clientID,
 			"--auth-url", kantata.AuthURL(), "--token-url", kantata.TokenURL(), "--api-url", kantata.APIBaseURL(),
 			"--callback", "app-link"); code != 0 {
 			t.Fatalf("client add --callback app-link: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 		}
-		if code, stdout, stderr := p.runCLI(t, cli, "", "connection", "add", "Linked", "--client", "Linked app"); code != 0 {
+		if code, stdout, stderr := p.runCLI(t, cmdline, "", "connection", "add", "Linked", "--client", "Linked app"); code != 0 {
 			t.Fatalf("connection add: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 		}
 		t.Cleanup(func() {
 			c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			_, _ = p.run(c, cli, "delete", "client", "Linked app", "--cascade")
+			_, _ = p.run(c, cmdline, "delete", "client", "Linked app", "--cascade")
 		})
 
 		// The prefix's browser stand-in writes the sign-in address down;
@@ -153,7 +155,7 @@ func TestWineAppLink(t *testing.T) {
 		// takes the address Kantata sends the browser to, which the
 		// browser would hand to Windows.
 		os.Remove(p.browserLog)
-		waiting := p.startCLI(t, cli, "authorize", "Linked", "--timeout", "3m")
+		waiting := p.startCLI(t, cmdline, "authorize", "Linked", "--timeout", "3m")
 		authURL := waitForBrowser(t, p, waiting)
 		loc, err := kantata.AuthorizeOverHTTP(authURL)
 		if err != nil {
@@ -168,7 +170,9 @@ func TestWineAppLink(t *testing.T) {
 		q := forged.Query()
 		q.Set("state", "forged-"+testenv.RandomHex(t))
 		forged.RawQuery = q.Encode()
-		startLink(t, p, forged.String())
+		if code, _ := startLink(t, p, forged.String()); code == 0 {
+			t.Errorf("wine start with a forged state: the window's program ended with 0, as if its address was taken")
+		}
 		select {
 		case <-waiting.done:
 			t.Fatalf("authorize ended on an address with a forged state:\n%s", waiting.output())
@@ -206,6 +210,7 @@ func TestWineAppLink(t *testing.T) {
 func startLink(t *testing.T, p *prefix, address string) (code int, text string) {
 	t.Helper()
 	app := p.startCLI(t, "start", "/wait", address)
+	seen := "" // the box's texts as last read: it is read until they hold still
 	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(300 * time.Millisecond) {
 		select {
 		case <-app.done:
@@ -213,11 +218,15 @@ func startLink(t *testing.T, p *prefix, address string) (code int, text string) 
 		default:
 		}
 		if text == "" {
-			if out, err := p.wininfo(t, "window-text", "Kantata Connect"); err == nil && strings.Contains(out, "\n") {
+			out, err := p.wininfo(t, "window-text", "Kantata Connect")
+			if err == nil && out == seen {
 				text = out
 				if _, err := p.wininfo(t, "close", "Kantata Connect"); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if err == nil {
+				seen = out
 			}
 		}
 		if time.Now().After(deadline) {
