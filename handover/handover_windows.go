@@ -24,9 +24,10 @@ import (
 // go-winio is Microsoft's own implementation, with overlapped I/O, deadlines
 // and a security descriptor for the pipe.
 //
-// The pipe's name comes from the records folder, so that instances with
-// different folders (--config-dir) never meet. Named pipes are one namespace
-// for the whole computer, so the pipe is made safe three ways: its security
+// The pipe's name comes from the user and the records folder, so that
+// instances with different folders (--config-dir) never meet. Named pipes
+// are one namespace for the whole computer, so the pipe is made safe three
+// ways: its security
 // descriptor lets only this user connect (and names this user its owner);
 // it is made as the first instance of its name, so no one else's pipe of
 // the same name is joined; and a sender checks that the pipe it reached is
@@ -38,14 +39,20 @@ const pipePrefix = `\\.\pipe\kantata-connect-`
 // pipeBuffer is each direction's buffer: an address is a few hundred bytes.
 const pipeBuffer = 8 << 10
 
-// pipeName is the pipe of the records folder dir. Windows' paths are
+// pipeName is the pipe of the records folder dir for the current user:
+// named pipes are one namespace for the whole computer, so two users who
+// share a folder (--config-dir) still have a pipe each. Windows' paths are
 // case-insensitive, so the folder is compared in lower case.
 func pipeName(dir string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("find the records folder: %w", err)
 	}
-	sum := sha256.Sum256([]byte(strings.ToLower(filepath.Clean(abs))))
+	sid, err := userSID()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(sid.String() + "\x00" + strings.ToLower(filepath.Clean(abs))))
 	return pipePrefix + hex.EncodeToString(sum[:16]), nil
 }
 
