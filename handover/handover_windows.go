@@ -281,9 +281,7 @@ func dial(ctx context.Context, dir string) (net.Conn, error) {
 	switch {
 	case errors.Is(err, windows.ERROR_FILE_NOT_FOUND), errors.Is(err, windows.ERROR_PATH_NOT_FOUND):
 		return nil, ErrNobodyWaiting
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return nil, fmt.Errorf("reach the waiting sign-in: %w", err)
-	case err != nil:
+	case err != nil: // busy until ctx ended, or refused (another user's)
 		return nil, fmt.Errorf("reach the waiting sign-in: %w", err)
 	}
 	if err := ownedByUser(c); err != nil {

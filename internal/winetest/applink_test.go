@@ -170,9 +170,14 @@ func TestWineAppLink(t *testing.T) {
 		q := forged.Query()
 		q.Set("state", "forged-"+testenv.RandomHex(t))
 		forged.RawQuery = q.Encode()
-		if code, _ := startLink(t, p, forged.String()); code == 0 {
+		code, text := startLink(t, p, forged.String())
+		if code == 0 {
 			t.Errorf("wine start with a forged state: the window's program ended with 0, as if its address was taken")
 		}
+		if strings.Contains(text, loc.Query().Get("code")) {
+			t.Errorf("the message box shows the code:\n%s", text)
+		}
+		t.Logf("a forged state: exit %d, the message box says:\n%s", code, text)
 		select {
 		case <-waiting.done:
 			t.Fatalf("authorize ended on an address with a forged state:\n%s", waiting.output())
