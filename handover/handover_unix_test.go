@@ -101,4 +101,3 @@ func TestRawClient(t *testing.T) {
 		t.Errorf("answer %q (%v), want refused", answer, err)
 	}
 }
-

@@ -156,4 +156,3 @@ func TestAppLinkTimeout(t *testing.T) {
 		t.Errorf("timeout message %q: want the app's own link named", e.UserMessage())
 	}
 }
-
