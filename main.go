@@ -19,9 +19,11 @@ import (
 	"github.com/kantata-connect/kantata-connect/cli"
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/gui"
+	"github.com/kantata-connect/kantata-connect/handover"
 	"github.com/kantata-connect/kantata-connect/internal/fyneapp"
 	"github.com/kantata-connect/kantata-connect/internal/fynelocale"
 	"github.com/kantata-connect/kantata-connect/internal/glcheck"
+	"github.com/kantata-connect/kantata-connect/linkhandler"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -36,6 +38,12 @@ func main() {
 	// parse it; from here on the program and the browser it opens see the
 	// user's C.UTF-8 again (package fynelocale says why not POSIX.UTF-8).
 	fynelocale.Restore()
+	if len(os.Args) == 2 && handover.IsAppLink(os.Args[1]) {
+		// Started by the operating system with Kantata's answer to a
+		// sign-in (the app's own link): hand it to the instance that
+		// waits, and end.
+		os.Exit(cli.HandOver(os.Args[1], os.Stdout, os.Stderr))
+	}
 	g, rest, err := cli.ParseGlobal(os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kantata-connect:", err)
@@ -47,9 +55,10 @@ func main() {
 		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 		os.Exit(cli.Run(context.Background(), g, rest, cli.Env{
 			Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-			Keychain: store.NewSystemKeychain(appID),
-			Opener:   oauth.SystemOpener,
-			Version:  version(),
+			Keychain:     store.NewSystemKeychain(appID),
+			Opener:       oauth.SystemOpener,
+			Version:      version(),
+			RegisterLink: linkhandler.Register,
 		}))
 	}
 
@@ -90,7 +99,9 @@ func openService(g cli.Global) (*connect.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the records in %s: %w", dir, err)
 	}
-	return connect.New(st, oauth.SystemOpener), nil
+	svc := connect.New(st, oauth.SystemOpener)
+	svc.RegisterLink = linkhandler.Register
+	return svc, nil
 }
 
 // fyneApp is the app's metadata file; the version shown by the command line

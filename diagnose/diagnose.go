@@ -18,6 +18,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/outbound"
 	"github.com/kantata-connect/kantata-connect/safetext"
+	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -355,8 +356,11 @@ func orNotSet(s string) string {
 
 // callbackText says how Kantata's answer comes back, in the window's words.
 func callbackText(kind string) string {
-	if kind == store.CallbackCode {
+	switch kind {
+	case store.CallbackCode:
 		return "Kantata shows a code, pasted into the app (code)"
+	case store.CallbackAppLink:
+		return "through the app's own link, " + oauth.AppLinkRedirectURI + ", which the system hands to the app (app-link)"
 	}
 	return "back to this app on the loopback callback URL (loopback)"
 }

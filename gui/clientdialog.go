@@ -27,6 +27,7 @@ const (
 	// How Kantata's answer comes back (store.Callback*).
 	callbackLoopbackLabel = "Back to this app (loopback)"
 	callbackCodeLabel     = "Kantata shows a code"
+	callbackAppLinkLabel  = "The app's own link"
 	callbackHelp          = "Register this callback URL in Kantata (step 6 of “How to retrieve the client ID and client secret”):"
 )
 
@@ -111,7 +112,7 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	})
 
 	d.clientAuth = newEscSelect([]string{authBodyLabel, authBasicLabel}, cancel)
-	d.callback = newEscSelect([]string{callbackLoopbackLabel, callbackCodeLabel}, cancel)
+	d.callback = newEscSelect([]string{callbackLoopbackLabel, callbackCodeLabel, callbackAppLinkLabel}, cancel)
 	d.callback.OnChanged = func(string) {
 		d.validate()
 		d.updateCallbackURL()
@@ -256,11 +257,7 @@ func (d *clientDialog) fill(c store.ClientSettings, withIdentity bool) {
 		d.clientAuth.SetSelected(authBodyLabel)
 	}
 	d.pkce.SetChecked(c.PKCE)
-	if c.Callback == store.CallbackCode {
-		d.callback.SetSelected(callbackCodeLabel)
-	} else {
-		d.callback.SetSelected(callbackLoopbackLabel)
-	}
+	d.callback.SetSelected(callbackLabel(c.Callback))
 	d.updateCallbackURL()
 }
 
@@ -276,10 +273,33 @@ func (d *clientDialog) settings() store.ClientSettings {
 	if d.clientAuth.Selected == authBasicLabel {
 		c.ClientAuth = store.ClientAuthBasic
 	}
-	if d.callback.Selected == callbackCodeLabel {
-		c.Callback = store.CallbackCode
-	}
+	c.Callback = callbackKind(d.callback.Selected)
 	return c
+}
+
+// callbackLabels name the callback kinds in the client dialog.
+var callbackLabels = map[string]string{
+	store.CallbackLoopback: callbackLoopbackLabel,
+	store.CallbackCode:     callbackCodeLabel,
+	store.CallbackAppLink:  callbackAppLinkLabel,
+}
+
+// callbackLabel is kind's label; an unknown kind reads as loopback.
+func callbackLabel(kind string) string {
+	if label, ok := callbackLabels[kind]; ok {
+		return label
+	}
+	return callbackLoopbackLabel
+}
+
+// callbackKind is the kind a label names (loopback for none).
+func callbackKind(label string) string {
+	for kind, l := range callbackLabels {
+		if l == label {
+			return kind
+		}
+	}
+	return store.CallbackLoopback
 }
 
 // problem is what the store's rules say about field in the form, or nil.
@@ -295,7 +315,7 @@ func (d *clientDialog) problem(field store.Field) error {
 
 func (d *clientDialog) updateCallbackURL() {
 	c := d.settings()
-	if _, err := store.ParsePort(d.port.Text); err != nil && c.Callback != store.CallbackCode {
+	if _, err := store.ParsePort(d.port.Text); err != nil && c.Callback == store.CallbackLoopback {
 		d.callbackURL.SetText("(enter a valid callback port)")
 		return
 	}

@@ -121,11 +121,11 @@ func TestHowToSwitchesTheCallbackKind(t *testing.T) {
 	c := h.addClient("Production app", "prod-id")
 	p := h.u.panel
 	p.client.SetSelected(c.Name)
-	if !showsSubstring(p.help, "Redirect URI must be an HTTPS/SSL URI") || !showsSubstring(p.help, "register both lines") {
+	if !showsSubstring(p.help, "Redirect URI must be an HTTPS/SSL URI") || !showsSubstring(p.help, "register all three lines") {
 		t.Errorf("the how-to: %q", texts(p.help))
 	}
-	if got := p.bothCallbackLines(); got != c.RedirectURI()+"\n"+oauth.OOBRedirectURI {
-		t.Errorf("both lines = %q", got)
+	if got := p.allCallbackLines(); got != c.RedirectURI()+"\n"+oauth.OOBRedirectURI+"\n"+oauth.AppLinkRedirectURI {
+		t.Errorf("all lines = %q", got)
 	}
 	if p.switchCallback.Text != switchToCode || p.switchCallback.Disabled() {
 		t.Fatalf("switch %q (disabled %v)", p.switchCallback.Text, p.switchCallback.Disabled())

@@ -126,6 +126,13 @@ func CallbackURI(kind Callback, port int) string {
 	return RedirectURI(port)
 }
 
+// AllCallbackURIs are the redirect URIs of every callback kind, the
+// loopback one on port: registered in Kantata together, one per line, any
+// kind works, whatever Kantata accepts.
+func AllCallbackURIs(port int) []string {
+	return []string{RedirectURI(port), OOBRedirectURI, AppLinkRedirectURI}
+}
+
 // DefaultTimeoutFor is how long a sign-in of kind waits by default.
 func DefaultTimeoutFor(kind Callback) time.Duration {
 	if kind == CallbackCode {

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package linkhandler
+
+// Register does nothing here: the Windows installer and macOS's bundle
+// register the app's own link when the app is installed.
+func Register() (bool, error) { return false, nil }
