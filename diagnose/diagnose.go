@@ -16,9 +16,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/outbound"
 	"github.com/kantata-connect/kantata-connect/safetext"
-	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
