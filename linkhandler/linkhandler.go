@@ -36,12 +36,21 @@ func Entry(program string) (string, error) {
 		"Terminal=false\n", nil
 }
 
-// execQuote quotes program for an Exec line (Desktop Entry Specification,
-// "The Exec key"): in double quotes, with ", `, $ and \ escaped, then the
-// value's own escaping (a backslash doubled) and % doubled.
+// execReserved are the characters the Desktop Entry Specification ("The
+// Exec key") reserves in an argument: one holding any must be quoted.
+const execReserved = " \t\"'\\><~|&;$*?#()`"
+
+// execQuote writes program for an Exec line: as it is when it holds no
+// reserved character (xdg-open outside a desktop environment, as Debian's
+// xdg-utils 1.1.3 has it, reads the program as the line's first word and
+// does not unquote it), else in double quotes, with ", `, $ and \ escaped,
+// then the value's own escaping (a backslash doubled); % is doubled.
 func execQuote(program string) (string, error) {
 	if program == "" || strings.ContainsFunc(program, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "", errors.New("linkhandler: the program's path is empty or holds a control character")
+	}
+	if !strings.ContainsAny(program, execReserved) {
+		return strings.ReplaceAll(program, "%", "%%"), nil
 	}
 	var b strings.Builder
 	b.WriteByte('"')

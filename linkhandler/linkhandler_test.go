@@ -13,11 +13,12 @@ import (
 func TestEntryQuoting(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct{ name, program, exec string }{
-		{"plain", "/usr/bin/kantata-connect", `Exec="/usr/bin/kantata-connect" %u`},
+		{"plain", "/usr/bin/kantata-connect", `Exec=/usr/bin/kantata-connect %u`},
 		{"space", "/opt/Kantata Connect/kc", `Exec="/opt/Kantata Connect/kc" %u`},
 		{"quote and dollar", `/opt/a"b$c/kc`, `Exec="/opt/a\\"b\\$c/kc" %u`},
 		{"backslash", `/opt/a\b/kc`, `Exec="/opt/a\\\\b/kc" %u`},
-		{"percent", "/opt/100%/kc", `Exec="/opt/100%%/kc" %u`},
+		{"percent", "/opt/100%/kc", `Exec=/opt/100%%/kc %u`},
+		{"percent and space", "/opt/100% sure/kc", `Exec="/opt/100%% sure/kc" %u`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
