@@ -149,6 +149,9 @@ func TestAppLinkEndToEnd(t *testing.T) {
 			strings.Contains(string(out), "nobody-waits-code") {
 			t.Errorf("the program with the link and nobody waiting: exit %d; want 1 and %q, no code:\n%s", code, cli.NoSignInWaiting, out)
 		}
+		if code := r.xdgOpen(t, env, address); code == 0 {
+			t.Error("xdg-open with nobody waiting succeeded")
+		}
 		if r.kantata.TokenRequests() != before || r.status(t, env) != "never_authorized" {
 			t.Errorf("something was exchanged or stored: %d token requests, status %s", r.kantata.TokenRequests()-before, r.status(t, env))
 		}
