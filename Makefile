@@ -117,7 +117,9 @@ package: deps
 	@cp FyneApp.toml dist/.FyneApp.toml.keep
 	@scripts/with-progress.sh "Packaging" $(GO) tool fyne package --os linux --release; \
 		rc=$$?; mv -f dist/.FyneApp.toml.keep FyneApp.toml; exit $$rc
-	@mv -f "Kantata Connect.tar.xz" dist/ && echo "Wrote dist/Kantata Connect.tar.xz (extract it and run 'sudo make install' inside)"
+	@mv -f "Kantata Connect.tar.xz" dist/
+	@scripts/package-link.sh "dist/Kantata Connect.tar.xz"
+	@echo "Wrote dist/Kantata Connect.tar.xz (extract it and run 'sudo make install' inside)"
 
 clean:
 	rm -rf $(BINARY) dist
