@@ -5,12 +5,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"os"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -42,7 +45,7 @@ func main() {
 		// Started by the operating system with Kantata's answer to a
 		// sign-in (the app's own link): hand it to the instance that
 		// waits, and end.
-		os.Exit(cli.HandOver(os.Args[1], os.Stdout, os.Stderr))
+		os.Exit(handOver(os.Args[1]))
 	}
 	g, rest, err := cli.ParseGlobal(os.Args[1:])
 	if err != nil {
@@ -112,3 +115,15 @@ var fyneApp string
 
 // version is "VERSION (build N)" from FyneApp.toml.
 func version() string { return fyneapp.Version(fyneApp) }
+
+// handOver hands the app's own link to the sign-in that waits and returns
+// the exit code. What goes wrong is also shown as a desktop notification:
+// the system started this program, so nobody may see its terminal.
+func handOver(address string) int {
+	var said bytes.Buffer
+	code := cli.HandOver(address, os.Stdout, io.MultiWriter(os.Stderr, &said))
+	if code != cli.ExitOK {
+		linkhandler.Notify(strings.TrimSpace(said.String()))
+	}
+	return code
+}

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/linkhandler"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/outbound"
 	"github.com/kantata-connect/kantata-connect/safetext"
@@ -156,6 +157,9 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 		r.field("API base URL", client.APIBaseURL)
 		r.field("Kantata's answer", callbackText(client.Callback))
 		r.field("Callback URL", client.RedirectURI())
+		if client.Callback == store.CallbackAppLink {
+			r.field("App link handler", linkhandler.Describe())
+		}
 		r.field("Client authentication", clientAuthText(client.ClientAuth))
 		pkce := "off"
 		if client.PKCE {

@@ -28,6 +28,9 @@ func TestRegisterProgram(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", config)
 	t.Setenv("XDG_CURRENT_DESKTOP", "")
 	program := "/opt/Kantata Connect/kantata-connect"
+	if got := linkhandler.Describe(); !strings.HasPrefix(got, "none registered") {
+		t.Errorf("Describe before registering = %q", got)
+	}
 
 	t.Run("first time", func(t *testing.T) {
 		registered, err := linkhandler.RegisterProgram(program)
@@ -50,6 +53,11 @@ func TestRegisterProgram(t *testing.T) {
 		out, err := exec.Command("xdg-mime", "query", "default", linkhandler.MimeType).Output()
 		if got := strings.TrimSpace(string(out)); err != nil || got != linkhandler.DesktopFile {
 			t.Errorf("xdg-mime query default = %q, %v; want %s", got, err, linkhandler.DesktopFile)
+		}
+	})
+	t.Run("described", func(t *testing.T) {
+		if got := linkhandler.Describe(); !strings.HasPrefix(got, linkhandler.DesktopFile) {
+			t.Errorf("Describe = %q", got)
 		}
 	})
 	t.Run("again", func(t *testing.T) {
