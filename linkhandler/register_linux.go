@@ -64,10 +64,38 @@ func applicationsDir() (string, error) {
 	return dir, os.MkdirAll(dir, 0o700)
 }
 
-// isDefault reports whether xdg-mime names the entry as the scheme's handler.
+// isDefault reports whether the user's mimeapps.list, where xdg-mime
+// default writes, names the entry as the scheme's default. It reads the
+// file rather than asking xdg-mime, which takes a second or two: every
+// sign-in of this kind asks. A default set elsewhere (a desktop's own
+// list) reads as not set, and the link is registered again.
 func isDefault() bool {
-	out, err := xdgMime("query", "default", MimeType)
-	return err == nil && strings.TrimSpace(out) == DesktopFile
+	config := os.Getenv("XDG_CONFIG_HOME")
+	if config == "" || !filepath.IsAbs(config) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return false
+		}
+		config = filepath.Join(home, ".config")
+	}
+	data, err := os.ReadFile(filepath.Join(config, "mimeapps.list"))
+	if err != nil {
+		return false
+	}
+	section := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			section = line
+			continue
+		}
+		key, value, _ := strings.Cut(line, "=")
+		if section == "[Default Applications]" && strings.TrimSpace(key) == MimeType {
+			first, _, _ := strings.Cut(strings.TrimSpace(value), ";")
+			return first == DesktopFile
+		}
+	}
+	return false
 }
 
 // ErrNoXDGMime: xdg-utils is not installed.

@@ -65,6 +65,14 @@ func TestRegisterProgram(t *testing.T) {
 			t.Errorf("RegisterProgram again = %v, %v; want nothing done", registered, err)
 		}
 	})
+	t.Run("default taken by another program", func(t *testing.T) {
+		if out, err := exec.Command("xdg-mime", "default", "other.desktop", linkhandler.MimeType).CombinedOutput(); err != nil {
+			t.Fatalf("xdg-mime default: %v\n%s", err, out)
+		}
+		if registered, err := linkhandler.RegisterProgram(program); err != nil || !registered {
+			t.Errorf("RegisterProgram = %v, %v; want registered again", registered, err)
+		}
+	})
 	t.Run("moved program", func(t *testing.T) {
 		if registered, err := linkhandler.RegisterProgram("/usr/local/bin/kantata-connect"); err != nil || !registered {
 			t.Errorf("RegisterProgram for a moved program = %v, %v; want registered anew", registered, err)
