@@ -116,8 +116,9 @@ func (r *appLinkRig) status(t *testing.T, env []string) string {
 }
 
 // xdgOpen runs xdg-open with address as a browser does, with no browser to
-// fall back on, and returns its exit code.
-func (r *appLinkRig) xdgOpen(t *testing.T, env []string, address string) int {
+// fall back on, and returns its exit code and what it (and the program it
+// started) printed.
+func (r *appLinkRig) xdgOpen(t *testing.T, env []string, address string) (int, string) {
 	cmd := exec.Command("xdg-open", address)
 	cmd.Env = append(append([]string(nil), env...), "BROWSER=false")
 	out, err := cmd.CombinedOutput()
@@ -127,7 +128,7 @@ func (r *appLinkRig) xdgOpen(t *testing.T, env []string, address string) int {
 	if bytes.Contains(out, []byte("code=")) {
 		t.Errorf("the address was printed:\n%s", out)
 	}
-	return cmd.ProcessState.ExitCode()
+	return cmd.ProcessState.ExitCode(), string(out)
 }
 
 // TestAppLinkEndToEnd: a sign-in of kind app-link registers the link with
@@ -149,8 +150,8 @@ func TestAppLinkEndToEnd(t *testing.T) {
 			strings.Contains(string(out), "nobody-waits-code") {
 			t.Errorf("the program with the link and nobody waiting: exit %d; want 1 and %q, no code:\n%s", code, cli.NoSignInWaiting, out)
 		}
-		if code := r.xdgOpen(t, env, address); code == 0 {
-			t.Error("xdg-open with nobody waiting succeeded")
+		if code, out := r.xdgOpen(t, env, address); code == 0 || !strings.Contains(out, cli.NoSignInWaiting) {
+			t.Errorf("xdg-open with nobody waiting: exit %d; want a failure and %q:\n%s", code, cli.NoSignInWaiting, out)
 		}
 		if r.kantata.TokenRequests() != before || r.status(t, env) != "never_authorized" {
 			t.Errorf("something was exchanged or stored: %d token requests, status %s", r.kantata.TokenRequests()-before, r.status(t, env))
@@ -194,8 +195,9 @@ func TestAppLinkEndToEnd(t *testing.T) {
 			return err == nil
 		})
 		before := r.kantata.TokenRequests()
-		if code := r.xdgOpen(t, env, oauth.AppLinkRedirectURI+"?code=forged-code-0123456789&state=forged-state"); code == 0 {
-			t.Error("xdg-open with a forged state succeeded")
+		code, said := r.xdgOpen(t, env, oauth.AppLinkRedirectURI+"?code=forged-code-0123456789&state=forged-state")
+		if code == 0 || !strings.Contains(said, "did not take this answer") {
+			t.Errorf("xdg-open with a forged state: exit %d; want the waiting sign-in to refuse it:\n%s", code, said)
 		}
 		cmd.Process.Signal(syscall.SIGINT)
 		cmd.Wait()
