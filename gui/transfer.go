@@ -98,7 +98,6 @@ func (u *UI) fyneFileDialog(o filechooser.Options, failed string, chosen func(pa
 	if l, err := storage.ListerForURI(storage.NewFileURI(filechooser.Documents())); err == nil {
 		d.SetLocation(l)
 	}
-	u.lastDialog = d
 	d.Show()
 }
 
@@ -213,7 +212,7 @@ type importAnswer struct {
 }
 
 func (d *importDecider) Secret(req setupfile.SecretRequest) (string, bool, error) {
-	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
+	a := d.ask(func(reply func(importAnswer)) *importQuestion {
 		secret := newSecretEntry(nil)
 		intro := fmt.Sprintf("Enter the client secret of “%s” (client ID %s). Secrets never travel in setup files; "+
 			"it is kept in this computer's keychain. Don't have it at hand? Leave it empty: Save & authorize asks for it first.",
@@ -234,7 +233,7 @@ func (d *importDecider) Clash(c setupfile.NameClash) (setupfile.ClashAnswer, err
 			return setupfile.ClashAnswer{Name: c.Suggestion}, nil
 		}
 	}
-	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
+	a := d.ask(func(reply func(importAnswer)) *importQuestion {
 		name := newEscEntry(nil)
 		name.SetText(c.Suggestion)
 		intro := c.Problem + " Type another name for the imported " + c.Kind + ", or skip it."
@@ -265,7 +264,7 @@ func (d *importDecider) Clash(c setupfile.NameClash) (setupfile.ClashAnswer, err
 // Endpoints names the hosts a client from the file would send its secrets
 // to and asks for an explicit yes; skipping it is the default (Return).
 func (d *importDecider) Endpoints(req setupfile.EndpointsRequest) (bool, error) {
-	a := d.ask(func(reply func(importAnswer)) fyne.CanvasObject {
+	a := d.ask(func(reply func(importAnswer)) *importQuestion {
 		warning := wrappedLabel(fmt.Sprintf("The client “%s” in this file %s.", req.Client.Name, req.Departures))
 		warning.Importance = widget.WarningImportance
 		explain := wrappedLabel(req.Departures.Risk() + " " +
@@ -274,16 +273,17 @@ func (d *importDecider) Endpoints(req setupfile.EndpointsRequest) (bool, error) 
 		skip.Importance = widget.HighImportance
 		accept := widget.NewButtonWithIcon("Use these settings", theme.WarningIcon(), func() { reply(importAnswer{}) })
 		accept.Importance = widget.DangerImportance
-		d.u.importField, d.u.importOK, d.u.importSkip, d.u.importAccept = nil, skip, skip, accept
-		return sized(container.NewVBox(marked(warningMark(), warning), explain, container.NewHBox(layout.NewSpacer(),
+		// No field to take it: Return skips.
+		q := &importQuestion{ok: skip, skip: skip, accept: accept, onReturn: skip.OnTapped}
+		return q.shows(sized(container.NewVBox(marked(warningMark(), warning), explain, container.NewHBox(layout.NewSpacer(),
 			widget.NewButtonWithIcon("Cancel import", theme.CancelIcon(), func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }),
-			skip, accept)))
+			skip, accept))))
 	})
 	return !a.skip, a.err
 }
 
 // ask shows a question dialog on the UI thread and waits for its answer.
-func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObject) importAnswer {
+func (d *importDecider) ask(build func(reply func(importAnswer)) *importQuestion) importAnswer {
 	answers := make(chan importAnswer, 1)
 	d.u.do(func() {
 		var dlg *dialog.CustomDialog
@@ -294,19 +294,37 @@ func (d *importDecider) ask(build func(reply func(importAnswer)) fyne.CanvasObje
 			default: // answered already
 			}
 		}
-		dlg = dialog.NewCustomWithoutButtons("Import setup", build(reply), d.u.win)
-		var onReturn func() // with no field to take it, Return skips (the endpoints question)
-		if d.u.importField == nil && d.u.importSkip != nil {
-			onReturn = d.u.importSkip.OnTapped
-		}
-		dlg.SetOnClosed(d.u.pushDialogKeys(func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }, onReturn))
-		d.u.importQuestion = dlg
+		q := build(reply)
+		dlg = dialog.NewCustomWithoutButtons("Import setup", q, d.u.win)
+		dlg.SetOnClosed(d.u.pushDialogKeys(func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }, q.onReturn))
 		dlg.Show()
-		if d.u.importField != nil {
-			d.u.win.Canvas().Focus(d.u.importField)
+		if q.field != nil {
+			d.u.win.Canvas().Focus(q.field)
 		}
 	})
 	return <-answers
+}
+
+// importQuestion is one question of the import, and the dialog's content:
+// its field takes the focus; a question with none says what Return does.
+type importQuestion struct {
+	widget.BaseWidget
+	content                       fyne.CanvasObject
+	field                         *escEntry // nil when the question has none
+	ok, skip, accept, useExisting *widget.Button
+	onReturn                      func() // with no field to take it
+}
+
+// shows makes q the question that shows content.
+func (q *importQuestion) shows(content fyne.CanvasObject) *importQuestion {
+	q.content = content
+	q.ExtendBaseWidget(q)
+	return q
+}
+
+// CreateRenderer draws the question.
+func (q *importQuestion) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(q.content)
 }
 
 // skipLabel says what Skip leaves out: a client takes its connections along.
@@ -323,7 +341,7 @@ func skipLabel(kind string) string {
 // set, is the answer offered first (the default for Return), before the
 // field's.
 func (d *importDecider) form(label, intro, problem string, field *escEntry, ok, skip string, reply func(importAnswer),
-	extra []fyne.CanvasObject, preferred *widget.Button) fyne.CanvasObject {
+	extra []fyne.CanvasObject, preferred *widget.Button) *importQuestion {
 	cancel := func() { reply(importAnswer{err: setupfile.ErrImportCanceled}) }
 	submit := func() { reply(importAnswer{text: field.Text}) }
 	field.onEscape = cancel
@@ -350,6 +368,6 @@ func (d *importDecider) form(label, intro, problem string, field *escEntry, ok, 
 	items = append(items, widget.NewForm(widget.NewFormItem(label, field)))
 	items = append(items, extra...)
 	items = append(items, container.NewHBox(buttons...))
-	d.u.importField, d.u.importOK, d.u.importSkip, d.u.importAccept, d.u.importUseExisting = field, okButton, nil, nil, preferred
-	return sized(container.NewVBox(items...))
+	q := &importQuestion{field: field, ok: okButton, useExisting: preferred}
+	return q.shows(sized(container.NewVBox(items...)))
 }
