@@ -270,7 +270,9 @@ func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
 	h.addClient("Production app", "prod-id")
 	test.Type(h.u.panel.name, "Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil })
+	h.runUntil(func() bool {
+		return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil
+	})
 	d := shownDialog[*signInDialog](h.u.win)
 	if d == nil || d.auth == nil {
 		t.Fatal("the sign-in dialog never showed the sign-in address")
@@ -319,7 +321,9 @@ func TestCancelledSignInSaysTheConnectionStillWorks(t *testing.T) {
 	h.u.refresh()
 	h.selectConnection("Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil })
+	h.runUntil(func() bool {
+		return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil
+	})
 	test.Tap(shownDialog[*signInDialog](h.u.win).cancel)
 	h.wait()
 	want := "Sign-in cancelled; “Kantata production” still works as Jane Doe <jane@example.com>."
@@ -337,7 +341,9 @@ func TestCallbackHintAppearsWhileWaiting(t *testing.T) {
 	h.addClient("Production app", "prod-id")
 	test.Type(h.u.panel.name, "Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).hintBox.Visible() })
+	h.runUntil(func() bool {
+		return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).hintBox.Visible()
+	})
 	d := shownDialog[*signInDialog](h.u.win)
 	want := "http://127.0.0.1:" + strconv.Itoa(h.port) + "/callback"
 	if !d.hintBox.Visible() || !strings.Contains(d.hint.Text, want) {
@@ -846,7 +852,9 @@ func TestSignInCountsDownAndWarnsWhenKantataIsUnreachable(t *testing.T) {
 			}
 			test.Type(h.u.panel.name, "Kantata production")
 			test.Tap(h.u.panel.saveAuthorize)
-			h.runUntil(func() bool { return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).reached })
+			h.runUntil(func() bool {
+				return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).reached
+			})
 			d := shownDialog[*signInDialog](h.u.win)
 			if d == nil || d.auth == nil {
 				t.Fatal("the sign-in never started")
@@ -894,7 +902,9 @@ func TestClosingWhileSigningInAsksFirst(t *testing.T) {
 	h.addClient("Production app", "prod-id")
 	test.Type(h.u.panel.name, "Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil })
+	h.runUntil(func() bool {
+		return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil
+	})
 	d := shownDialog[*signInDialog](h.u.win)
 
 	h.u.requestClose()

@@ -176,7 +176,9 @@ func (u *UI) showSignIn() *signInDialog {
 }
 
 // CreateRenderer draws the dialog's content.
-func (d *signInDialog) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(d.content) }
+func (d *signInDialog) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(d.content)
+}
 
 // attach shows the sign-in address once the sign-in has started.
 func (d *signInDialog) attach(u *UI, a *connect.Authorization) {

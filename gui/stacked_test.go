@@ -22,7 +22,9 @@ func TestEscapeClosesOnlyTheDialogOnTop(t *testing.T) {
 				h.addClient("Production app", "prod-id")
 				test.Type(h.u.panel.name, "Kantata production")
 				test.Tap(h.u.panel.saveAuthorize)
-				h.runUntil(func() bool { return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil })
+				h.runUntil(func() bool {
+					return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil
+				})
 				d := shownDialog[*signInDialog](h.u.win)
 				h.u.win.Canvas().Focus(d.paste) // a field of the sign-in dialog had the focus
 				h.u.requestClose()
