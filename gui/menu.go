@@ -1,8 +1,6 @@
 package gui
 
-import (
-	"fyne.io/fyne/v2"
-)
+import "fyne.io/fyne/v2"
 
 // mainMenu offers moving a setup to another computer, and what the app is.
 func (u *UI) mainMenu() *fyne.MainMenu {

@@ -7,9 +7,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/kantata-connect/kantata-connect/setupfile"
-
 	"github.com/kantata-connect/kantata-connect/safetext"
+	"github.com/kantata-connect/kantata-connect/setupfile"
 )
 
 // exportFileName is what the save dialog suggests.
