@@ -20,7 +20,7 @@ func TestClientDialogAppLink(t *testing.T) {
 	h := newHarness(t, nil)
 	h.kantata.SetHTTPSOnlyCallbacks(true)
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	test.Type(d.name, "Linked")
 	test.Type(d.clientID, "linked-id")
 	test.Type(d.secret, testSecret)
@@ -46,7 +46,7 @@ func TestClientDialogAppLink(t *testing.T) {
 		t.Errorf("the how-to shows %q and offers %q", h.u.panel.callbackURL.Text, h.u.panel.switchCallback.Text)
 	}
 	test.Tap(h.u.panel.editClient)
-	if got := h.u.clientDialog.callback.Selected; got != callbackAppLinkLabel {
+	if got := shownDialog[*clientDialog](h.u.win).callback.Selected; got != callbackAppLinkLabel {
 		t.Errorf("editing shows the kind %q", got)
 	}
 }
