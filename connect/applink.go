@@ -20,15 +20,15 @@ type LinkRegistration struct {
 
 // AppLinkInUseError: another sign-in (in another window or terminal) already
 // waits for the app's own link, so the link's answers go to that one. This
-// sign-in still takes a pasted address.
+// sign-in still takes an address pasted (should the user have one).
 type AppLinkInUseError struct{}
 
 func (AppLinkInUseError) Error() string { return "connect: " + handover.ErrInUse.Error() }
 func (AppLinkInUseError) Unwrap() error { return handover.ErrInUse }
 func (AppLinkInUseError) UserMessage() string {
-	return "Another sign-in in Kantata Connect is already waiting for Kantata's answer through the app's own link, " +
-		"so the answer will go there. Finish or cancel that sign-in and start this one again, or paste the address " +
-		"the browser ended on here."
+	return "Another sign-in in Kantata Connect (another window or terminal) is already waiting for Kantata's answer " +
+		"through the app's own link, so this sign-in's answer would go there and be refused. Finish or cancel " +
+		"that sign-in, then start this one again."
 }
 func (e AppLinkInUseError) TechnicalDetail() string { return e.Error() }
 

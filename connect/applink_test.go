@@ -91,8 +91,8 @@ func TestAppLinkInUse(t *testing.T) {
 	if err := a.AppLinkProblem(); !errors.As(err, &inUse) || !errors.Is(err, handover.ErrInUse) {
 		t.Fatalf("AppLinkProblem = %v; want AppLinkInUseError", err)
 	}
-	if msg, _ := connect.Explain(a.AppLinkProblem()); !strings.Contains(msg, "Another sign-in") || !strings.Contains(msg, "paste") {
-		t.Errorf("message %q: want it to say another sign-in waits, and that pasting works", msg)
+	if msg, _ := connect.Explain(a.AppLinkProblem()); !strings.Contains(msg, "Another sign-in") || !strings.Contains(msg, "start this one again") {
+		t.Errorf("message %q: want it to say another sign-in waits, and what to do", msg)
 	}
 	address := redirect(t, f, a)
 	if err := send(t, f, address); !errors.Is(err, handover.ErrRefused) {
