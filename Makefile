@@ -18,10 +18,11 @@ WINDOWS_DEPS := gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 nsis imagemagick meson
 # What the tests need besides: a real keychain on a private D-Bus, a virtual
 # display, screenshots, a real browser to click Authorize, keyboard driving,
 # ss (iproute2) to see when a sign-in listens on its callback port, Wine
-# to run the Windows build, and GNOME's proxy settings (gsettings with its
-# schemas and dconf) for the tests of a company network's proxy.
+# to run the Windows build, GNOME's proxy settings (gsettings with its
+# schemas and dconf) for the tests of a company network's proxy, and
+# xdg-utils (xdg-mime, xdg-open) for the app's own link.
 TEST_DEPS  := $(sort $(BUILD_DEPS) $(WINDOWS_DEPS) wine wine64 gnome-keyring dbus-x11 xvfb imagemagick chromium xdotool libgl1-mesa-dri iproute2 \
-	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend)
+	libglib2.0-bin gsettings-desktop-schemas dconf-service dconf-gsettings-backend xdg-utils)
 SCREENSHOT ?= docs/screenshot.png
 SCREENSHOTS ?= docs/screenshots
 WINDOWS_DIST ?= dist/windows
@@ -116,7 +117,9 @@ package: deps
 	@cp FyneApp.toml dist/.FyneApp.toml.keep
 	@scripts/with-progress.sh "Packaging" $(GO) tool fyne package --os linux --release; \
 		rc=$$?; mv -f dist/.FyneApp.toml.keep FyneApp.toml; exit $$rc
-	@mv -f "Kantata Connect.tar.xz" dist/ && echo "Wrote dist/Kantata Connect.tar.xz (extract it and run 'sudo make install' inside)"
+	@mv -f "Kantata Connect.tar.xz" dist/
+	@scripts/package-link.sh "dist/Kantata Connect.tar.xz"
+	@echo "Wrote dist/Kantata Connect.tar.xz (extract it and run 'sudo make install' inside)"
 
 clean:
 	rm -rf $(BINARY) dist

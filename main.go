@@ -23,6 +23,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/internal/fyneapp"
 	"github.com/kantata-connect/kantata-connect/internal/fynelocale"
 	"github.com/kantata-connect/kantata-connect/internal/glcheck"
+	"github.com/kantata-connect/kantata-connect/linkhandler"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -54,9 +55,10 @@ func main() {
 		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 		os.Exit(cli.Run(context.Background(), g, rest, cli.Env{
 			Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-			Keychain: store.NewSystemKeychain(appID),
-			Opener:   oauth.SystemOpener,
-			Version:  version(),
+			Keychain:     store.NewSystemKeychain(appID),
+			Opener:       oauth.SystemOpener,
+			Version:      version(),
+			RegisterLink: linkhandler.Register,
 		}))
 	}
 
@@ -97,7 +99,9 @@ func openService(g cli.Global) (*connect.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the records in %s: %w", dir, err)
 	}
-	return connect.New(st, oauth.SystemOpener), nil
+	svc := connect.New(st, oauth.SystemOpener)
+	svc.RegisterLink = linkhandler.Register
+	return svc, nil
 }
 
 // fyneApp is the app's metadata file; the version shown by the command line

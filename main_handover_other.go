@@ -2,12 +2,9 @@
 
 package main
 
-import (
-	"os"
+import "github.com/kantata-connect/kantata-connect/linkhandler"
 
-	"golang.org/x/term"
-)
-
-// hasTerminal reports whether the words written to stderr reach the user: a
-// program the browser's link starts has no terminal.
-func hasTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
+// showOutsideTerminal shows handOver's words as a desktop notification
+// too: the program the browser's link starts may have a terminal, the
+// browser's, that nobody looks at.
+func showOutsideTerminal(words string) { linkhandler.Notify(words) }

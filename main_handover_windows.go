@@ -2,12 +2,21 @@
 
 package main
 
-import "os"
+import (
+	"os"
 
-// hasTerminal reports whether the words written to stderr reach the user:
-// the command line (console subsystem) always has a console; the window's
-// program, which the browser's link starts, has none.
-func hasTerminal() bool {
-	self, err := os.Executable()
-	return err == nil && consoleSubsystem(self)
+	"github.com/kantata-connect/kantata-connect/internal/glcheck"
+)
+
+// handOverTitle titles handOver's message box.
+const handOverTitle = "Kantata Connect"
+
+// showOutsideTerminal shows handOver's words in a message box, unless this
+// is the command line (console subsystem), whose console shows its stderr:
+// the window's program, which the browser's link starts, has none.
+func showOutsideTerminal(words string) {
+	if self, err := os.Executable(); err == nil && consoleSubsystem(self) {
+		return
+	}
+	glcheck.Show(handOverTitle, words)
 }

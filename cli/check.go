@@ -16,6 +16,7 @@ import (
 func (r *runner) service(st *store.Store) *connect.Service {
 	svc := connect.New(st, nil)
 	svc.HTTPClient = r.env.HTTPClient
+	svc.RegisterLink = r.env.RegisterLink
 	return svc
 }
 
@@ -91,7 +92,12 @@ func (r *runner) cmdAuthorize(args []string) int {
 	default:
 		fmt.Fprintln(out, "Your browser is open.")
 	}
-	fmt.Fprintln(out, connect.SignInSteps(a.ShowsCode()))
+	r.tellAppLink(a)
+	if a.WaitsForAppLink() {
+		fmt.Fprintln(out, connect.AppLinkSteps)
+	} else {
+		fmt.Fprintln(out, connect.SignInSteps(a.ShowsCode()))
+	}
 	left := oauth.HumanDuration(time.Until(a.Deadline()).Round(time.Second))
 	terminal := r.stdinIsTerminal()
 	if a.ShowsCode() {
@@ -100,6 +106,9 @@ func (r *runner) cmdAuthorize(args []string) int {
 		if terminal {
 			fmt.Fprint(errOut, codePrompt)
 		}
+	} else if a.WaitsForAppLink() {
+		fmt.Fprintf(out, "Waiting for Kantata's answer through the app's own link, %s (up to %s, until %s; press Ctrl-C to cancel)...\n",
+			a.RedirectURI(), left, a.Deadline().Local().Format("15:04:05"))
 	} else {
 		fmt.Fprintf(out, "Waiting for Kantata to send your browser back to %s (up to %s, until %s; press Ctrl-C to cancel)...\n",
 			a.RedirectURI(), left, a.Deadline().Local().Format("15:04:05"))
@@ -305,4 +314,22 @@ func errorKind(err error) string {
 		return string(kantata.KindCanceled)
 	}
 	return "other"
+}
+
+// tellAppLink says what registering the app's own link did, and why the
+// link can't bring this sign-in's answer, if it can't.
+func (r *runner) tellAppLink(a *connect.Authorization) {
+	if !a.WaitsForAppLink() {
+		return
+	}
+	switch reg := a.LinkRegistration(); {
+	case reg.Err != nil:
+		fmt.Fprintf(r.env.Stderr, "Warning: %s\n", connect.LinkNotRegistered(reg.Err))
+	case reg.Registered:
+		fmt.Fprintln(r.env.Stdout, connect.LinkRegisteredNote)
+	}
+	if err := a.AppLinkProblem(); err != nil {
+		msg, _ := connect.Explain(err)
+		fmt.Fprintf(r.env.Stderr, "Warning: %s\n", msg)
+	}
 }

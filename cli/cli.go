@@ -48,6 +48,9 @@ type Env struct {
 	// on os.Stdin.
 	ReadPassword func() (string, error)
 	Version      string // e.g. "0.1.0 (build 1)"
+	// RegisterLink registers the app's own link before a sign-in of that
+	// kind (connect.Service.RegisterLink); main passes linkhandler.Register.
+	RegisterLink func() (bool, error)
 }
 
 // Global holds the options that come before the command.

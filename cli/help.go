@@ -62,7 +62,7 @@ client ID, the callback URL to register in Kantata, authorization URL).
   --json   print JSON instead:
            {"clients": [{"name", "client_id", "auth_url", "token_url", "api_base_url",
                          "client_auth" ("body" or "basic"), "pkce" (true/false),
-                         "callback" ("loopback" or "code"), "redirect_port" (number),
+                         "callback" ("loopback", "code" or "app-link"), "redirect_port" (number),
                          "callback_url" (the one to register, which follows "callback")}],
             "connections": [{"name", "client" (the client's name), "status", "status_text",
                              "user": {"id", "full_name", "email"} or null,
@@ -92,15 +92,18 @@ Options (the defaults are Kantata's; edit changes only the options given):
   --client-auth body|basic
                           send the secret in the request body (default) or a basic auth header
   --no-pkce               do not send a PKCE challenge (edit: --pkce turns it back on)
-  --callback loopback|code
+  --callback loopback|code|app-link
                           how Kantata's answer comes back: to this app at http://127.0.0.1:N/callback
-                          (loopback, the default), or as a code Kantata shows, which authorize asks
-                          you to paste (code; callback URL urn:ietf:wg:oauth:2.0:oob; needs PKCE)
+                          (loopback, the default); as a code Kantata shows, which authorize asks
+                          you to paste (code; callback URL urn:ietf:wg:oauth:2.0:oob; needs PKCE);
+                          or through the app's own link, which your browser hands to this program
+                          (app-link; callback URL com.kantataconnect.desktop:/callback)
   --name NEW_NAME         edit only: rename the client
 
 Register the callback URL it prints in Kantata. If Kantata answers "Redirect URI must be an
-HTTPS/SSL URI", register urn:ietf:wg:oauth:2.0:oob instead and use --callback code (register both
-lines, so either works). Changing the client ID, secret or URLs marks the connections that use the
+HTTPS/SSL URI", register urn:ietf:wg:oauth:2.0:oob and com.kantataconnect.desktop:/callback instead
+and use --callback code or --callback app-link. Better still, register all three lines it prints,
+one per line, so any callback kind works. Changing the client ID, secret or URLs marks the connections that use the
 client as needing authorization again.
 `,
 	"connection": `Usage: kantata-connect connection add NAME --client CLIENT_NAME
@@ -127,6 +130,12 @@ For a client whose code Kantata shows (client add --callback code), Kantata show
 code:" and a code after you authorize: paste the code, or the whole address of that page, at the
 prompt or on standard input. A wrong or expired code is refused with the reason and you may paste
 another; when standard input ends without one, the sign-in is canceled (exit code 2).
+
+For a client of kind app-link (client add --callback app-link), Kantata sends the browser to
+com.kantataconnect.desktop:/callback. The browser may ask "Open Kantata Connect?" (on Linux, "Open
+xdg-open?"): allow it, and the program the system starts hands the answer to this authorize. On
+Linux the first such sign-in registers the link for this program (a desktop entry in
+~/.local/share/applications, made the default with xdg-mime) and says so.
 
   --no-browser         only print the address; open it yourself
   --with-token         instead of signing in, paste the token Kantata's application page shows its

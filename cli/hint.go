@@ -71,7 +71,7 @@ func (r *runner) waitOrPaste(ctx context.Context, a *connect.Authorization, term
 				}
 				break
 			}
-			if terminal && lines != nil {
+			if terminal && lines != nil && !a.WaitsForAppLink() {
 				fmt.Fprintln(errOut, "If your browser instead ended on a page saying it can't reach 127.0.0.1, paste that "+
 					"page's address here and press Enter.")
 			}

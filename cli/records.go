@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 
 	"github.com/kantata-connect/kantata-connect/safetext"
@@ -39,7 +40,7 @@ func (r *runner) clientFlagSet(sub string, f *clientFlags) *flag.FlagSet {
 	fs.StringVar(&c.APIBaseURL, "api-url", "", "the API base URL (default Kantata's)")
 	fs.IntVar(&c.RedirectPort, "redirect-port", 0, "the callback port on 127.0.0.1 (default 38917)")
 	fs.StringVar(&c.ClientAuth, "client-auth", "", "how the secret is sent: body or basic")
-	fs.StringVar(&c.Callback, "callback", "", "how Kantata's answer comes back: loopback (to this app, the default) or code (Kantata shows a code to paste)")
+	fs.StringVar(&c.Callback, "callback", "", "how Kantata's answer comes back: loopback (to this app, the default), code (Kantata shows a code to paste) or app-link (through the app's own link)")
 	fs.BoolVar(&f.noPKCE, "no-pkce", false, "sign in without PKCE")
 	if sub == "edit" {
 		fs.BoolVar(&f.pkce, "pkce", false, "sign in with PKCE again")
@@ -163,6 +164,8 @@ func (r *runner) cmdClient(args []string) int {
 	}
 	fmt.Fprintf(w, "%s client “%s” (client ID %s). Its secret is in the system keychain.\n", verb, saved.Name, saved.ClientID)
 	fmt.Fprintf(w, "Callback URL to register in Kantata: %s\n", saved.RedirectURI())
+	fmt.Fprintf(w, "To let any callback kind work, register all three, one per line:\n  %s\n",
+		strings.Join(oauth.AllCallbackURIs(saved.RedirectPort), "\n  "))
 	if dep := saved.Departures(); dep.Any() {
 		fmt.Fprintf(w, "Note: this client %s. Its secret, sign-in codes and tokens go there.\n", dep)
 	}

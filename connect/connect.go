@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kantata-connect/kantata-connect/handover"
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -28,6 +29,10 @@ type Service struct {
 	// Backoff is the first wait after Kantata answers 429; 0 means
 	// kantata.DefaultBackoff. Tests shorten it.
 	Backoff time.Duration
+	// RegisterLink registers the app's own link with the operating system
+	// before a sign-in of that kind (package linkhandler); registered is
+	// true when it did so just now. nil registers nothing.
+	RegisterLink func() (registered bool, err error)
 }
 
 // New returns a Service over st that opens pages with open.
@@ -66,6 +71,11 @@ type Authorization struct {
 	reach    chan error
 	deadline time.Time
 	callback oauth.Callback
+	// The app's own link (CallbackAppLink only): its listener, why there
+	// is none, and what registering the link did.
+	link    *handover.Listener
+	linkErr error
+	linkReg LinkRegistration
 }
 
 // StartAuthorize begins signing in a saved connection: it reads the client's
@@ -99,16 +109,28 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 	if opts.NoBrowser {
 		open = nil
 	}
+	a := &Authorization{svc: s, conn: conn, api: client.APIBaseURL, callback: cfg.Callback}
+	ready := make(chan struct{})
+	if a.WaitsForAppLink() {
+		// Listening before the browser opens: Kantata answers at once
+		// when it skips its Authorize page.
+		s.waitAppLink(a, ready)
+	}
 	flow, err := oauth.Start(ctx, cfg, open)
+	a.flow = flow
+	close(ready)
 	if err != nil {
+		if a.link != nil {
+			a.link.Close()
+		}
 		return nil, fmt.Errorf("start sign-in for %q: %w", conn.Name, err)
 	}
+	a.closeLinkWhenDone()
 	timeout := opts.Timeout
 	if timeout == 0 {
 		timeout = oauth.DefaultTimeoutFor(cfg.Callback)
 	}
-	a := &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow, deadline: time.Now().Add(timeout),
-		callback: cfg.Callback}
+	a.deadline = time.Now().Add(timeout)
 	a.watchHint(opts.HintAfter)
 	a.checkReach(client.AuthURL)
 	return a, nil

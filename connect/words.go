@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kantata-connect/kantata-connect/handover"
 	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -67,6 +68,25 @@ func SignInSteps(showsCode bool) string {
 	}
 	return "Sign in to Kantata in your browser; if Kantata asks whether to authorize Kantata Connect, click " +
 		"Authorize. Then come back here."
+}
+
+// AppLinkSteps says what to do in the browser while a sign-in waits for the
+// app's own link: the browser asks before it hands an address to a program.
+const AppLinkSteps = "Sign in to Kantata in your browser; if Kantata asks whether to authorize Kantata Connect, click " +
+	"Authorize. Your browser may then ask “Open Kantata Connect?” (or “Open xdg-open?”): allow it, and the " +
+	"sign-in finishes here."
+
+// LinkRegisteredNote tells the user the app's own link was registered with
+// this computer just now (connect.LinkRegistration).
+const LinkRegisteredNote = "Kantata Connect registered its own link (" + handover.RedirectURI + ") on this computer, " +
+	"so your browser can bring Kantata's answer back to it."
+
+// LinkNotRegistered says the link could not be registered, and what works
+// instead.
+func LinkNotRegistered(err error) string {
+	return "Kantata Connect could not register its own link (" + handover.RedirectURI + ") on this computer (" +
+		err.Error() + "), so your browser may not bring Kantata's answer back. If the sign-in does not finish, " +
+		"choose another callback kind for this client."
 }
 
 // PersonalTokenNote marks a connection authorized with a personal token.

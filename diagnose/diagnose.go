@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/linkhandler"
+	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/outbound"
 	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -155,6 +157,9 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 		r.field("API base URL", client.APIBaseURL)
 		r.field("Kantata's answer", callbackText(client.Callback))
 		r.field("Callback URL", client.RedirectURI())
+		if client.Callback == store.CallbackAppLink {
+			r.field("App link handler", linkhandler.Describe())
+		}
 		r.field("Client authentication", clientAuthText(client.ClientAuth))
 		pkce := "off"
 		if client.PKCE {
@@ -355,8 +360,11 @@ func orNotSet(s string) string {
 
 // callbackText says how Kantata's answer comes back, in the window's words.
 func callbackText(kind string) string {
-	if kind == store.CallbackCode {
+	switch kind {
+	case store.CallbackCode:
 		return "Kantata shows a code, pasted into the app (code)"
+	case store.CallbackAppLink:
+		return "through the app's own link, " + oauth.AppLinkRedirectURI + ", which the system hands to the app (app-link)"
 	}
 	return "back to this app on the loopback callback URL (loopback)"
 }

@@ -22,7 +22,7 @@ func (h *harness) addCodeClient(name, clientID string) store.Client {
 	h.t.Helper()
 	h.kantata.SetHTTPSOnlyCallbacks(true)
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	test.Type(d.name, name)
 	test.Type(d.clientID, clientID)
 	test.Type(d.secret, testSecret)
@@ -51,7 +51,7 @@ func (h *harness) addCodeClient(name, clientID string) store.Client {
 func TestClientDialogCallbackKind(t *testing.T) {
 	h := newHarness(t, nil)
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	test.Type(d.name, "Kantata")
 	test.Type(d.clientID, "id")
 	test.Type(d.secret, "s3cret")
@@ -121,11 +121,11 @@ func TestHowToSwitchesTheCallbackKind(t *testing.T) {
 	c := h.addClient("Production app", "prod-id")
 	p := h.u.panel
 	p.client.SetSelected(c.Name)
-	if !showsSubstring(p.help, "Redirect URI must be an HTTPS/SSL URI") || !showsSubstring(p.help, "register both lines") {
+	if !showsSubstring(p.help, "Redirect URI must be an HTTPS/SSL URI") || !showsSubstring(p.help, "register all three lines") {
 		t.Errorf("the how-to: %q", texts(p.help))
 	}
-	if got := p.bothCallbackLines(); got != c.RedirectURI()+"\n"+oauth.OOBRedirectURI {
-		t.Errorf("both lines = %q", got)
+	if got := p.allCallbackLines(); got != c.RedirectURI()+"\n"+oauth.OOBRedirectURI+"\n"+oauth.AppLinkRedirectURI {
+		t.Errorf("all lines = %q", got)
 	}
 	if p.switchCallback.Text != switchToCode || p.switchCallback.Disabled() {
 		t.Fatalf("switch %q (disabled %v)", p.switchCallback.Text, p.switchCallback.Disabled())

@@ -138,7 +138,7 @@ func newConnectionPanel(u *UI) *connectionPanel {
 	p.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	p.callbackURL.Selectable = true
 	p.copyCallback = u.copyButton("Copy", func() string { return p.callbackURL.Text }, nil)
-	p.copyBoth = u.copyButton("Copy both lines", p.bothCallbackLines, nil)
+	p.copyBoth = u.copyButton("Copy all three lines", p.allCallbackLines, nil)
 	p.switchCallback = newButton(switchToCode, theme.ViewRefreshIcon(), p.onSwitchCallback)
 	p.help = widget.NewAccordion(widget.NewAccordionItem("How to retrieve the client ID and client secret",
 		helpSteps(container.NewBorder(nil, nil, nil, p.copyCallback, p.callbackURL),
@@ -153,8 +153,9 @@ func newConnectionPanel(u *UI) *connectionPanel {
 // callback URL, and the switch of the selected client's callback kind.
 const (
 	refusedCallbackAdvice = "If Kantata answers “Redirect URI must be an HTTPS/SSL URI”, register " + oauth.OOBRedirectURI +
-		" instead and choose “" + callbackCodeLabel + "” for this client. Better still, register both lines, one per " +
-		"line, so either works."
+		" and " + oauth.AppLinkRedirectURI + " instead and choose “" + callbackAppLinkLabel + "” or “" + callbackCodeLabel +
+		"” for this client. Better still, register all three lines (this app's Callback URL, " + oauth.OOBRedirectURI +
+		" and " + oauth.AppLinkRedirectURI + "), one per line, so any works."
 	switchToCode     = "Use “" + callbackCodeLabel + "” for this client"
 	switchToLoopback = "Send Kantata's answer back to this app instead"
 )
@@ -354,7 +355,7 @@ func (p *connectionPanel) updateCallbackURL() {
 		return
 	}
 	p.callbackURL.SetText(c.RedirectURI())
-	if c.Callback == store.CallbackCode {
+	if c.Callback != store.CallbackLoopback {
 		p.switchCallback.SetText(switchToLoopback)
 	} else {
 		p.switchCallback.SetText(switchToCode)
@@ -362,15 +363,14 @@ func (p *connectionPanel) updateCallbackURL() {
 	p.switchCallback.Enable()
 }
 
-// bothCallbackLines are the two callback URLs to register, one per line:
-// the selected client's loopback URL and the out-of-band one.
-func (p *connectionPanel) bothCallbackLines() string {
+// allCallbackLines are the callback URLs of every kind to register, one
+// per line, the loopback one on the selected client's port.
+func (p *connectionPanel) allCallbackLines() string {
 	c, ok := p.selectedClient()
 	if !ok {
 		c.ClientSettings = store.DefaultClientSettings()
 	}
-	c.Callback = store.CallbackLoopback
-	return c.RedirectURI() + "\n" + oauth.OOBRedirectURI
+	return strings.Join(oauth.AllCallbackURIs(c.RedirectPort), "\n")
 }
 
 // onSwitchCallback turns the selected client's callback kind the other way,
@@ -381,7 +381,7 @@ func (p *connectionPanel) onSwitchCallback() {
 		return
 	}
 	kind := store.CallbackCode
-	if c.Callback == store.CallbackCode {
+	if c.Callback != store.CallbackLoopback {
 		kind = store.CallbackLoopback
 	}
 	p.switchCallback.Disable()

@@ -29,8 +29,11 @@ const (
 )
 
 // signInDialog is shown from the click on Save & authorize until the user
-// has authorized in the browser, or canceled.
+// has authorized in the browser, or canceled. It is the dialog's content,
+// so the dialog on top of the window says which it is.
 type signInDialog struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
 	dialog  *dialog.CustomDialog
 	heading *widget.Label
 	url     *widget.Label
@@ -52,6 +55,7 @@ type signInDialog struct {
 	hintBox  *fyne.Container
 	timeLeft *widget.Label          // the countdown to the sign-in's timeout
 	reach    *widget.Label          // this computer can't reach Kantata: a warning
+	linkNote *widget.Label          // the app's own link was registered, or can't bring the answer
 	reached  bool                   // the reachability check has answered
 	auth     *connect.Authorization // nil until the browser has been asked to open
 	canceled bool
@@ -104,6 +108,7 @@ func (u *UI) authorize(conn store.Connection) {
 
 func (u *UI) showSignIn() *signInDialog {
 	d := &signInDialog{finished: make(chan struct{})}
+	d.ExtendBaseWidget(d)
 	d.heading = wrappedLabel("Opening your browser…")
 	d.heading.TextStyle = fyne.TextStyle{Bold: true}
 	d.url = widget.NewLabel("")
@@ -129,6 +134,8 @@ func (u *UI) showSignIn() *signInDialog {
 	d.reach = wrappedLabel("")
 	d.reach.Importance = widget.WarningImportance
 	d.reach.Hide()
+	d.linkNote = wrappedLabel("")
+	d.linkNote.Hide()
 	d.hint = wrappedLabel("")
 	d.hint.Importance = widget.WarningImportance
 	copyCallback := u.copyButton("Copy callback URL", func() string { return d.auth.RedirectURI() }, func() { d.stop(u) })
@@ -150,7 +157,7 @@ func (u *UI) showSignIn() *signInDialog {
 	d.pasteNote = wrappedLabel(pasteAddressNote)
 	content := container.NewVBox(
 		container.NewBorder(nil, nil, activity, d.timeLeft, d.heading),
-		d.steps, d.reach, widget.NewSeparator(), d.note, d.url,
+		d.steps, d.linkNote, d.reach, widget.NewSeparator(), d.note, d.url,
 		container.NewHBox(d.copyURL, d.reopen),
 		widget.NewSeparator(), d.pasteNote,
 		container.NewBorder(nil, nil, nil, d.pasteOK, d.paste), d.pasteError,
@@ -158,7 +165,8 @@ func (u *UI) showSignIn() *signInDialog {
 	d.cancel = widget.NewButtonWithIcon("Cancel sign-in", theme.CancelIcon(), func() { d.stop(u) })
 	// Wider than a message: the dialog holds a long address, the entry for
 	// another, and later a refusal and the callback hint.
-	d.dialog = dialog.NewCustomWithoutButtons("Signing in to Kantata", fitWindow(u.win, signInWidth, content), u.win)
+	d.content = fitWindow(u.win, signInWidth, content)
+	d.dialog = dialog.NewCustomWithoutButtons("Signing in to Kantata", d, u.win)
 	d.dialog.SetButtons([]fyne.CanvasObject{layout.NewSpacer(), d.cancel})
 	pop := u.pushDialogKeys(func() { d.stop(u) }, nil)
 	d.dialog.SetOnClosed(func() {
@@ -168,6 +176,11 @@ func (u *UI) showSignIn() *signInDialog {
 	u.signIn = d
 	d.dialog.Show()
 	return d
+}
+
+// CreateRenderer draws the dialog's content.
+func (d *signInDialog) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(d.content)
 }
 
 // attach shows the sign-in address once the sign-in has started.
@@ -186,6 +199,11 @@ func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
 		d.pasteNote.SetText(pasteCodeNote)
 		d.paste.SetPlaceHolder("the code after “Authorization code:”")
 		defer u.win.Canvas().Focus(d.paste)
+	}
+	if a.WaitsForAppLink() {
+		d.heading.SetText("Waiting for Kantata's answer…")
+		d.steps.SetText(connect.AppLinkSteps)
+		d.showLinkNote(a)
 	}
 	d.url.SetText(a.URL())
 	d.copyURL.Enable()
@@ -229,7 +247,7 @@ func (d *signInDialog) attach(u *UI, a *connect.Authorization) {
 	}, func(error) {
 		if hinted {
 			hint := connect.CallbackHint(a.RedirectURI())
-			if !a.ShowsCode() {
+			if !a.ShowsCode() && !a.WaitsForAppLink() {
 				hint += " If your browser instead showed that it couldn't reach 127.0.0.1, paste the address it ended on above."
 			}
 			d.hint.SetText(hint)
@@ -372,4 +390,24 @@ func (e *hintedError) UserMessage() string {
 func (e *hintedError) TechnicalDetail() string {
 	_, detail := connect.Explain(e.err)
 	return detail
+}
+
+// showLinkNote says that the app's own link was registered just now, or
+// why it can't bring this sign-in's answer (the paste line still can).
+func (d *signInDialog) showLinkNote(a *connect.Authorization) {
+	reg, problem := a.LinkRegistration(), a.AppLinkProblem()
+	switch {
+	case problem != nil:
+		msg, _ := connect.Explain(problem)
+		d.linkNote.SetText(msg)
+		d.linkNote.Importance = widget.WarningImportance
+	case reg.Err != nil:
+		d.linkNote.SetText(connect.LinkNotRegistered(reg.Err))
+		d.linkNote.Importance = widget.WarningImportance
+	case reg.Registered:
+		d.linkNote.SetText(connect.LinkRegisteredNote)
+	default:
+		return
+	}
+	d.linkNote.Show()
 }

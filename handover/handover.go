@@ -1,143 +1,251 @@
-// Package handover gives the app's own link (com.kantataconnect.desktop:…),
-// with which the operating system starts a second copy of the program, to
-// the instance whose sign-in waits for it, over a channel only the same user
-// can open: a Unix socket in the records folder, a named pipe on Windows.
+// Package handover passes the address of the app's own link
+// (oauth.AppLinkRedirectURI) from the instance the operating system starts
+// with it to the instance whose sign-in waits for it: over a channel only the
+// same user can open, one per records folder (a Unix socket in that folder;
+// a named pipe on Windows).
 //
-// This file is the applinkwin branch's stand-in for the common code, with
-// the names the applink branch's version has (Scheme, IsAppLink, Listen,
-// Send, ErrInUse, ErrNobodyWaiting) over each OS's listen and dial, so that
-// the Windows pipe (handover_windows.go) can be built and tested; merging
-// takes the applink branch's handover.go in its place.
+// The address holds the authorization code: it is never logged, and no
+// error here quotes it.
 package handover
 
 import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
+	"io"
+	"io/fs"
 	"net"
-	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/oauth"
 )
 
-// Scheme is the app's own link scheme, registered with the OS.
-const Scheme = "com.kantataconnect.desktop"
+// Scheme and RedirectURI are the app's own link's (package oauth holds the fact).
+const (
+	Scheme      = oauth.AppLinkScheme
+	RedirectURI = oauth.AppLinkRedirectURI
+)
+
+// IsAppLink reports whether arg is an address of the app's own link, in
+// the form Kantata sends or the normalized one some handlers pass on
+// (oauth.IsAppLink); the scheme's case does not matter.
+func IsAppLink(arg string) bool { return oauth.IsAppLink(arg) }
 
 var (
-	// ErrInUse: another instance of the program already waits here.
-	ErrInUse = errors.New("another sign-in already waits for the app's link")
-	// ErrNobodyWaiting: no sign-in waits for an answer.
-	ErrNobodyWaiting = errors.New("no sign-in is waiting for this answer")
+	// ErrInUse: another instance already listens on this records folder
+	// (another sign-in waits for the app's own link).
+	ErrInUse = errors.New("handover: another sign-in already waits for the app's own link")
+	// ErrNobodyWaiting: no instance listens, or the one that listens has no
+	// sign-in waiting any more.
+	ErrNobodyWaiting = errors.New("handover: no sign-in is waiting for this answer")
+	// ErrRefused: the waiting sign-in did not take the address (not an
+	// address of the app's own link, too long, or for another sign-in).
+	ErrRefused = errors.New("handover: the waiting sign-in refused the address")
 )
 
-// maxLine bounds what a listener reads from a sender.
-const maxLine = 8 << 10
+// MaxAddress bounds an address, and so a message on the channel.
+const MaxAddress = 8 << 10
 
-// IsAppLink reports whether arg is the app's callback address, in either
-// form: com.kantataconnect.desktop:/callback?… or, as some handlers pass it
-// on, com.kantataconnect.desktop://callback/?….
-func IsAppLink(arg string) bool {
-	u, err := url.Parse(arg)
-	if err != nil || !strings.EqualFold(u.Scheme, Scheme) || u.User != nil || u.Opaque != "" {
-		return false
-	}
-	switch {
-	case u.Host == "" && u.Path == "/callback":
-		return !strings.HasPrefix(arg[len(Scheme)+1:], "//")
-	case u.Host == "callback" && (u.Path == "" || u.Path == "/"):
-		return true
-	}
-	return false
-}
+// ioTimeout bounds each side's reading and writing on a connection.
+const ioTimeout = 10 * time.Second
 
-// Listener receives the addresses handed over while a sign-in waits.
+// The answers on the wire, one line each.
+const (
+	answerOK         = "ok"
+	answerNotWaiting = "not waiting"
+	answerRefused    = "refused"
+)
+
+// Listener is the waiting instance's end of the channel.
 type Listener struct {
-	ln   net.Listener
-	ch   chan string
-	once sync.Once
+	ln        net.Listener
+	take      func(address string) error
+	addresses chan string
+	closing   chan struct{}
+	once      sync.Once
+	wg        sync.WaitGroup
 }
 
-// Listen starts listening for the records folder dir; ErrInUse when another
-// instance already does.
+// Listen opens the channel of records folder dir; at most one listens per
+// folder (a second gets ErrInUse). Addresses delivers each address handed
+// over; the sender hears "taken" once it is received.
 func Listen(dir string) (*Listener, error) {
+	addresses := make(chan string)
+	l, err := listenWith(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	l.addresses = addresses
+	l.take = func(address string) error {
+		select {
+		case addresses <- address:
+			return nil
+		case <-l.closing:
+			return ErrNobodyWaiting
+		}
+	}
+	l.start()
+	return l, nil
+}
+
+// ListenWith is Listen where take decides each address's fate instead of
+// Addresses: nil (taken), an error matching ErrNobodyWaiting (no sign-in
+// waits any more) or any other error (refused). The sender hears which.
+func ListenWith(dir string, take func(address string) error) (*Listener, error) {
+	l, err := listenWith(dir, take)
+	if err != nil {
+		return nil, err
+	}
+	l.start()
+	return l, nil
+}
+
+func listenWith(dir string, take func(string) error) (*Listener, error) {
 	ln, err := listen(dir)
 	if err != nil {
 		return nil, err
 	}
-	l := &Listener{ln: ln, ch: make(chan string, 1)}
-	go l.serve()
-	return l, nil
+	return &Listener{ln: ln, take: take, closing: make(chan struct{})}, nil
 }
 
-// Addresses delivers each address handed over.
-func (l *Listener) Addresses() <-chan string { return l.ch }
+func (l *Listener) start() {
+	l.wg.Add(1)
+	go l.serve()
+}
 
-// Close stops listening.
+// Addresses delivers the addresses handed over (nil for ListenWith).
+func (l *Listener) Addresses() <-chan string { return l.addresses }
+
+// Close stops listening and removes the channel; a sender then hears that
+// nobody waits. It waits for the connections in hand.
 func (l *Listener) Close() error {
 	var err error
-	l.once.Do(func() { err = l.ln.Close() })
+	l.once.Do(func() {
+		close(l.closing)
+		err = l.ln.Close()
+		l.wg.Wait()
+	})
 	return err
 }
 
 func (l *Listener) serve() {
+	defer l.wg.Done()
 	for {
 		c, err := l.ln.Accept()
 		if err != nil {
-			return
-		}
-		go func() {
-			defer c.Close()
-			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-			line, err := bufio.NewReader(&limited{c, maxLine}).ReadString('\n')
-			if err != nil || !IsAppLink(strings.TrimSpace(line)) {
-				return
-			}
 			select {
-			case l.ch <- strings.TrimSpace(line):
-				fmt.Fprintln(c, "ok")
+			case <-l.closing:
+				return
 			default:
 			}
+			if isTemporary(err) {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			return
+		}
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			l.handle(c)
 		}()
 	}
 }
 
-// Send hands address to the instance waiting for the records folder dir;
-// ErrNobodyWaiting when there is none.
+func isTemporary(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout() || errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
+}
+
+// handle reads one address from c and answers it.
+func (l *Listener) handle(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	address, ok := readLine(c, MaxAddress)
+	answer := answerRefused
+	if ok && IsAppLink(address) {
+		answer = answerFor(l.take(address))
+	}
+	c.SetDeadline(time.Now().Add(ioTimeout))
+	io.WriteString(c, answer+"\n")
+}
+
+func answerFor(err error) string {
+	switch {
+	case err == nil:
+		return answerOK
+	case errors.Is(err, ErrNobodyWaiting):
+		return answerNotWaiting
+	}
+	return answerRefused
+}
+
+// readLine reads one line of at most max bytes (without its newline).
+func readLine(r io.Reader, max int) (string, bool) {
+	line, err := bufio.NewReader(io.LimitReader(r, int64(max)+1)).ReadString('\n')
+	if err != nil {
+		return "", false
+	}
+	return strings.TrimSuffix(line, "\n"), true
+}
+
+// Send hands address to the instance listening on records folder dir and
+// waits for its answer: nil once the waiting sign-in took it,
+// ErrNobodyWaiting when none listens or its sign-in has ended, ErrRefused
+// when it did not take the address.
 func Send(ctx context.Context, dir, address string) error {
+	if len(address) > MaxAddress || strings.ContainsAny(address, "\r\n") {
+		return ErrRefused
+	}
 	c, err := dial(ctx, dir)
 	if err != nil {
+		if nobodyListens(err) {
+			return ErrNobodyWaiting
+		}
 		return err
 	}
 	defer c.Close()
-	if d, ok := ctx.Deadline(); ok {
-		_ = c.SetDeadline(d)
+	deadline := time.Now().Add(ioTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
 	}
-	if _, err := fmt.Fprintln(c, address); err != nil {
-		return fmt.Errorf("hand the answer over: %w", err)
+	c.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
+	if _, err := io.WriteString(c, address+"\n"); err != nil {
+		return errors.Join(errors.New("handover: send the address"), scrubbed(err))
 	}
-	reply, err := bufio.NewReader(&limited{c, 64}).ReadString('\n')
-	if err != nil || strings.TrimSpace(reply) != "ok" {
+	answer, ok := readLine(c, 64)
+	return answerError(answer, ok)
+}
+
+func answerError(answer string, ok bool) error {
+	switch {
+	case !ok:
+		return errors.New("handover: the waiting instance gave no answer")
+	case answer == answerOK:
+		return nil
+	case answer == answerNotWaiting:
 		return ErrNobodyWaiting
 	}
-	return nil
+	return ErrRefused
 }
 
-// limited reads at most n bytes.
-type limited struct {
-	c net.Conn
-	n int
+// nobodyListens recognises a channel nobody listens on: no socket (or pipe)
+// there, or a socket left behind.
+func nobodyListens(err error) bool {
+	return errors.Is(err, ErrNobodyWaiting) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
-func (l *limited) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		return 0, errors.New("line too long")
+// scrubbed keeps an I/O error's kind but none of its text that could carry
+// the address (none does today; the guard is cheap).
+func scrubbed(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Err
 	}
-	if len(p) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.c.Read(p)
-	l.n -= n
-	return n, err
+	return err
 }

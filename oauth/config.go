@@ -51,14 +51,30 @@ const (
 	// no port; PKCE ties the pasted code to this sign-in, as no state
 	// comes back.
 	CallbackCode Callback = "code"
+	// CallbackAppLink: the redirect URI is AppLinkRedirectURI, a
+	// private-use scheme (RFC 8252 section 7.1) the operating system hands
+	// to this program, which passes the address on to the sign-in that
+	// waits (package handover). No listener, no port; state and PKCE are
+	// checked as for loopback.
+	CallbackAppLink Callback = "app-link"
 )
+
+// AppLinkScheme is the app's own private-use URI scheme: the reverse of the
+// domain name, as RFC 8252 section 7.1 asks.
+const AppLinkScheme = "com.kantataconnect.desktop"
+
+// AppLinkRedirectURI is the redirect URI of CallbackAppLink. Doorkeeper's
+// https-only default accepts it (not without the slash).
+const AppLinkRedirectURI = AppLinkScheme + ":" + CallbackPath
 
 // OOBRedirectURI is the out-of-band redirect URI of CallbackCode. Servers
 // that force https redirect URIs (Doorkeeper's production default) accept it.
 const OOBRedirectURI = "urn:ietf:wg:oauth:2.0:oob"
 
 // Valid reports whether c is a known callback kind.
-func (c Callback) Valid() bool { return c == CallbackLoopback || c == CallbackCode }
+func (c Callback) Valid() bool {
+	return c == CallbackLoopback || c == CallbackCode || c == CallbackAppLink
+}
 
 const (
 	// DefaultTimeout bounds the wait for the browser's callback.
@@ -99,12 +115,22 @@ type Config struct {
 func (c Config) RedirectURI() string { return CallbackURI(c.Callback, c.RedirectPort) }
 
 // CallbackURI is the redirect URI of a callback kind: the loopback URL on
-// port (0: the default port), or OOBRedirectURI.
+// port (0: the default port), OOBRedirectURI or AppLinkRedirectURI.
 func CallbackURI(kind Callback, port int) string {
-	if kind == CallbackCode {
+	switch kind {
+	case CallbackCode:
 		return OOBRedirectURI
+	case CallbackAppLink:
+		return AppLinkRedirectURI
 	}
 	return RedirectURI(port)
+}
+
+// AllCallbackURIs are the redirect URIs of every callback kind, the
+// loopback one on port: registered in Kantata together, one per line, any
+// kind works, whatever Kantata accepts.
+func AllCallbackURIs(port int) []string {
+	return []string{RedirectURI(port), OOBRedirectURI, AppLinkRedirectURI}
 }
 
 // DefaultTimeoutFor is how long a sign-in of kind waits by default.
@@ -163,7 +189,7 @@ func (c Config) validate() error {
 			fmt.Sprintf("config: redirect port %d out of range", c.RedirectPort))
 	}
 	if !c.Callback.Valid() {
-		return bad("Choose how Kantata's answer comes back: to this app (loopback) or as a code Kantata shows (code).",
+		return bad("Choose how Kantata's answer comes back: to this app (loopback), as a code Kantata shows (code) or through the app's own link (app-link).",
 			fmt.Sprintf("config: unknown callback kind %q", c.Callback))
 	}
 	if c.Callback == CallbackCode && c.DisablePKCE {

@@ -132,6 +132,16 @@ func canceledError(err error) *Error {
 }
 
 func timeoutError(d time.Duration, kind Callback, redirectURI string) *Error {
+	if kind == CallbackAppLink {
+		return &Error{
+			Kind: KindTimeout,
+			Message: fmt.Sprintf("No answer came back through the app's own link within %s. If the browser did "+
+				"nothing after you authorized, this computer may not know the link yet, or the callback URLs "+
+				"registered in Kantata may not include %s. If the browser never showed Kantata's sign-in page, "+
+				"check the internet connection or proxy.", HumanDuration(d), redirectURI),
+			Detail: fmt.Sprintf("no address handed over for %s within %v", redirectURI, d),
+		}
+	}
 	if kind == CallbackCode {
 		return &Error{
 			Kind: KindTimeout,

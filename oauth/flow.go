@@ -21,7 +21,9 @@ import (
 
 // Flow is one sign-in in progress: a loopback listener waiting for the
 // browser's callback, or (CallbackCode) a wait for the code the server
-// shows, pasted through Complete. Start one with Start, finish it with Wait
+// shows, pasted through Complete, or (CallbackAppLink) a wait for the
+// address of the app's own link, handed over (package handover) or pasted
+// through Complete. Start one with Start, finish it with Wait
 // or Cancel.
 type Flow struct {
 	cfg         Config
@@ -33,8 +35,8 @@ type Flow struct {
 	authURL     string
 	open        Opener
 
-	ln  net.Listener // nil for CallbackCode
-	srv *http.Server // nil for CallbackCode
+	ln  net.Listener // nil for CallbackCode and CallbackAppLink
+	srv *http.Server // nil for CallbackCode and CallbackAppLink
 
 	flowCtx context.Context // done when canceled (Cancel, Wait's or Start's ctx)
 	cancel  context.CancelFunc

@@ -27,6 +27,10 @@ import (
 // The pasted text holds a code: no error quotes it, or any part of the
 // address other than its host.
 //
+// For a CallbackAppLink sign-in the address is the app's own link, handed
+// over by the instance the operating system started (package handover) or
+// pasted; see IsAppLink.
+//
 // For a CallbackCode sign-in the pasted text is the code the server showed,
 // or the whole address of the page that showed it; see parseCode. Complete
 // then waits for the token request: a code the server refuses as
@@ -36,9 +40,12 @@ import (
 func (f *Flow) Complete(pasted string) error {
 	var q url.Values
 	var err error
-	if f.cfg.Callback == CallbackCode {
+	switch f.cfg.Callback {
+	case CallbackCode:
 		q, err = f.parseCode(pasted)
-	} else {
+	case CallbackAppLink:
+		q, err = f.parseAppLink(pasted)
+	default:
 		q, err = f.parsePasted(pasted)
 	}
 	if err != nil {

@@ -814,6 +814,11 @@ func TestReadExportVersion1AndCallbackKinds(t *testing.T) {
 	if err != nil || e.Clients[0].Callback != store.CallbackCode || e.Clients[0].RedirectURI() != "urn:ietf:wg:oauth:2.0:oob" {
 		t.Fatalf("a code client: %+v, %v", e.Clients, err)
 	}
+	appLink := strings.Replace(v2, `"callback": "loopback"`, `"callback": "app-link"`, 1)
+	e, err = setupfile.ReadExport(strings.NewReader(appLink))
+	if err != nil || e.Clients[0].Callback != store.CallbackAppLink || e.Clients[0].RedirectURI() != "com.kantataconnect.desktop:/callback" {
+		t.Fatalf("an app-link client: %+v, %v", e.Clients, err)
+	}
 }
 
 func TestReadExportAcceptsByteOrderMarkAndTrims(t *testing.T) {

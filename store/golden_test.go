@@ -20,6 +20,17 @@ func TestRecordsFileGolden(t *testing.T) {
 	for _, from := range []string{"records.golden.json", "records.v1.json"} {
 		t.Run(from, func(t *testing.T) { rewritesAs(t, from, golden) })
 	}
+	// A client of kind app-link (the app's own link) is kept as it is.
+	t.Run("records.applink.golden.json", func(t *testing.T) {
+		appLink, err := os.ReadFile(filepath.Join("testdata", "records.applink.golden.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(appLink, []byte(`"callback": "app-link"`)) {
+			t.Fatal("the app-link golden file holds no app-link client")
+		}
+		rewritesAs(t, "records.applink.golden.json", appLink)
+	})
 }
 
 func rewritesAs(t *testing.T, from string, golden []byte) {

@@ -43,6 +43,7 @@ const (
 const (
 	CallbackLoopback = string(oauth.CallbackLoopback) // to this app, http://127.0.0.1:PORT/callback
 	CallbackCode     = string(oauth.CallbackCode)     // Kantata shows a code; the user pastes it
+	CallbackAppLink  = string(oauth.CallbackAppLink)  // through the app's own link, com.kantataconnect.desktop:/callback
 )
 
 // ClientSettings is what defines an OAuth 2.0 client (an "iClient"): every
@@ -57,7 +58,7 @@ type ClientSettings struct {
 	APIBaseURL   string `json:"api_base_url"`
 	ClientAuth   string `json:"client_auth"`
 	PKCE         bool   `json:"pkce"`
-	Callback     string `json:"callback"` // CallbackLoopback or CallbackCode
+	Callback     string `json:"callback"` // CallbackLoopback, CallbackCode or CallbackAppLink
 	RedirectPort int    `json:"redirect_port"`
 }
 
@@ -77,7 +78,8 @@ func DefaultClientSettings() ClientSettings {
 }
 
 // RedirectURI is the callback URL users register in Kantata: the loopback
-// URL on the client's port, or the out-of-band URI of CallbackCode.
+// URL on the client's port, the out-of-band URI of CallbackCode or the
+// app's own link.
 func (c ClientSettings) RedirectURI() string {
 	return oauth.CallbackURI(oauth.Callback(c.Callback), c.RedirectPort)
 }

@@ -374,3 +374,64 @@ func (b *Browser) Opened() []string {
 	defer b.mu.Unlock()
 	return append([]string(nil), b.opened...)
 }
+
+// AuthorizeAppLink is Authorize for a sign-in whose redirect URI is the
+// app's own link (a private-use scheme): it opens url, clicks #authorize
+// and returns the address Kantata redirects the browser to, read from the
+// redirect itself. A headless Chromium can't hand such an address to a
+// program, so the redirect is stopped there, as a browser with no handler
+// for the scheme stops; the test then hands the address over as the
+// operating system would (xdg-open).
+func (b *Browser) AuthorizeAppLink(url string) (string, error) {
+	u, err := neturl.Parse(url)
+	if err != nil {
+		return "", fmt.Errorf("browsertest: parse %s: %w", url, err)
+	}
+	callback := u.Query().Get("redirect_uri")
+	ctx, done := b.tab()
+	defer done()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return "", fmt.Errorf("browsertest: open %s: %w", url, err)
+	}
+	if text, err := hasButton(ctx, url, "authorize"); err != nil {
+		return text, err
+	}
+	// The consent form posts to the authorization endpoint: its answer is
+	// the redirect.
+	endpoint := u.Scheme + "://" + u.Host + u.Path
+	pattern := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`).Replace(endpoint) + "*"
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: pattern, RequestStage: fetch.RequestStageResponse}}}); err != nil {
+		return "", fmt.Errorf("browsertest: watch %s: %w", endpoint, err)
+	}
+	paused := chromedp.Events(ctx, fetch.RequestPaused)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("authorize"))); err != nil {
+		return "", fmt.Errorf("browsertest: click #authorize: %w", err)
+	}
+	for ev, err := range paused {
+		if err != nil {
+			return "", fmt.Errorf("browsertest: wait for the redirect to %s: %w", callback, err)
+		}
+		loc := header(ev.ResponseHeaders, "Location")
+		if !strings.HasPrefix(loc, callback) {
+			if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID}); err != nil {
+				return "", fmt.Errorf("browsertest: let %s through: %w", ev.Request.URL, err)
+			}
+			continue
+		}
+		_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{
+			RequestID: ev.RequestID, ErrorReason: network.ErrorReasonAborted})
+		return loc, nil
+	}
+	return "", fmt.Errorf("browsertest: no redirect to %s", callback)
+}
+
+// header is the value of the named response header, or "".
+func header(headers []*fetch.HeaderEntry, name string) string {
+	for _, h := range headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}

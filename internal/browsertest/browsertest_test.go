@@ -248,3 +248,24 @@ func (f *fatalRecorder) Fatalf(format string, args ...any) {
 	f.msg = fmt.Sprintf(format, args...)
 	runtime.Goexit()
 }
+
+// With the app's own link as redirect URI, clicking Authorize gives the
+// address Kantata redirects to, with the code and the state.
+func TestAuthorizeAppLink(t *testing.T) {
+	testenv.Chromium(t)
+	const appLink = "com.kantataconnect.desktop:/callback"
+	b := New(t)
+	k := fakekantata.New(t)
+	k.SetHTTPSOnlyCallbacks(true)
+	k.AddClient("cid", "secret", appLink)
+	addr, err := b.AuthorizeAppLink(k.AuthURL() + "?" + url.Values{
+		"client_id": {"cid"}, "response_type": {"code"}, "redirect_uri": {appLink}, "state": {"state-app-link"},
+	}.Encode())
+	if err != nil {
+		t.Fatalf("AuthorizeAppLink: %v", err)
+	}
+	u, err := url.Parse(addr)
+	if err != nil || !strings.HasPrefix(addr, appLink+"?") || u.Query().Get("code") == "" || u.Query().Get("state") != "state-app-link" {
+		t.Fatalf("redirected to %q; want %s?code=…&state=state-app-link", addr, appLink)
+	}
+}

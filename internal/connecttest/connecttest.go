@@ -38,7 +38,8 @@ func New(t *testing.T, b *browsertest.Browser) *Fixture {
 // NewWith is New with a client of the callback kind given. For
 // store.CallbackCode the stand-in behaves as Kantata's Doorkeeper does by
 // default: it takes only https callbacks, so the client is registered with
-// the out-of-band URI alone.
+// the out-of-band URI alone; so too for store.CallbackAppLink, with the
+// app's own link.
 func NewWith(t *testing.T, b *browsertest.Browser, callback string) *Fixture {
 	t.Helper()
 	k := fakekantata.New(t)
@@ -48,7 +49,7 @@ func NewWith(t *testing.T, b *browsertest.Browser, callback string) *Fixture {
 	c.AuthURL, c.TokenURL, c.APIBaseURL = k.AuthURL(), k.TokenURL(), k.APIBaseURL()
 	c.RedirectPort = testenv.FreePort(t)
 	c.Callback = callback
-	if callback == store.CallbackCode {
+	if callback == store.CallbackCode || callback == store.CallbackAppLink {
 		k.SetHTTPSOnlyCallbacks(true)
 	}
 	k.AddClient(c.ClientID, Secret, c.RedirectURI())

@@ -54,6 +54,30 @@ func TestOutOfBandCode(t *testing.T) {
 	wantToken(t, exchange(t, s, f, testClientID, testSecret, false))
 }
 
+// With the app's own link (a private-use scheme, RFC 8252 section 7.1)
+// under the https-only default, Authorize redirects to
+// com.kantataconnect.desktop:/callback?code=…&state=… (state echoed), and
+// the code and the PKCE verifier get a token with the same redirect URI.
+func TestPrivateUseScheme(t *testing.T) {
+	const verifier = "verifier-0123456789-0123456789-0123456789-0123456789"
+	const appLink = "com.kantataconnect.desktop:/callback"
+	s := New(t)
+	s.SetHTTPSOnlyCallbacks(true)
+	s.AddClient(testClientID, testSecret, appLink)
+	p := url.Values{"client_id": {testClientID}, "response_type": {"code"}, "redirect_uri": {appLink},
+		"state": {testState}, "code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}}
+	loc, err := s.AuthorizeOverHTTP(authorizeURL(s, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := loc.String(); !strings.HasPrefix(got, appLink+"?") || loc.Query().Get("code") == "" || loc.Query().Get("state") != testState {
+		t.Fatalf("Authorize led to %s; want %s?code=…&state=%s", got, appLink, testState)
+	}
+	f := codeForm(loc.Query().Get("code"), appLink)
+	f.Set("code_verifier", verifier)
+	wantToken(t, exchange(t, s, f, testClientID, testSecret, false))
+}
+
 // Once the user holds a live token for the application, a later sign-in
 // skips the Authorize page and redirects at once; revoking ends that.
 func TestRememberedGrantSkipsTheAuthorizePage(t *testing.T) {

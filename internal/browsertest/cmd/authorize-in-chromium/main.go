@@ -4,12 +4,18 @@
 // page. Scripts set it as $BROWSER for the real app binary
 // (scripts/screenshots.sh).
 //
-//	authorize-in-chromium [-blocked] [-log FILE] [-proxy-file FILE] [-insecure] URL
+//	authorize-in-chromium [-blocked | -app-link] [-log FILE] [-proxy-file FILE] [-insecure] URL
 //
 // It exits 0 once the page after Authorize has loaded, 1 when anything fails.
 // With -blocked the browser can't reach the app's callback, as when it runs
 // on another computer, and the outcome is the address it ended on, for a
 // person (or a script) to paste into the app.
+// With -app-link the sign-in's redirect URI is the app's own link: the
+// browser, having clicked Authorize, hands the address Kantata redirects to
+// to the operating system as a browser does once the user allows it, by
+// running xdg-open with it (and $BROWSER=false, so that xdg-open tries no
+// browser when the handler fails). It exits with xdg-open's status. The
+// address holds the code: it is never written out.
 // An app starts it with its output discarded, so -log appends the outcome
 // (the final page's text, or the error) to FILE for the script to read.
 // -proxy-file names a file whose first line is the proxy for the browser to
@@ -23,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 
 	"github.com/kantata-connect/kantata-connect/internal/browsertest"
@@ -33,6 +40,7 @@ func main() {
 	blocked := flag.Bool("blocked", false, "the browser can't reach the callback: report the address it ended on")
 	proxyFile := flag.String("proxy-file", "", "a file whose first line is the proxy to use, e.g. http://127.0.0.1:3128")
 	insecure := flag.Bool("insecure", false, "accept any certificate")
+	appLink := flag.Bool("app-link", false, "the redirect goes to the app's own link: hand it to xdg-open")
 	flag.Parse()
 	out := io.Writer(os.Stderr)
 	if *logPath != "" {
@@ -56,6 +64,9 @@ func main() {
 			os.Exit(2)
 		}
 		opts.ProxyServer, _, _ = strings.Cut(strings.TrimSpace(string(data)), "\n")
+	}
+	if *appLink {
+		os.Exit(handToSystem(flag.Arg(0), opts, out))
 	}
 	text, err := authorize(flag.Arg(0), *blocked, opts)
 	if err != nil {
@@ -86,4 +97,37 @@ func authorize(url string, blocked bool, opts browsertest.Options) (string, erro
 		return b.AuthorizeBlocked(url)
 	}
 	return b.Authorize(url)
+}
+
+// handToSystem clicks Authorize and runs xdg-open with the address Kantata
+// redirects to; it returns the exit code.
+func handToSystem(url string, opts browsertest.Options, out io.Writer) int {
+	profile, err := os.MkdirTemp("", "authorize-in-chromium-")
+	if err != nil {
+		fmt.Fprintln(out, "authorize-in-chromium: profile folder:", err)
+		return 1
+	}
+	defer os.RemoveAll(profile)
+	b, err := browsertest.StartWith(profile, opts)
+	if err != nil {
+		fmt.Fprintln(out, "authorize-in-chromium:", err)
+		return 1
+	}
+	address, err := b.AuthorizeAppLink(url)
+	b.Close()
+	if err != nil {
+		fmt.Fprintf(out, "authorize-in-chromium: %v\n", err)
+		return 1
+	}
+	cmd := exec.Command("xdg-open", address)
+	cmd.Env = append(os.Environ(), "BROWSER=false")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard // the started program may repeat nothing secret, but xdg-open might
+	err = cmd.Run()
+	code := cmd.ProcessState.ExitCode()
+	if err != nil && cmd.ProcessState == nil {
+		fmt.Fprintf(out, "authorize-in-chromium: authorized; xdg-open: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(out, "authorize-in-chromium: authorized; handed the app's own link to xdg-open, which exited %d\n", code)
+	return code
 }
