@@ -68,6 +68,9 @@ type Authorization struct {
 	callback oauth.Callback
 }
 
+// provider is what the sign-in's messages say of Kantata.
+var provider = oauth.Provider{Registered: "Kantata (" + kantata.AppsPage + ")", TokenURL: kantata.DefaultTokenURL}
+
 // StartAuthorize begins signing in a saved connection: it reads the client's
 // secret from the keychain, binds the loopback callback and opens the browser.
 // The caller then shows URL and calls Wait.
@@ -92,6 +95,7 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 		RedirectPort: client.RedirectPort,
 		ClientAuth:   oauth.ClientAuth(client.ClientAuth),
 		DisablePKCE:  !client.PKCE,
+		Provider:     provider,
 		Timeout:      opts.Timeout,
 		HTTPClient:   s.HTTPClient,
 	}

@@ -12,6 +12,10 @@ const (
 	DefaultAPIBaseURL = "https://api.mavenlink.com"
 )
 
+// AppsPage is where Kantata lists an account's registered applications:
+// their client IDs and secrets, callback URLs and personal tokens.
+const AppsPage = "Settings > API > registered applications"
+
 // DefaultRedirectPort is the loopback port of the callback URL users register
 // in Kantata. Kantata matches the callback URL exactly, so the port is fixed;
 // it sits below 49152 because Windows reserves dynamic ranges above it.

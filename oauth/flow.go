@@ -294,7 +294,7 @@ func (e *retryError) Unwrap() error { return e.err }
 // complete turns the accepted callback into a token or an error.
 func (f *Flow) complete(cb *callback) (Token, error) {
 	if cb.errCode != "" {
-		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI, f.secrets(cb.code))
+		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI, f.cfg.Provider.registered(), f.secrets(cb.code))
 	}
 	if cb.code == "" {
 		return Token{}, missingCodeError()

@@ -61,7 +61,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 	}
 	for _, code := range []string{"access_denied", "invalid_scope", "unauthorized_client", "server_error",
 		"temporarily_unavailable", "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri", "mystery"} {
-		errs["callback "+code] = callbackError(code, "description", redirect, nil)
+		errs["callback "+code] = callbackError(code, "description", redirect, "Kantata (Settings > API > registered applications)", nil)
 	}
 	for _, code := range []string{"invalid_client", "invalid_grant", "redirect_uri_mismatch", "invalid_request",
 		"server_error", "temporarily_unavailable", "unsupported_grant_type"} {
@@ -124,7 +124,7 @@ func TestAuthorizationErrorsNameTheClientID(t *testing.T) {
 		{"access_denied", false, false},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
-			msg := callbackError(tc.code, "", "http://127.0.0.1:38917/callback", nil).Message
+			msg := callbackError(tc.code, "", "http://127.0.0.1:38917/callback", "Kantata (Settings > API > registered applications)", nil).Message
 			if got := strings.Contains(msg, "client ID"); got != tc.clientID {
 				t.Errorf("names the client ID: %v, want %v: %q", got, tc.clientID, msg)
 			}

@@ -1,15 +1,15 @@
-package oauth_test
+package endpoint_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/endpoint"
 )
 
-// TestCheckEndpoint: the rule every endpoint follows, with the words of
+// TestCheck: the rule every endpoint follows, with the words of
 // each refusal (they follow "The token URL").
-func TestCheckEndpoint(t *testing.T) {
+func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
 		name, raw string
 		says      string // "" when accepted
@@ -50,14 +50,14 @@ func TestCheckEndpoint(t *testing.T) {
 		{"an empty fragment", "https://app.mavenlink.com/oauth/authorize#", "must not have a “#” part"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := oauth.CheckEndpoint(tc.raw)
+			err := endpoint.Check(tc.raw)
 			switch {
 			case tc.says == "" && err != nil:
-				t.Errorf("CheckEndpoint(%q) = %v; want it accepted", tc.raw, err)
+				t.Errorf("Check(%q) = %v; want it accepted", tc.raw, err)
 			case tc.says != "" && err == nil:
-				t.Errorf("CheckEndpoint(%q) accepted it; want %q", tc.raw, tc.says)
+				t.Errorf("Check(%q) accepted it; want %q", tc.raw, tc.says)
 			case tc.says != "" && !strings.Contains(err.Error(), tc.says):
-				t.Errorf("CheckEndpoint(%q) = %q; want it to say %q", tc.raw, err, tc.says)
+				t.Errorf("Check(%q) = %q; want it to say %q", tc.raw, err, tc.says)
 			}
 		})
 	}
@@ -73,7 +73,7 @@ func TestDialledHost(t *testing.T) {
 		"\u202Emoc.example":           "moc.example",
 		"[::1]:80":                    "[::1]:80",
 	} {
-		if got := oauth.DialledHost(in); got != want {
+		if got := endpoint.DialledHost(in); got != want {
 			t.Errorf("DialledHost(%q) = %q; want %q", in, got, want)
 		}
 	}
