@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/diagnose"
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/safetext"
@@ -204,12 +205,7 @@ func (r *runner) run(args []string) int {
 	return r.usage("", "unknown command %q", cmd)
 }
 
-func (r *runner) version() string {
-	if r.env.Version == "" {
-		return "(development build)"
-	}
-	return r.env.Version
-}
+func (r *runner) version() string { return diagnose.Version(r.env.Version) }
 
 // wantsHelp: -h or --help anywhere before a "--".
 func wantsHelp(args []string) bool {

@@ -37,7 +37,7 @@ func (r *runner) clientFlagSet(sub string, f *clientFlags) *flag.FlagSet {
 	fs.StringVar(&c.AuthURL, "auth-url", "", "the authorization URL (default Kantata's)")
 	fs.StringVar(&c.TokenURL, "token-url", "", "the access token URL (default Kantata's)")
 	fs.StringVar(&c.APIBaseURL, "api-url", "", "the API base URL (default Kantata's)")
-	fs.IntVar(&c.RedirectPort, "redirect-port", 0, "the callback port on 127.0.0.1 (default 38917)")
+	fs.IntVar(&c.RedirectPort, "redirect-port", 0, fmt.Sprintf("the callback port on 127.0.0.1 (default %d)", store.DefaultClientSettings().RedirectPort))
 	fs.StringVar(&c.ClientAuth, "client-auth", "", "how the secret is sent: body or basic")
 	fs.StringVar(&c.Callback, "callback", "", "how Kantata's answer comes back: loopback (to this app, the default) or code (Kantata shows a code to paste)")
 	fs.BoolVar(&f.noPKCE, "no-pkce", false, "sign in without PKCE")

@@ -109,7 +109,7 @@ feed:
 			c := results[i].Connection
 			results[i].Err = &kantata.Error{
 				Kind:    kantata.KindCanceled,
-				Message: "The connection test was cancelled.",
+				Message: "The connection test was canceled.",
 				Detail:  fmt.Sprintf("test of %q not started: %v", c.Name, context.Cause(ctx)),
 				Err:     ctx.Err(),
 			}

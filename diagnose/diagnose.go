@@ -71,11 +71,7 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 	r.line("This report holds no client secret, sign-in code or token.")
 
 	r.section("App")
-	version := opts.Version
-	if version == "" {
-		version = "(development build)"
-	}
-	r.field("Version", version)
+	r.field("Version", Version(opts.Version))
 	r.field("Built with", runtime.Version())
 	r.field("OS", runtime.GOOS+"/"+runtime.GOARCH)
 	if opts.Renderer != "" {
@@ -482,4 +478,13 @@ func redactSecrets(text string, secrets []string) string {
 		}
 	}
 	return b.String()
+}
+
+// Version is the app's version as the report, the command line and the
+// window show it: v, or "(development build)" when the build carries none.
+func Version(v string) string {
+	if v == "" {
+		return "(development build)"
+	}
+	return v
 }

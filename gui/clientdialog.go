@@ -76,10 +76,10 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		d.validate()
 	}
 	d.secret.OnSubmitted = func(string) { d.submit() }
-	d.authURL = entry("https://app.mavenlink.com/oauth/authorize")
-	d.tokenURL = entry("https://app.mavenlink.com/oauth/token")
-	d.apiURL = entry("https://api.mavenlink.com")
-	d.port = entry("38917")
+	d.authURL = entry(store.DefaultClientSettings().AuthURL)
+	d.tokenURL = entry(store.DefaultClientSettings().TokenURL)
+	d.apiURL = entry(store.DefaultClientSettings().APIBaseURL)
+	d.port = entry(strconv.Itoa(store.DefaultClientSettings().RedirectPort))
 	d.port.OnChanged = func(string) {
 		d.port.touch()
 		d.validate()
@@ -137,7 +137,7 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	}
 	httpItems := []*widget.FormItem{
 		{Text: "Authorization URL", Widget: d.authURL},
-		{Text: "Token URL", Widget: d.tokenURL},
+		{Text: "Access token URL", Widget: d.tokenURL},
 		{Text: "API base URL", Widget: d.apiURL},
 		{Text: "Send client credentials", Widget: d.clientAuth},
 		{Text: "Grant type", Widget: d.pkce},

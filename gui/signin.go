@@ -92,7 +92,7 @@ func (u *UI) authorize(conn store.Connection) {
 			}
 			switch {
 			case oauth.KindOf(err) == oauth.KindCanceled:
-				u.showNotice("Sign-in cancelled", canceledSignInText(u.store, conn))
+				u.showNotice("Sign-in canceled", canceledSignInText(u.store, conn))
 			case err != nil:
 				u.showError("Authorization did not complete", err)
 			case result.Identity == nil:

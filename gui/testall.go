@@ -144,9 +144,9 @@ func canceledNote(results []connect.TestResult, at time.Time) string {
 	case canceled == 0:
 		return ""
 	case canceled == total:
-		return fmt.Sprintf("Test all was cancelled (%s): no connection was changed.", at.Format("15:04"))
+		return fmt.Sprintf("Test all was canceled (%s): no connection was changed.", at.Format("15:04"))
 	}
-	return fmt.Sprintf("Test all was cancelled (%s) after %d of %d tests; the others were left as they were.",
+	return fmt.Sprintf("Test all was canceled (%s) after %d of %d tests; the others were left as they were.",
 		at.Format("15:04"), total-canceled, total)
 }
 

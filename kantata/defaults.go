@@ -2,7 +2,11 @@
 // which user a token belongs to.
 package kantata
 
-import "strings"
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
 
 // Kantata OX's documented OAuth 2.0 endpoints (developer.kantata.com,
 // "Obtaining tokens for users") and its API base.
@@ -38,9 +42,24 @@ func IsKantataHost(host string) bool {
 			return false
 		}
 	}
-	switch strings.ToLower(host) { // ASCII only, as checked above
-	case "app.mavenlink.com", "api.mavenlink.com":
-		return true
+	return slices.Contains(Hosts(), strings.ToLower(host)) // ASCII only, as checked above
+}
+
+// Hosts are Kantata's own hosts: those of the endpoints above.
+func Hosts() []string {
+	var hosts []string
+	for _, u := range []string{DefaultAuthURL, DefaultTokenURL, DefaultAPIBaseURL} {
+		if h := hostOf(u); !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
 	}
-	return false
+	return hosts
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		panic(err) // a constant above
+	}
+	return u.Host
 }

@@ -335,7 +335,7 @@ func contextError(ctx context.Context, rq request, err error, token string) *Err
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return rq.error(KindTimeout, 0, "GET "+rq.path+": caller's deadline passed", scrubErr(err, token))
 	default:
-		return rq.error(KindCanceled, 0, "GET "+rq.path+": cancelled", scrubErr(err, token))
+		return rq.error(KindCanceled, 0, "GET "+rq.path+": canceled", scrubErr(err, token))
 	}
 }
 

@@ -110,7 +110,7 @@ func DefaultTimeoutFor(kind Callback) time.Duration {
 // caller gives, since the engine knows no provider.
 type Provider struct {
 	// Registered is where the client's application is registered, for
-	// advice: "Kantata (Settings > API > registered applications)".
+	// advice: the provider and the page of its settings that lists them.
 	// "" → "the authorization server's settings".
 	Registered string
 	// TokenURL is the server's own token URL, named in advice about a
