@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/store"
 
 	"github.com/kantata-connect/kantata-connect/safetext"
@@ -142,7 +143,7 @@ func (r *runner) cmdClient(args []string) int {
 	}
 	secret, err := r.readSecret(ctx)
 	if err != nil {
-		if canceled(err) {
+		if connect.Canceled(err) {
 			fmt.Fprintln(r.env.Stderr, "Canceled; nothing was saved.")
 			return ExitInterrupted
 		}

@@ -94,7 +94,7 @@ func (r *runner) testAll(asJSON bool) int {
 		case res.Skipped:
 			skipped = append(skipped, shellArg(name))
 			fmt.Fprintf(tw, "%s\tskipped\tnot authorized yet\n", name)
-		case canceled(res.Err):
+		case connect.Canceled(res.Err):
 			fmt.Fprintf(tw, "%s\tcanceled\t\n", name)
 		case res.Err != nil:
 			failed = append(failed, name)

@@ -558,7 +558,7 @@ func (p *connectionPanel) onTest() {
 				p.showStatus(nil)
 			}
 		}
-		if kantata.KindOf(err) == kantata.KindCanceled {
+		if connect.Canceled(err) {
 			return // the user canceled: nothing to say
 		}
 		if err != nil {
