@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
-	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -127,19 +125,11 @@ func (b *testAllBar) showSummary(conns []store.Connection) {
 }
 
 // canceledNote says how far a canceled Test all got, or "" when it was not
-// canceled (or every test had finished by then). Connections never
-// authorized count as in the summary: not tested.
+// canceled (or every test had finished by then), counted by connect's
+// rule (TestAllSummary.Tests): a connection never authorized is no test.
 func canceledNote(results []connect.TestResult, at time.Time) string {
-	var total, canceled int
-	for _, r := range results {
-		if r.Skipped || errors.Is(r.Err, connect.ErrNotAuthorized) {
-			continue
-		}
-		total++
-		if kantata.KindOf(r.Err) == kantata.KindCanceled {
-			canceled++
-		}
-	}
+	sum := connect.SummarizeTestAll(results)
+	total, canceled := sum.Tests(), len(sum.Canceled)
 	switch {
 	case canceled == 0:
 		return ""
