@@ -15,7 +15,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// Wording of the OAuth 2.0 client dialog (the seed article's iClient form).
+// Wording of the OAuth 2.0 client dialog (the setup article's iClient form).
 const (
 	secretHint     = "Kept in your system keychain, never shown."
 	secretEditNote = "When editing the client at any point, you must enter the secret value again; " +

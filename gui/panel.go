@@ -19,7 +19,8 @@ import (
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// Texts from the seed article, adapted to a desktop app.
+// Texts from the integrator.io "Kantata connection" setup article the app
+// follows (its Create connection panel), adapted to a desktop app.
 const (
 	// Form hints stay on one line in Fyne, so they are short.
 	nameHint     = "Enter a clear and distinguishable name."

@@ -360,7 +360,7 @@ func (f *Flow) serveCallback(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, http.StatusBadRequest, failureData{
 			Heading: "Not the sign-in Kantata Connect is waiting for",
 			Message: "This link does not belong to the sign-in in progress (it may be old or copied from elsewhere), so it was ignored.",
-			Next:    "Return to Kantata Connect and use the browser window it opened, or its Open browser again button.",
+			Next:    "Return to Kantata Connect and sign in from the page it opened, or have it open that page again.",
 		})
 		return
 	case alreadyTaken:

@@ -13,14 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kantata-connect/kantata-connect/internal/frontwords"
 	"github.com/kantata-connect/kantata-connect/outbound"
 	"golang.org/x/oauth2"
 )
-
-// frontWords are the words of one front: a button of the window, the
-// command line's name. The window and the command line show the same
-// messages, so these must not be in them; each front adds its own advice.
-var frontWords = []string{"Save & authorize", "click", "kantata-connect"}
 
 // TestMessagesNameNoFront builds every error this package makes, each kind
 // and each branch of the callback and token endpoint answers.
@@ -90,11 +86,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 			if msg == "" {
 				t.Fatal("no user message")
 			}
-			for _, w := range frontWords {
-				if strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
-					t.Errorf("%s message %q names %q, a front's word", e.Kind, msg, w)
-				}
-			}
+			frontwords.Check(t, string(e.Kind)+" message", msg)
 		})
 	}
 	for _, k := range []Kind{KindInvalidConfig, KindPortInUse, KindAlreadyWaiting, KindCanceled, KindTimeout,

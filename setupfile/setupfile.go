@@ -50,7 +50,7 @@ type Export struct {
 // status, identity and tokens belong to the machine it was authorized on.
 type ExportConnection struct {
 	Name   string `json:"name"`
-	Client string `json:"client"` // an ExportClient's Name in the same file
+	Client string `json:"client"` // the Name of one of Export.Clients
 }
 
 // FromStore returns st's loaded clients and connections, sorted by name,
