@@ -14,9 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/filechooser"
@@ -61,20 +59,9 @@ type UI struct {
 	// connect's default (tests shorten it).
 	hintAfter time.Duration
 
-	// lastDialog is the most recent message dialog, for tests.
-	lastDialog dialog.Dialog
-	// signIn is the sign-in dialog last shown, for tests.
+	// signIn is the sign-in dialog shown last: closing the window asks
+	// first while it waits.
 	signIn *signInDialog
-	// clientDialog is the client dialog last shown, for tests.
-	clientDialog *clientDialog
-	// importQuestion, importField and importOK are the import question last
-	// shown, for tests.
-	importQuestion    dialog.Dialog
-	importField       *escEntry
-	importOK          *widget.Button
-	importSkip        *widget.Button // the endpoints question's buttons
-	importAccept      *widget.Button
-	importUseExisting *widget.Button // a name clash with a client of the same settings
 	// dialogKeys are what Escape and Return do in the open dialogs, innermost last.
 	dialogKeys []dialogKeys
 }

@@ -30,8 +30,10 @@ const (
 	callbackHelp          = "Register this callback URL in Kantata (step 6 of “How to retrieve the client ID and client secret”):"
 )
 
-// clientDialog adds or edits an OAuth 2.0 client ("iClient").
+// clientDialog adds or edits an OAuth 2.0 client ("iClient"). It is the
+// dialog's content, so the dialog on top of the window says which it is.
 type clientDialog struct {
+	widget.BaseWidget
 	u        *UI
 	existing *store.Client // nil when adding
 	onSaved  func(store.Client)
@@ -41,7 +43,8 @@ type clientDialog struct {
 	clientAuth, callback               *escSelect
 	pkce                               *escCheck
 	view                               *widget.RadioGroup
-	httpSettings                       *fyne.Container
+	form                               *widget.Form
+	simpleItems, httpItems             []*widget.FormItem
 	callbackURL                        *widget.Label
 	copyCallback                       *escButton
 	departures                         *widget.Label // where secrets go, when not only to Kantata
@@ -49,6 +52,7 @@ type clientDialog struct {
 	departuresMark                     *widget.Icon  // its warning sign, shown with it
 	saveButton, cancelButton, resetBtn *escButton
 	deleteButton                       *escButton // only when editing
+	content                            fyne.CanvasObject
 	dialog                             *dialog.CustomDialog
 	saving                             bool
 }
@@ -57,9 +61,44 @@ type clientDialog struct {
 // nil, otherwise to edit it. onSaved runs on the UI thread after a save.
 func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)) *clientDialog {
 	d := &clientDialog{u: u, existing: existing, onSaved: onSaved}
-	cancel := func() { d.close() }
+	d.ExtendBaseWidget(d)
+	d.makeEntries()
+	d.setRules()
+	d.makeChoices()
+	d.makeForm()
+	d.content = d.layout()
+	if existing != nil {
+		d.fill(existing.ClientSettings, true)
+		if existing.Departures().Any() {
+			// What departs from Kantata's settings is in the HTTP view:
+			// open there, so it is seen and can be changed.
+			d.view.SetSelected(viewHTTP)
+		}
+	} else {
+		d.fill(store.DefaultClientSettings(), true)
+	}
+	d.makeDialog()
+	d.validate()
+	d.dialog.Resize(d.size())
+	d.dialog.Show()
+	if existing != nil && existing.SecretNeeded {
+		u.win.Canvas().Focus(d.secret)
+	} else {
+		u.win.Canvas().Focus(d.name)
+	}
+	return d
+}
+
+// CreateRenderer draws the dialog's content.
+func (d *clientDialog) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(d.content)
+}
+
+// makeEntries makes the text fields: each checks itself as it changes,
+// and Return saves.
+func (d *clientDialog) makeEntries() {
 	entry := func(placeholder string) *escEntry {
-		e := newEscEntry(cancel)
+		e := newEscEntry(d.close)
 		e.SetPlaceHolder(placeholder)
 		e.OnChanged = func(string) {
 			e.touch()
@@ -70,7 +109,7 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 	}
 	d.name = entry("e.g. Kantata OX app")
 	d.clientID = entry("Kantata OX application ID")
-	d.secret = newSecretEntry(cancel)
+	d.secret = newSecretEntry(d.close)
 	d.secret.OnChanged = func(string) {
 		d.secret.touch()
 		d.validate()
@@ -85,20 +124,22 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		d.validate()
 		d.updateCallbackURL()
 	}
+}
 
+// setRules gives each field the store's rule for it: the rule set judges
+// the settings, and each entry shows what it says about its own field.
+func (d *clientDialog) setRules() {
 	d.name.setRule(func(s string) error {
-		if u.store == nil {
+		if d.u.store == nil {
 			return nil
 		}
 		except := ""
-		if existing != nil {
-			except = existing.ID
+		if d.existing != nil {
+			except = d.existing.ID
 		}
-		return plainError(u.store.CheckClientName(s, except))
+		return plainError(d.u.store.CheckClientName(s, except))
 	})
 	d.secret.setRule(func(s string) error { return plainError(store.CheckSecret(s)) })
-	// The store's rule set judges the settings; each entry shows what it
-	// says about its own field.
 	for field, e := range map[store.Field]*escEntry{
 		store.FieldClientID: d.clientID, store.FieldAuthURL: d.authURL, store.FieldTokenURL: d.tokenURL,
 		store.FieldAPIBaseURL: d.apiURL,
@@ -109,33 +150,41 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		_, err := store.ParsePort(s)
 		return plainError(err)
 	})
+}
 
-	d.clientAuth = newEscSelect([]string{authBodyLabel, authBasicLabel}, cancel)
-	d.callback = newEscSelect([]string{callbackLoopbackLabel, callbackCodeLabel}, cancel)
+// makeChoices makes the HTTP view's selects, its check and the callback URL
+// with its Copy button.
+func (d *clientDialog) makeChoices() {
+	d.clientAuth = newEscSelect([]string{authBodyLabel, authBasicLabel}, d.close)
+	d.callback = newEscSelect([]string{callbackLoopbackLabel, callbackCodeLabel}, d.close)
 	d.callback.OnChanged = func(string) {
 		d.validate()
 		d.updateCallbackURL()
 	}
-	d.pkce = newEscCheck("Authorization code with PKCE (S256)", func(bool) { d.validate() }, cancel)
-	d.resetBtn = newEscButton("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.DefaultClientSettings(), false) }, cancel)
-
+	d.pkce = newEscCheck("Authorization code with PKCE (S256)", func(bool) { d.validate() }, d.close)
+	d.resetBtn = newEscButton("Reset to Kantata defaults", theme.ViewRefreshIcon(), func() { d.fill(store.DefaultClientSettings(), false) }, d.close)
 	d.callbackURL = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	d.callbackURL.Selectable = true
-	d.copyCallback = u.copyButton("Copy", func() string { return d.callbackURL.Text }, cancel)
+	d.copyCallback = d.u.copyButton("Copy", func() string { return d.callbackURL.Text }, d.close)
+}
 
+// makeForm lays the fields out in one form for both views, which keeps
+// the labels in one column: the HTTP view adds its settings below the
+// simple view's fields.
+func (d *clientDialog) makeForm() {
 	secretItem := &widget.FormItem{Text: "Client secret *", Widget: d.secret, HintText: secretHint}
 	switch {
-	case existing != nil && existing.SecretNeeded:
+	case d.existing != nil && d.existing.SecretNeeded:
 		secretItem.HintText = "Imported without its secret: enter it to sign in."
-	case existing != nil:
+	case d.existing != nil:
 		secretItem.HintText = "Enter the secret again."
 	}
-	simpleItems := []*widget.FormItem{
+	d.simpleItems = []*widget.FormItem{
 		{Text: "Name *", Widget: d.name, HintText: "A name to recognise this client by."},
 		{Text: "Client ID *", Widget: d.clientID, HintText: "The Kantata OX application ID."},
 		secretItem,
 	}
-	httpItems := []*widget.FormItem{
+	d.httpItems = []*widget.FormItem{
 		{Text: "Authorization URL", Widget: d.authURL},
 		{Text: "Access token URL", Widget: d.tokenURL},
 		{Text: "API base URL", Widget: d.apiURL},
@@ -145,85 +194,77 @@ func (u *UI) showClientDialog(existing *store.Client, onSaved func(store.Client)
 		{Text: "Callback port", Widget: d.port, HintText: "Back to this app only. Change it only if the port is taken."},
 		{Text: "", Widget: container.NewHBox(layout.NewSpacer(), d.resetBtn)},
 	}
-	// One form for both views keeps the labels in one column; the HTTP view
-	// adds its settings below the simple view's fields.
-	form := widget.NewForm(simpleItems...)
-	d.view = widget.NewRadioGroup([]string{viewSimple, viewHTTP}, func(v string) {
-		form.Items = simpleItems
-		if v == viewHTTP {
-			form.Items = append(append([]*widget.FormItem{}, simpleItems...), httpItems...)
-		}
-		form.Refresh()
-		if d.departures != nil {
-			d.showDepartures() // its pointer to the HTTP view
-		}
-		if d.dialog != nil {
-			d.dialog.Resize(d.size())
-			// A click or Space leaves the focus on the radio button, which
-			// swallows Escape and Return: the view's first field takes it.
-			first := d.name
-			if v == viewHTTP {
-				first = d.authURL
-			}
-			u.win.Canvas().Focus(first)
-		}
-	})
+	d.form = widget.NewForm(d.simpleItems...)
+	d.view = widget.NewRadioGroup([]string{viewSimple, viewHTTP}, d.showView)
 	d.view.Horizontal = true
 	d.view.Required = true
-	d.view.SetSelected(viewSimple)
+	d.view.Selected = viewSimple
+}
 
+// showView shows the simple view's fields, or (viewHTTP) them and the HTTP
+// settings.
+func (d *clientDialog) showView(v string) {
+	d.form.Items = d.simpleItems
+	if v == viewHTTP {
+		d.form.Items = append(append([]*widget.FormItem{}, d.simpleItems...), d.httpItems...)
+	}
+	d.form.Refresh()
+	if d.departures != nil {
+		d.showDepartures() // its pointer to the HTTP view
+	}
+	if d.dialog != nil {
+		d.dialog.Resize(d.size())
+		// A click or Space leaves the focus on the radio button, which
+		// swallows Escape and Return: the view's first field takes it.
+		first := d.name
+		if v == viewHTTP {
+			first = d.authURL
+		}
+		d.u.win.Canvas().Focus(first)
+	}
+}
+
+// layout puts the view switch, the form, the warnings and the callback URL
+// one under the other; the content scrolls.
+func (d *clientDialog) layout() fyne.CanvasObject {
 	d.departures = wrappedLabel("")
 	d.departures.Importance = widget.WarningImportance
 	d.callbackProblem = wrappedLabel("")
 	d.callbackProblem.Importance = widget.DangerImportance
 	d.callbackProblem.Hide()
 	d.departuresMark = warningMark()
-	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), form, d.callbackProblem,
+	top := []fyne.CanvasObject{container.NewHBox(widget.NewLabel("View:"), d.view), d.form, d.callbackProblem,
 		marked(d.departuresMark, d.departures)}
-	if existing != nil {
+	if d.existing != nil {
 		top = append(top, wrappedLabel(secretEditNote))
 	}
 	callback := container.NewVBox(wrappedLabel(callbackHelp),
 		container.NewBorder(nil, nil, nil, d.copyCallback, d.callbackURL))
 	content := container.NewVBox(append(top, widget.NewSeparator(), callback)...)
-
-	title := "Add OAuth 2.0 client"
-	if existing != nil {
-		title = "Edit OAuth 2.0 client"
-		d.fill(existing.ClientSettings, true)
-		if existing.Departures().Any() {
-			// What departs from Kantata's settings is in the HTTP view:
-			// open there, so it is seen and can be changed.
-			d.view.SetSelected(viewHTTP)
-		}
-	} else {
-		d.fill(store.DefaultClientSettings(), true)
-	}
-
-	d.saveButton = newEscButton("Save", theme.DocumentSaveIcon(), d.submit, cancel)
-	d.saveButton.Importance = widget.HighImportance
-	d.cancelButton = newEscButton("Cancel", theme.CancelIcon(), cancel, cancel)
 	// Room on the right keeps the scroll bar off the fields.
 	padded := container.New(layout.NewCustomPaddedLayout(0, 0, 0, 2*theme.Padding()), content)
-	d.dialog = dialog.NewCustomWithoutButtons(title, container.NewVScroll(padded), u.win)
+	return container.NewVScroll(padded)
+}
+
+// makeDialog puts the dialog around its content, with Save, Cancel and,
+// when editing, Delete; Escape cancels and Return saves.
+func (d *clientDialog) makeDialog() {
+	title := "Add OAuth 2.0 client"
+	if d.existing != nil {
+		title = "Edit OAuth 2.0 client"
+	}
+	d.saveButton = newEscButton("Save", theme.DocumentSaveIcon(), d.submit, d.close)
+	d.saveButton.Importance = widget.HighImportance
+	d.cancelButton = newEscButton("Cancel", theme.CancelIcon(), d.close, d.close)
+	d.dialog = dialog.NewCustomWithoutButtons(title, d, d.u.win)
 	buttons := []fyne.CanvasObject{d.cancelButton, d.saveButton}
-	if existing != nil {
-		d.deleteButton = newEscButton("Delete client", theme.DeleteIcon(), d.confirmDelete, cancel)
+	if d.existing != nil {
+		d.deleteButton = newEscButton("Delete client", theme.DeleteIcon(), d.confirmDelete, d.close)
 		d.deleteButton.Importance = widget.DangerImportance
 		buttons = append([]fyne.CanvasObject{d.deleteButton}, buttons...)
 	}
 	d.dialog.SetButtons(buttons)
-	d.dialog.SetOnClosed(u.pushDialogKeys(cancel, d.submit))
-	d.validate()
-	d.dialog.Resize(d.size())
-	u.clientDialog = d
-	d.dialog.Show()
-	if existing != nil && existing.SecretNeeded {
-		u.win.Canvas().Focus(d.secret)
-	} else {
-		u.win.Canvas().Focus(d.name)
-	}
-	return d
+	d.dialog.SetOnClosed(d.u.pushDialogKeys(d.close, d.submit))
 }
 
 func (d *clientDialog) size() fyne.Size {
@@ -302,10 +343,16 @@ func (d *clientDialog) updateCallbackURL() {
 	d.callbackURL.SetText(c.RedirectURI())
 }
 
-// entries lists the fields in tab order: the simple view's three, then the HTTP view's.
-func (d *clientDialog) entries() []*escEntry {
-	return []*escEntry{d.name, d.clientID, d.secret, d.authURL, d.tokenURL, d.apiURL, d.port}
+// simpleEntries are the simple view's fields, in tab order.
+func (d *clientDialog) simpleEntries() []*escEntry { return []*escEntry{d.name, d.clientID, d.secret} }
+
+// httpEntries are the fields only the HTTP view shows, in tab order.
+func (d *clientDialog) httpEntries() []*escEntry {
+	return []*escEntry{d.authURL, d.tokenURL, d.apiURL, d.port}
 }
+
+// entries lists every field in tab order.
+func (d *clientDialog) entries() []*escEntry { return append(d.simpleEntries(), d.httpEntries()...) }
 
 // valid reports whether every field passes; a field with a problem shows its
 // message beside it once the user has touched it.
@@ -366,15 +413,7 @@ func (d *clientDialog) submit() {
 		for _, e := range d.entries() {
 			e.touch() // a save was tried: every problem shows now
 		}
-		for i, e := range d.entries() {
-			if e.Validate() != nil {
-				if i >= 3 { // an HTTP setting: show the view that holds it
-					d.view.SetSelected(viewHTTP)
-				}
-				d.u.win.Canvas().Focus(e)
-				return
-			}
-		}
+		d.focusFirstProblem()
 		return
 	}
 	id := ""
@@ -402,6 +441,24 @@ func (d *clientDialog) submit() {
 			d.onSaved(saved)
 		}
 	})
+}
+
+// focusFirstProblem takes the focus to the first field with a problem,
+// showing the HTTP view when that field is one of its own.
+func (d *clientDialog) focusFirstProblem() {
+	for _, e := range d.simpleEntries() {
+		if e.Validate() != nil {
+			d.u.win.Canvas().Focus(e)
+			return
+		}
+	}
+	for _, e := range d.httpEntries() {
+		if e.Validate() != nil {
+			d.view.SetSelected(viewHTTP)
+			d.u.win.Canvas().Focus(e)
+			return
+		}
+	}
 }
 
 func (d *clientDialog) close() {

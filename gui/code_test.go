@@ -22,7 +22,7 @@ func (h *harness) addCodeClient(name, clientID string) store.Client {
 	h.t.Helper()
 	h.kantata.SetHTTPSOnlyCallbacks(true)
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	test.Type(d.name, name)
 	test.Type(d.clientID, clientID)
 	test.Type(d.secret, testSecret)
@@ -51,7 +51,7 @@ func (h *harness) addCodeClient(name, clientID string) store.Client {
 func TestClientDialogCallbackKind(t *testing.T) {
 	h := newHarness(t, nil)
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	test.Type(d.name, "Kantata")
 	test.Type(d.clientID, "id")
 	test.Type(d.secret, "s3cret")

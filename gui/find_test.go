@@ -168,3 +168,56 @@ func colorDistance(a, b color.Color) int {
 	}
 	return d(ar, br) + d(ag, bg) + d(ab, bb)
 }
+
+// shownDialog is the dialog of type T nearest the top of w's overlays (the
+// dialog's content), or T's zero value when none shows.
+func shownDialog[T fyne.CanvasObject](w fyne.Window) T {
+	list := w.Canvas().Overlays().List()
+	for i := len(list) - 1; i >= 0; i-- {
+		if d, ok := findIn[T](list[i]); ok {
+			return d
+		}
+	}
+	var none T
+	return none
+}
+
+// findIn finds an object of type T under o through the renderers the window
+// uses. (test.LaidOutObjects makes new renderers, which would cut widgets
+// such as a Form off what they later refresh.)
+func findIn[T fyne.CanvasObject](o fyne.CanvasObject) (T, bool) {
+	if d, ok := o.(T); ok {
+		return d, true
+	}
+	var children []fyne.CanvasObject
+	switch c := o.(type) {
+	case *fyne.Container:
+		children = c.Objects
+	case fyne.Widget:
+		children = test.WidgetRenderer(c).Objects()
+	}
+	for _, child := range children {
+		if d, ok := findIn[T](child); ok {
+			return d, true
+		}
+	}
+	var none T
+	return none, false
+}
+
+// answerYes taps the answer that goes ahead (Delete, Quit…) of the question
+// on top of w: the one marked dangerous.
+func answerYes(t *testing.T, w fyne.Window) {
+	t.Helper()
+	top := topOverlay(w)
+	if top == nil {
+		t.Fatal("no question shows")
+	}
+	for _, obj := range test.LaidOutObjects(top) {
+		if b, ok := obj.(*escButton); ok && b.Importance == widget.DangerImportance {
+			test.Tap(b)
+			return
+		}
+	}
+	t.Fatalf("the dialog on top asks nothing: %q", texts(top))
+}

@@ -59,7 +59,7 @@ func newHarness(t *testing.T, open oauth.Opener) *harness {
 func (h *harness) addClient(name, clientID string) store.Client {
 	h.t.Helper()
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	test.Type(d.name, name)
 	test.Type(d.clientID, clientID)
 	test.Type(d.secret, testSecret)
@@ -128,7 +128,7 @@ func TestClientDialogValidatesInline(t *testing.T) {
 	h.addClient("Production app", "prod-id")
 
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	if !d.saveButton.Disabled() {
 		t.Fatal("Save enabled on an empty form")
 	}
@@ -195,7 +195,7 @@ func TestClientDialogAddKeepsSecretInKeychainAndEditAsksAgain(t *testing.T) {
 	}
 
 	test.Tap(h.u.panel.editClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	if d.secret.Text != "" || d.name.Text != "Production app" || d.clientID.Text != "prod-id" {
 		t.Fatalf("edit dialog: name %q, client ID %q, secret filled %v", d.name.Text, d.clientID.Text, d.secret.Text != "")
 	}
@@ -270,8 +270,10 @@ func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
 	h.addClient("Production app", "prod-id")
 	test.Type(h.u.panel.name, "Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.auth != nil })
-	d := h.u.signIn
+	h.runUntil(func() bool {
+		return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil
+	})
+	d := shownDialog[*signInDialog](h.u.win)
 	if d == nil || d.auth == nil {
 		t.Fatal("the sign-in dialog never showed the sign-in address")
 	}
@@ -319,8 +321,10 @@ func TestCanceledSignInSaysTheConnectionStillWorks(t *testing.T) {
 	h.u.refresh()
 	h.selectConnection("Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.auth != nil })
-	test.Tap(h.u.signIn.cancel)
+	h.runUntil(func() bool {
+		return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil
+	})
+	test.Tap(shownDialog[*signInDialog](h.u.win).cancel)
 	h.wait()
 	want := "Sign-in canceled; “Kantata production” still works as Jane Doe <jane@example.com>."
 	if top := topOverlay(h.u.win); !containsText(top, want) {
@@ -337,8 +341,10 @@ func TestCallbackHintAppearsWhileWaiting(t *testing.T) {
 	h.addClient("Production app", "prod-id")
 	test.Type(h.u.panel.name, "Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.hintBox.Visible() })
-	d := h.u.signIn
+	h.runUntil(func() bool {
+		return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).hintBox.Visible()
+	})
+	d := shownDialog[*signInDialog](h.u.win)
 	want := "http://127.0.0.1:" + strconv.Itoa(h.port) + "/callback"
 	if !d.hintBox.Visible() || !strings.Contains(d.hint.Text, want) {
 		t.Fatalf("hint %q (shown %v); want one naming %s", d.hint.Text, d.hintBox.Visible(), want)
@@ -358,8 +364,8 @@ func TestCancelWhileSignInStartsFreesPort(t *testing.T) {
 	h.addClient("Production app", "prod-id")
 	test.Type(h.u.panel.name, "Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return h.u.signIn != nil })
-	d := h.u.signIn
+	h.runUntil(func() bool { return shownDialog[*signInDialog](h.u.win) != nil })
+	d := shownDialog[*signInDialog](h.u.win)
 	if d == nil || d.auth != nil {
 		t.Fatal("want the dialog shown before the sign-in has started")
 	}
@@ -447,12 +453,12 @@ func TestDeleteClientNamesConnectionsAndTakesThemAlong(t *testing.T) {
 	}
 
 	test.Tap(h.u.panel.editClient)
-	test.Tap(h.u.clientDialog.deleteButton)
+	test.Tap(shownDialog[*clientDialog](h.u.win).deleteButton)
 	confirm := topOverlay(h.u.win)
 	if !showsSubstring(confirm, "“Kantata production”") {
 		t.Fatalf("delete confirmation does not name the connection using the client: %q", texts(confirm))
 	}
-	h.u.lastDialog.(interface{ Confirm() }).Confirm()
+	answerYes(t, h.u.win)
 	h.wait()
 	if _, ok := h.store.Client(c.ID); ok {
 		t.Error("client still saved")
@@ -471,7 +477,7 @@ func TestDeleteClientNamesConnectionsAndTakesThemAlong(t *testing.T) {
 func TestReturnWithNoFieldFocusedSubmitsClientDialog(t *testing.T) {
 	h := newHarness(t, nil)
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	test.Type(d.name, "Prod")
 	test.Type(d.clientID, "prod-id")
 	test.Type(d.secret, testSecret)
@@ -731,7 +737,7 @@ func TestSavingAConnectionKeepsWhatSignInsLearned(t *testing.T) {
 func TestSecretFieldHasNoRevealControl(t *testing.T) {
 	h := newHarness(t, nil)
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	test.Type(d.secret, "s3cret")
 	for _, obj := range test.LaidOutObjects(d.secret) {
 		if icon, ok := obj.(*widget.Icon); ok && icon.Resource != nil && strings.Contains(icon.Resource.Name(), "visibility") {
@@ -755,7 +761,7 @@ func TestSecretFieldHasNoRevealControl(t *testing.T) {
 func TestClientDialogShowsWhereSecretsGo(t *testing.T) {
 	h := newHarness(t, nil)
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	if d.departures.Visible() {
 		t.Fatalf("a new client with Kantata's settings shows %q", d.departures.Text)
 	}
@@ -780,7 +786,7 @@ func TestClientDialogShowsWhereSecretsGo(t *testing.T) {
 func TestClientDialogRefusesLookAlikeHosts(t *testing.T) {
 	h := newHarness(t, nil)
 	test.Tap(h.u.panel.addClient)
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	test.Type(d.name, "Kantata")
 	test.Type(d.clientID, "id")
 	test.Type(d.secret, "s3cret")
@@ -846,8 +852,10 @@ func TestSignInCountsDownAndWarnsWhenKantataIsUnreachable(t *testing.T) {
 			}
 			test.Type(h.u.panel.name, "Kantata production")
 			test.Tap(h.u.panel.saveAuthorize)
-			h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.reached })
-			d := h.u.signIn
+			h.runUntil(func() bool {
+				return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).reached
+			})
+			d := shownDialog[*signInDialog](h.u.win)
 			if d == nil || d.auth == nil {
 				t.Fatal("the sign-in never started")
 			}
@@ -894,8 +902,10 @@ func TestClosingWhileSigningInAsksFirst(t *testing.T) {
 	h.addClient("Production app", "prod-id")
 	test.Type(h.u.panel.name, "Kantata production")
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.auth != nil })
-	d := h.u.signIn
+	h.runUntil(func() bool {
+		return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil
+	})
+	d := shownDialog[*signInDialog](h.u.win)
 
 	h.u.requestClose()
 	if !showsSubstring(topOverlay(h.u.win), "A sign-in is still waiting") {
@@ -906,7 +916,7 @@ func TestClosingWhileSigningInAsksFirst(t *testing.T) {
 		t.Fatal("keeping the window open ended the sign-in")
 	}
 	h.u.requestClose()
-	h.u.lastDialog.(interface{ Confirm() }).Confirm() // Quit
+	answerYes(t, h.u.win) // Quit
 	h.wait()
 	if d.waiting() {
 		t.Error("quitting left the sign-in waiting")

@@ -175,7 +175,6 @@ func (u *UI) showClosable(title, button string, content fyne.CanvasObject) {
 	closeButton := newEscButton(button, nil, d.Hide, d.Hide)
 	d.SetButtons([]fyne.CanvasObject{closeButton})
 	d.SetOnClosed(u.pushDialogKeys(d.Hide, d.Hide))
-	u.lastDialog = d
 	d.Show()
 	u.win.Canvas().Focus(closeButton)
 }
@@ -211,7 +210,6 @@ func (u *UI) confirm(title, message, no, yes string, onYes, onNo func()) *confir
 	c.CustomDialog = dialog.NewCustomWithoutButtons(title, sized(wrappedLabel(message)), u.win)
 	c.SetButtons([]fyne.CanvasObject{c.no, c.yes})
 	c.SetOnClosed(u.pushDialogKeys(answerNo, answerNo))
-	u.lastDialog = c
 	c.Show()
 	u.win.Canvas().Focus(c.no)
 	return c

@@ -23,8 +23,10 @@ const pasteNote = "Browser on another computer, or it couldn't reach this app? P
 func (h *harness) startSignIn() *signInDialog {
 	h.t.Helper()
 	test.Tap(h.u.panel.saveAuthorize)
-	h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.auth != nil && !h.u.signIn.paste.Disabled() })
-	d := h.u.signIn
+	h.runUntil(func() bool {
+		return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil && !shownDialog[*signInDialog](h.u.win).paste.Disabled()
+	})
+	d := shownDialog[*signInDialog](h.u.win)
 	if d == nil || d.auth == nil {
 		h.t.Fatal("the sign-in never started")
 	}

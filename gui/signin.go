@@ -29,8 +29,11 @@ const (
 )
 
 // signInDialog is shown from the click on Save & authorize until the user
-// has authorized in the browser, or canceled.
+// has authorized in the browser, or canceled. It is the dialog's content,
+// so the dialog on top of the window says which it is.
 type signInDialog struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
 	dialog  *dialog.CustomDialog
 	heading *widget.Label
 	url     *widget.Label
@@ -104,6 +107,7 @@ func (u *UI) authorize(conn store.Connection) {
 
 func (u *UI) showSignIn() *signInDialog {
 	d := &signInDialog{finished: make(chan struct{})}
+	d.ExtendBaseWidget(d)
 	d.heading = wrappedLabel("Opening your browser…")
 	d.heading.TextStyle = fyne.TextStyle{Bold: true}
 	d.url = widget.NewLabel("")
@@ -158,7 +162,8 @@ func (u *UI) showSignIn() *signInDialog {
 	d.cancel = widget.NewButtonWithIcon("Cancel sign-in", theme.CancelIcon(), func() { d.stop(u) })
 	// Wider than a message: the dialog holds a long address, the entry for
 	// another, and later a refusal and the callback hint.
-	d.dialog = dialog.NewCustomWithoutButtons("Signing in to Kantata", fitWindow(u.win, signInWidth, content), u.win)
+	d.content = fitWindow(u.win, signInWidth, content)
+	d.dialog = dialog.NewCustomWithoutButtons("Signing in to Kantata", d, u.win)
 	d.dialog.SetButtons([]fyne.CanvasObject{layout.NewSpacer(), d.cancel})
 	pop := u.pushDialogKeys(func() { d.stop(u) }, nil)
 	d.dialog.SetOnClosed(func() {
@@ -168,6 +173,11 @@ func (u *UI) showSignIn() *signInDialog {
 	u.signIn = d
 	d.dialog.Show()
 	return d
+}
+
+// CreateRenderer draws the dialog's content.
+func (d *signInDialog) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(d.content)
 }
 
 // attach shows the sign-in address once the sign-in has started.

@@ -22,8 +22,10 @@ func TestEscapeClosesOnlyTheDialogOnTop(t *testing.T) {
 				h.addClient("Production app", "prod-id")
 				test.Type(h.u.panel.name, "Kantata production")
 				test.Tap(h.u.panel.saveAuthorize)
-				h.runUntil(func() bool { return h.u.signIn != nil && h.u.signIn.auth != nil })
-				d := h.u.signIn
+				h.runUntil(func() bool {
+					return shownDialog[*signInDialog](h.u.win) != nil && shownDialog[*signInDialog](h.u.win).auth != nil
+				})
+				d := shownDialog[*signInDialog](h.u.win)
 				h.u.win.Canvas().Focus(d.paste) // a field of the sign-in dialog had the focus
 				h.u.requestClose()
 				if focus == "nothing focused" {
@@ -49,7 +51,7 @@ func TestEscapeClosesOnlyTheDialogOnTop(t *testing.T) {
 	t.Run("an error over the client dialog", func(t *testing.T) {
 		h := newHarness(t, nil)
 		test.Tap(h.u.panel.addClient)
-		d := h.u.clientDialog
+		d := shownDialog[*clientDialog](h.u.win)
 		test.Type(d.name, "Production app")
 		test.Type(d.clientID, "prod-id")
 		test.Type(d.secret, testSecret)
@@ -77,7 +79,7 @@ func TestEscapeClosesOnlyTheDialogOnTop(t *testing.T) {
 	t.Run("a dialog with no keys of its own over the client dialog", func(t *testing.T) {
 		h := newHarness(t, nil)
 		test.Tap(h.u.panel.addClient)
-		test.Type(h.u.clientDialog.name, "Typed, not saved")
+		test.Type(shownDialog[*clientDialog](h.u.win).name, "Typed, not saved")
 		dialog.ShowInformation("Something else", "A dialog of Fyne's own.", h.u.win)
 		h.u.win.Canvas().Unfocus()
 		pressKey(h.u.win, fyne.KeyEscape)

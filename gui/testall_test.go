@@ -108,7 +108,7 @@ func TestTestAllSummaryFollowsTheList(t *testing.T) {
 		expect(t, "0 of 3 connections work; the others say why (")
 		h.selectConnection("Beta")
 		test.Tap(h.u.panel.delete)
-		h.u.lastDialog.(interface{ Confirm() }).Confirm()
+		answerYes(t, h.u.win)
 		h.wait()
 		if _, ok := h.store.ConnectionByName("Beta"); ok {
 			t.Fatal("Beta was not deleted")

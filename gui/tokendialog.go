@@ -60,7 +60,6 @@ func (u *UI) showTokenDialog(conn store.Connection) *tokenDialog {
 	d.dialog.SetButtons([]fyne.CanvasObject{layout.NewSpacer(), newEscButton("Cancel", theme.CancelIcon(), cancel, cancel), d.use})
 	d.dialog.SetOnClosed(u.pushDialogKeys(cancel, func() { d.submit(u, conn) }))
 	d.enable()
-	u.lastDialog = d.dialog
 	d.dialog.Show()
 	u.win.Canvas().Focus(d.token)
 	return d

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -30,29 +29,39 @@ func (bufferCloser) Close() error { return nil }
 // clients on hosts that are not Kantata's (the stand-in is on loopback).
 func (h *harness) answerImport(secret string) {
 	h.t.Helper()
-	h.answerImportWith(secret, func() *widget.Button { return h.u.importAccept })
+	h.answerImportWith(secret, func(q *importQuestion) *widget.Button { return q.accept })
+}
+
+// nextImportQuestion plays the UI thread until the import asks its next
+// question, and returns it; nil when the import has finished.
+func (h *harness) nextImportQuestion() *importQuestion {
+	h.t.Helper()
+	var q *importQuestion
+	h.runUntil(func() bool {
+		q = shownDialog[*importQuestion](h.u.win)
+		return q != nil
+	})
+	return q
 }
 
 // answerImportWith is answerImport with the button to tap at an endpoints
 // question chosen by endpoints, and returns the texts each showed.
-func (h *harness) answerImportWith(secret string, endpoints func() *widget.Button) (endpointQuestions []string) {
+func (h *harness) answerImportWith(secret string, endpoints func(*importQuestion) *widget.Button) (endpointQuestions []string) {
 	h.t.Helper()
 	for {
-		h.u.importField, h.u.importAccept = nil, nil
-		h.runUntil(func() bool { return h.u.importField != nil || h.u.importAccept != nil })
-		if h.u.importAccept != nil {
-			endpointQuestions = append(endpointQuestions, strings.Join(texts(topOverlay(h.u.win)), "\n"))
-			test.Tap(endpoints())
-			continue
-		}
-		f := h.u.importField
-		if f == nil {
+		q := h.nextImportQuestion()
+		if q == nil {
 			return endpointQuestions // no more questions: the import has finished
 		}
-		if f.Password {
-			test.Type(f, secret)
+		if q.accept != nil {
+			endpointQuestions = append(endpointQuestions, strings.Join(texts(topOverlay(h.u.win)), "\n"))
+			test.Tap(endpoints(q))
+			continue
 		}
-		test.Tap(h.u.importOK)
+		if q.field.Password {
+			test.Type(q.field, secret)
+		}
+		test.Tap(q.ok)
 	}
 }
 
@@ -161,14 +170,14 @@ func TestImportHostileSetupAsksBeforeAnySecret(t *testing.T) {
 
 			h.u.importFrom(io.NopCloser(&file))
 			secretAsked := false
-			questions := h.answerImportWith("typed-secret-789", func() *widget.Button {
-				if h.u.importField != nil {
+			questions := h.answerImportWith("typed-secret-789", func(q *importQuestion) *widget.Button {
+				if q.field != nil {
 					secretAsked = true
 				}
 				if tc.accept {
-					return h.u.importAccept
+					return q.accept
 				}
-				return h.u.importSkip
+				return q.skip
 			})
 			h.wait()
 			if len(questions) != 1 || !strings.Contains(questions[0], strings.TrimPrefix(collector.URL, "http://")+" (access token URL, API base URL)") ||
@@ -210,20 +219,19 @@ func TestImportUsesExistingClientsAndTheSameForAll(t *testing.T) {
 	h.u.importFrom(io.NopCloser(&file))
 	clashes, secrets := 0, 0
 	for {
-		h.u.importField, h.u.importAccept = nil, nil
-		h.runUntil(func() bool { return h.u.importField != nil || h.u.importAccept != nil })
+		q := h.nextImportQuestion()
 		switch {
-		case h.u.importAccept != nil: // the stand-in is on loopback
-			test.Tap(h.u.importAccept)
+		case q == nil:
+		case q.accept != nil: // the stand-in is on loopback
+			test.Tap(q.accept)
 			continue
-		case h.u.importField == nil:
-		case h.u.importField.Password:
+		case q.field.Password:
 			secrets++
-			test.Tap(h.u.importOK)
+			test.Tap(q.ok)
 			continue
 		default:
 			clashes++
-			if h.u.importUseExisting == nil {
+			if q.useExisting == nil {
 				t.Fatalf("no “Use the existing client” for a client with the same settings: %q", texts(topOverlay(h.u.win)))
 			}
 			top := topOverlay(h.u.win)
@@ -232,7 +240,7 @@ func TestImportUsesExistingClientsAndTheSameForAll(t *testing.T) {
 					c.SetChecked(true) // the same for the other clients
 				}
 			}
-			test.Tap(h.u.importUseExisting)
+			test.Tap(q.useExisting)
 			continue
 		}
 		break
@@ -283,17 +291,17 @@ func TestImportWithoutSecretThenSaveAndAuthorizeAsksForIt(t *testing.T) {
 	h.u.panel.edit(conn)
 	test.Tap(h.u.panel.saveAuthorize)
 	h.wait()
-	d := h.u.clientDialog
+	d := shownDialog[*clientDialog](h.u.win)
 	if d == nil || d.existing == nil || d.existing.ID != client.ID || h.u.win.Canvas().Focused() != d.secret {
 		t.Fatal("Save & authorize did not ask for the missing secret first")
 	}
-	if h.u.signIn != nil {
+	if shownDialog[*signInDialog](h.u.win) != nil {
 		t.Fatal("the sign-in started before the secret was entered")
 	}
 	test.Type(d.secret, testSecret)
 	test.Tap(d.saveButton)
-	h.runUntil(func() bool { return h.u.signIn != nil })
-	if h.u.signIn == nil {
+	h.runUntil(func() bool { return shownDialog[*signInDialog](h.u.win) != nil })
+	if shownDialog[*signInDialog](h.u.win) == nil {
 		t.Fatal("no sign-in after the secret was saved")
 	}
 	if saved, _ := h.store.Client(client.ID); saved.SecretNeeded {
@@ -302,7 +310,7 @@ func TestImportWithoutSecretThenSaveAndAuthorizeAsksForIt(t *testing.T) {
 	if s, _ := h.store.ClientSecret(client.ID); s != testSecret {
 		t.Error("the secret entered is not in the keychain")
 	}
-	test.Tap(h.u.signIn.cancel)
+	test.Tap(shownDialog[*signInDialog](h.u.win).cancel)
 	h.wait()
 }
 
@@ -320,9 +328,10 @@ func TestImportSkipSaysWhatAndNothingImportedSaysSo(t *testing.T) {
 
 	dst := newHarness(t, nil)
 	dst.u.importFrom(io.NopCloser(bytes.NewReader(file.Bytes())))
-	dst.runUntil(func() bool { return dst.u.importAccept != nil }) // the stand-in is not Kantata's host
-	test.Tap(dst.u.importAccept)
-	dst.runUntil(func() bool { return dst.u.importField != nil })
+	test.Tap(dst.nextImportQuestion().accept) // the stand-in is not Kantata's host
+	if q := dst.nextImportQuestion(); q == nil || q.field == nil {
+		t.Fatal("no secret question")
+	}
 	q := topOverlay(dst.u.win)
 	if !containsText(q, "Skip this client and its connections") || containsText(q, "Skip") {
 		t.Fatalf("the secret question's buttons: %q; want Skip to say what it skips", texts(q))
@@ -384,7 +393,6 @@ func TestExportAndImportUseTheSystemFileDialog(t *testing.T) {
 	})
 
 	t.Run("canceled: nothing happens", func(t *testing.T) {
-		src.u.lastDialog = nil
 		src.u.win.Canvas().Overlays().Remove(topOverlay(src.u.win))
 		src.u.fileDialog = func(context.Context, filechooser.Options) (string, error) { return "", nil }
 		src.u.chooseImportFile()
@@ -400,7 +408,7 @@ func TestExportAndImportUseTheSystemFileDialog(t *testing.T) {
 		}
 		src.u.chooseExportFile()
 		src.wait()
-		if _, ok := src.u.lastDialog.(*dialog.FileDialog); !ok || topOverlay(src.u.win) == nil {
+		if top := topOverlay(src.u.win); top == nil || !containsText(top, "Save") || !containsText(top, "Cancel") {
 			t.Errorf("no Fyne file dialog instead; the window shows %q", texts(topOverlay(src.u.win)))
 		}
 	})

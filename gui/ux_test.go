@@ -162,7 +162,7 @@ func TestEscapeClosesDeleteConfirmations(t *testing.T) {
 		h := newHarness(t, nil)
 		h.addClient("Production app", "prod-id")
 		test.Tap(h.u.panel.editClient)
-		test.Tap(h.u.clientDialog.deleteButton)
+		test.Tap(shownDialog[*clientDialog](h.u.win).deleteButton)
 		pressKey(h.u.win, fyne.KeyEscape)
 		if top := topOverlay(h.u.win); !containsText(top, "Edit OAuth 2.0 client") {
 			t.Fatalf("after Escape the top dialog shows %q; want the client dialog again", texts(top))
@@ -206,7 +206,7 @@ func TestEscapeClosesClientDialogWhateverHasTheFocus(t *testing.T) {
 		t.Run("after "+tc.name+" was used", func(t *testing.T) {
 			h := newHarness(t, nil)
 			test.Tap(h.u.panel.addClient)
-			tc.use(t, h.u.clientDialog)
+			tc.use(t, shownDialog[*clientDialog](h.u.win))
 			if h.u.win.Canvas().Focused() == nil {
 				t.Fatal("nothing has the focus")
 			}
@@ -246,7 +246,7 @@ func TestConnectionDeletedElsewhereIsDropped(t *testing.T) {
 		}},
 		{"Delete", func(h *harness) {
 			test.Tap(h.u.panel.delete)
-			h.u.lastDialog.(interface{ Confirm() }).Confirm()
+			answerYes(t, h.u.win)
 		}},
 		{"Test connection", func(h *harness) { test.Tap(h.u.panel.test) }},
 	} {
@@ -361,7 +361,7 @@ func TestEditDialogShowsForeignEndpoints(t *testing.T) {
 		h.u.refresh()
 		h.u.panel.client.SetSelected(settings.Name)
 		test.Tap(h.u.panel.editClient)
-		return h.u.clientDialog
+		return shownDialog[*clientDialog](h.u.win)
 	}
 
 	t.Run("endpoints on other hosts: the HTTP view, and a warning with the hosts in both views", func(t *testing.T) {
@@ -407,7 +407,7 @@ func TestCopyButtonsSayCopied(t *testing.T) {
 		{"the callback URL in the steps", func(h *harness) *escButton { return h.u.panel.copyCallback }},
 		{"the callback URL in the client dialog", func(h *harness) *escButton {
 			test.Tap(h.u.panel.addClient)
-			return h.u.clientDialog.copyCallback
+			return shownDialog[*clientDialog](h.u.win).copyCallback
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -461,7 +461,7 @@ func TestDeleteConfirmationFitsItsText(t *testing.T) {
 		}},
 		{"client", func(h *harness) {
 			test.Tap(h.u.panel.editClient)
-			test.Tap(h.u.clientDialog.deleteButton)
+			test.Tap(shownDialog[*clientDialog](h.u.win).deleteButton)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -491,7 +491,7 @@ func TestClientDialogShowsProblemsOnlyOnceTouched(t *testing.T) {
 	t.Run("switching to the HTTP view shows no error", func(t *testing.T) {
 		h := newHarness(t, nil)
 		test.Tap(h.u.panel.addClient)
-		tapRadio(t, h.u.win, h.u.clientDialog.view, viewHTTP)
+		tapRadio(t, h.u.win, shownDialog[*clientDialog](h.u.win).view, viewHTTP)
 		if errs := shownErrors(topOverlay(h.u.win)); len(errs) > 0 {
 			t.Errorf("an untouched dialog shows %q", errs)
 		}
@@ -500,7 +500,7 @@ func TestClientDialogShowsProblemsOnlyOnceTouched(t *testing.T) {
 	t.Run("a field typed in and emptied says what it needs", func(t *testing.T) {
 		h := newHarness(t, nil)
 		test.Tap(h.u.panel.addClient)
-		d := h.u.clientDialog
+		d := shownDialog[*clientDialog](h.u.win)
 		test.Type(d.name, "x")
 		d.name.SetText("")
 		h.u.win.Canvas().Focus(d.clientID)
@@ -512,7 +512,7 @@ func TestClientDialogShowsProblemsOnlyOnceTouched(t *testing.T) {
 	t.Run("trying to save shows every problem", func(t *testing.T) {
 		h := newHarness(t, nil)
 		test.Tap(h.u.panel.addClient)
-		d := h.u.clientDialog
+		d := shownDialog[*clientDialog](h.u.win)
 		pressKey(h.u.win, fyne.KeyReturn) // in the name field
 		errs := strings.Join(shownErrors(topOverlay(h.u.win)), "|")
 		for _, want := range []string{"Enter a name.", "Enter the client ID"} {
