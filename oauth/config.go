@@ -1,10 +1,13 @@
-// Package oauth runs the native-app OAuth 2.0 sign-in (RFC 8252) against
-// Kantata OX: it listens on a loopback callback URL, sends the user's own
-// browser to the authorization URL with a one-time state and a PKCE
-// challenge, waits for the callback and exchanges the code for a token.
+// Package oauth runs the native-app OAuth 2.0 sign-in (RFC 8252): it
+// listens on a loopback callback URL, sends the user's own browser to the
+// authorization URL with a one-time state and a PKCE challenge, waits for
+// the callback and exchanges the code for a token.
 //
-// It knows nothing about the GUI: the caller injects how a browser is opened
-// and shows the URL, the progress and the typed errors.
+// It knows no provider: the caller gives the client's endpoints, its
+// callback port and what the messages say of the server (Provider); Kantata
+// OX's are package kantata's, filled in by the app (package connect). It
+// knows nothing about the GUI either: the caller injects how a browser is
+// opened and shows the URL, the progress and the typed errors.
 package oauth
 
 import (
