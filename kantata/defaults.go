@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/kantata-connect/kantata-connect/endpoint"
 )
 
 // Kantata OX's documented OAuth 2.0 endpoints (developer.kantata.com,
@@ -37,12 +39,7 @@ const DefaultRedirectPort = 38917
 // (Unicode's would fold "İ" or "K" (Kelvin) into a Kantata letter).
 func IsKantataHost(host string) bool {
 	host = strings.TrimSuffix(host, ":443")
-	for i := 0; i < len(host); i++ {
-		if host[i] >= 0x80 {
-			return false
-		}
-	}
-	return slices.Contains(Hosts(), strings.ToLower(host)) // ASCII only, as checked above
+	return endpoint.IsASCII(host) && slices.Contains(Hosts(), strings.ToLower(host)) // ASCII's case folding alone
 }
 
 // Hosts are Kantata's own hosts: those of the endpoints above.
