@@ -2,6 +2,7 @@ package connect_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/kantata"
@@ -73,4 +74,29 @@ func TestSummarizeTestAll(t *testing.T) {
 			}
 		}
 	})
+}
+
+// StandingOf counts by the records alone: a connection never signed in is
+// no failure, one Kantata was never asked about is not tested, and "when"
+// is each connection's own LastTestedAt.
+func TestStandingOf(t *testing.T) {
+	at := func(hh, mm int) *time.Time {
+		t := time.Date(2026, 12, 2, hh, mm, 0, 0, time.Local)
+		return &t
+	}
+	none := 0
+	conns := []store.Connection{
+		{Name: "A", Status: store.StatusAuthorized, LastAuthorizedAt: at(9, 0), LastTestedAt: at(16, 15)},
+		{Name: "B", Status: store.StatusAuthorized, LastAuthorizedAt: at(9, 0), LastTestedAt: at(16, 16),
+			Projects: &store.ProjectCount{Visible: &none}},
+		{Name: "C", Status: store.StatusNeedsReauth, LastAuthorizedAt: at(9, 0), LastTestedAt: at(16, 10)},
+		{Name: "D", Status: store.StatusAuthorized, LastAuthorizedAt: at(9, 0)},
+		{Name: "E", Status: store.StatusFailed},
+		{Name: "F"},
+	}
+	got := connect.StandingOf(conns)
+	want := connect.Standing{Works: 2, Fails: 1, NotTested: 1, NotAuthorized: 2, NoProjects: 1, First: *at(16, 10), Last: *at(16, 16)}
+	if got != want {
+		t.Errorf("StandingOf = %+v\nwant         %+v", got, want)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -203,4 +204,54 @@ func filter(conns []store.Connection, keep func(store.Connection) bool) []store.
 		}
 	}
 	return out
+}
+
+// Standing is how saved connections stand with Kantata by what they record,
+// counted by the same rule as a Test all: what a front shows after one and
+// keeps up to date as later sign-ins, tests and deletes change the records.
+type Standing struct {
+	// Works and Fails: Kantata was asked about them (by a test, or a
+	// sign-in's check of its user), and they work or not.
+	Works, Fails int
+	// NotTested: authorized, but Kantata was never asked about them.
+	NotTested int
+	// NotAuthorized: never signed in, so there is nothing to test; not a
+	// failure.
+	NotAuthorized int
+	// NoProjects: among Works, those whose user sees no projects.
+	NoProjects int
+	// First and Last are when Works and Fails were asked about, in local
+	// time; zero when none was.
+	First, Last time.Time
+}
+
+// StandingOf counts conns. Their own LastTestedAt is the one source of
+// "when", as diagnostics and the command line's list read it.
+func StandingOf(conns []store.Connection) Standing {
+	var s Standing
+	for _, c := range conns {
+		switch {
+		case c.LastAuthorizedAt == nil:
+			s.NotAuthorized++
+			continue
+		case c.LastTestedAt == nil:
+			s.NotTested++
+			continue
+		case c.Status == store.StatusAuthorized:
+			s.Works++
+			if SeesNoProjects(c) {
+				s.NoProjects++
+			}
+		default:
+			s.Fails++
+		}
+		at := c.LastTestedAt.Local()
+		if s.First.IsZero() || at.Before(s.First) {
+			s.First = at
+		}
+		if at.After(s.Last) {
+			s.Last = at
+		}
+	}
+	return s
 }

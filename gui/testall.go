@@ -148,32 +148,9 @@ func canceledNote(results []connect.TestResult, at time.Time) string {
 // one never asked is "not tested", whatever the run did. now places the
 // times: a day other than today is named.
 func testAllSummary(conns []store.Connection, now time.Time) string {
-	var works, fails, notAuthorized, unchecked, noProjects int
-	var first, last time.Time
-	for _, c := range conns {
-		switch {
-		case !everAuthorized(c): // nothing to test: not a failure
-			notAuthorized++
-			continue
-		case c.LastTestedAt == nil:
-			unchecked++
-			continue
-		case c.Status == store.StatusAuthorized:
-			works++
-			if connect.SeesNoProjects(c) {
-				noProjects++
-			}
-		default:
-			fails++
-		}
-		at := c.LastTestedAt.Local()
-		if first.IsZero() || at.Before(first) {
-			first = at
-		}
-		if at.After(last) {
-			last = at
-		}
-	}
+	st := connect.StandingOf(conns)
+	works, fails, notAuthorized, unchecked, noProjects := st.Works, st.Fails, st.NotAuthorized, st.NotTested, st.NoProjects
+	first, last := st.First, st.Last
 	tested := works + fails
 	if tested == 0 && unchecked == 0 {
 		return "Nothing to test yet: authorize a connection first."
