@@ -225,13 +225,19 @@ type Standing struct {
 	First, Last time.Time
 }
 
+// EverAuthorized is the rule for what can be tested: a connection that was
+// authorized once has a token to test, whatever its status says now (a
+// failed re-authorization leaves the token that works). One never
+// authorized has none, not even after a failed first sign-in.
+func EverAuthorized(c store.Connection) bool { return c.LastAuthorizedAt != nil }
+
 // StandingOf counts conns. Their own LastTestedAt is the one source of
 // "when", as diagnostics and the command line's list read it.
 func StandingOf(conns []store.Connection) Standing {
 	var s Standing
 	for _, c := range conns {
 		switch {
-		case c.LastAuthorizedAt == nil:
+		case !EverAuthorized(c):
 			s.NotAuthorized++
 			continue
 		case c.LastTestedAt == nil:

@@ -419,11 +419,8 @@ func (p *connectionPanel) updateHelp() {
 	p.anyAuthorized = authorized
 }
 
-// everAuthorized is the rule for Test connection: a connection that was
-// authorized once has a token to test, whatever its status says now (a
-// failed re-authorization leaves the token that works). One never
-// authorized has none, not even after a failed first sign-in.
-func everAuthorized(c store.Connection) bool { return c.LastAuthorizedAt != nil }
+// everAuthorized is the rule for Test connection (connect.EverAuthorized).
+func everAuthorized(c store.Connection) bool { return connect.EverAuthorized(c) }
 
 // updateButtons enables what the form allows: saving once it is valid,
 // testing once the saved connection has been authorized.
