@@ -107,11 +107,7 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 	if err != nil {
 		return nil, fmt.Errorf("start sign-in for %q: %w", conn.Name, err)
 	}
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = oauth.DefaultTimeoutFor(cfg.Callback)
-	}
-	a := &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow, deadline: time.Now().Add(timeout),
+	a := &Authorization{svc: s, conn: conn, api: client.APIBaseURL, flow: flow, deadline: flow.Deadline(),
 		callback: cfg.Callback}
 	a.watchHint(opts.HintAfter)
 	a.checkReach(client.AuthURL)

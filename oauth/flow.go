@@ -180,6 +180,10 @@ func (f *Flow) URL() string { return f.authURL }
 // RedirectURI is the callback URL this flow listens on.
 func (f *Flow) RedirectURI() string { return f.redirectURI }
 
+// Deadline is when the sign-in stops waiting: Config.Timeout (or its
+// default for the callback kind) after Start began to wait.
+func (f *Flow) Deadline() time.Time { return f.readyAt.Add(f.cfg.Timeout) }
+
 // OpenError is the error of the last attempt to open the browser, if any.
 func (f *Flow) OpenError() error {
 	f.mu.Lock()

@@ -813,3 +813,30 @@ func TestServerTextCleaned(t *testing.T) {
 		})
 	}
 }
+
+// Deadline says when the wait ends: the timeout given, or the default of
+// the callback kind, counted from Start.
+func TestDeadline(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		kind    oauth.Callback
+		want    time.Duration
+	}{
+		{"given", time.Hour, oauth.CallbackLoopback, time.Hour},
+		{"loopback's default", 0, oauth.CallbackLoopback, oauth.DefaultTimeout},
+		{"code's default", 0, oauth.CallbackCode, oauth.DefaultCodeTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t, "https://example.com/token")
+			cfg.Timeout, cfg.Callback = tc.timeout, tc.kind
+			before := time.Now()
+			f := start(t, cfg, nil)
+			after := time.Now()
+			if d := f.Deadline(); d.Before(before.Add(tc.want)) || d.After(after.Add(tc.want)) {
+				t.Errorf("Deadline %v, want %v after Start (%v–%v)", d, tc.want, before, after)
+			}
+		})
+	}
+}
