@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kantata-connect/kantata-connect/connect"
-	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
@@ -120,7 +119,7 @@ func (r *runner) cmdAuthorize(args []string) int {
 	done, err := r.waitOrPaste(ctx, a, terminal)
 	switch {
 	case err == nil:
-	case canceled(err):
+	case connect.Canceled(err):
 		fmt.Fprintln(errOut, "Sign-in canceled; the connection was not changed.")
 		return ExitInterrupted
 	default:
@@ -154,7 +153,7 @@ func (r *runner) authorizeWithToken(st *store.Store, conn store.Connection) int 
 	}
 	token, err := r.readHiddenLine(ctx, tokenInput)
 	if err != nil {
-		if canceled(err) {
+		if connect.Canceled(err) {
 			fmt.Fprintln(r.env.Stderr, "Canceled; the connection was not changed.")
 			return ExitInterrupted
 		}
@@ -165,7 +164,7 @@ func (r *runner) authorizeWithToken(st *store.Store, conn store.Connection) int 
 	}
 	done, err := r.service(st).AuthorizeWithToken(ctx, conn.ID, token)
 	if err != nil {
-		if canceled(err) {
+		if connect.Canceled(err) {
 			fmt.Fprintln(r.env.Stderr, "Canceled; the connection was not changed.")
 			return ExitInterrupted
 		}
@@ -183,12 +182,12 @@ func (r *runner) hint(st *store.Store, conn store.Connection, err error) {
 		return
 	}
 	switch {
-	case oauth.KindOf(err) == oauth.KindPortInUse:
+	case connect.PortInUse(err):
 		fmt.Fprintf(r.env.Stderr, "To use another port: %s client edit %s --redirect-port N (then register the new callback URL in Kantata)\n",
 			Prog, shellArg(client.Name))
-	case oauth.KindOf(err) == oauth.KindInvalidClient:
+	case connect.ClientRefused(err):
 		fmt.Fprintf(r.env.Stderr, "To enter the client ID or secret again: %s client edit %s --client-id ID\n", Prog, shellArg(client.Name))
-	case errors.Is(err, store.ErrNotFound) && oauth.KindOf(err) == "":
+	case errors.Is(err, store.ErrNotFound): // the secret, read before any sign-in
 		fmt.Fprintf(r.env.Stderr, "To enter the client secret again: %s client edit %s\n", Prog, shellArg(client.Name))
 	}
 }
@@ -229,7 +228,7 @@ func (r *runner) cmdTest(args []string) int {
 	}
 
 	if err != nil {
-		if canceled(err) {
+		if connect.Canceled(err) {
 			fmt.Fprintln(r.env.Stderr, "Test canceled.")
 			return ExitInterrupted
 		}
@@ -291,7 +290,7 @@ func toTestJSON(name string, conn store.Connection, err error) testJSON {
 		msg, detail := connect.Explain(err)
 		res.Error = &errorJSON{Message: msg, Detail: detail, Kind: errorKind(err)}
 	}
-	if err == nil || kantata.KindOf(err) != "" && !canceled(err) {
+	if connect.Asked(err) {
 		res.TestedAt = utc(conn.LastTestedAt) // Kantata was asked
 	}
 	return res
@@ -299,8 +298,8 @@ func toTestJSON(name string, conn store.Connection, err error) testJSON {
 
 // errorKind names what failed for test --json; the values are documented.
 func errorKind(err error) string {
-	if k := kantata.KindOf(err); k != "" {
-		return string(k)
+	if k := connect.AnswerKind(err); k != "" {
+		return k
 	}
 	var kc *store.KeychainError
 	switch {
@@ -310,8 +309,8 @@ func errorKind(err error) string {
 		return "keychain"
 	case errors.Is(err, store.ErrReadOnly):
 		return "read_only"
-	case canceled(err):
-		return string(kantata.KindCanceled)
+	case connect.Canceled(err):
+		return "canceled"
 	}
 	return "other"
 }

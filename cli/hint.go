@@ -12,7 +12,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kantata-connect/kantata-connect/connect"
-	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -105,7 +104,7 @@ func (r *runner) waitOrPaste(ctx context.Context, a *connect.Authorization, term
 				msg, _ := connect.Explain(err)
 				fmt.Fprintln(errOut, msg)
 				switch {
-				case oauth.KindOf(err) == oauth.KindNotWaiting:
+				case connect.NotWaiting(err):
 				case a.ShowsCode() && terminal:
 					fmt.Fprint(errOut, codePrompt)
 				case a.ShowsCode():

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 
@@ -38,7 +39,7 @@ func (r *runner) clientFlagSet(sub string, f *clientFlags) *flag.FlagSet {
 	fs.StringVar(&c.AuthURL, "auth-url", "", "the authorization URL (default Kantata's)")
 	fs.StringVar(&c.TokenURL, "token-url", "", "the access token URL (default Kantata's)")
 	fs.StringVar(&c.APIBaseURL, "api-url", "", "the API base URL (default Kantata's)")
-	fs.IntVar(&c.RedirectPort, "redirect-port", 0, "the callback port on 127.0.0.1 (default 38917)")
+	fs.IntVar(&c.RedirectPort, "redirect-port", 0, fmt.Sprintf("the callback port on 127.0.0.1 (default %d)", store.DefaultClientSettings().RedirectPort))
 	fs.StringVar(&c.ClientAuth, "client-auth", "", "how the secret is sent: body or basic")
 	fs.StringVar(&c.Callback, "callback", "", "how Kantata's answer comes back: loopback (to this app, the default), code (Kantata shows a code to paste) or app-link (through the app's own link)")
 	fs.BoolVar(&f.noPKCE, "no-pkce", false, "sign in without PKCE")
@@ -143,7 +144,7 @@ func (r *runner) cmdClient(args []string) int {
 	}
 	secret, err := r.readSecret(ctx)
 	if err != nil {
-		if canceled(err) {
+		if connect.Canceled(err) {
 			fmt.Fprintln(r.env.Stderr, "Canceled; nothing was saved.")
 			return ExitInterrupted
 		}
