@@ -42,20 +42,9 @@ func TestCompanyNetwork(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	ca, err := testca.New("Kantata Connect Test Inspection CA", "Example Corp IT")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Issue(proxyOnlyHost)
-	if err != nil {
-		t.Fatal(err)
-	}
 	files := t.TempDir()
-	caFile := filepath.Join(files, "company-ca.pem")
-	if err := os.WriteFile(caFile, ca.PEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	kantata := fakekantata.NewTLS(t, cert)
+	company := testca.NewCompany(t, proxyOnlyHost, files)
+	kantata := fakekantata.NewTLS(t, company.Cert)
 	proxy := forwardproxy.New(t)
 	proxy.Map(proxyOnlyHost+":443", kantata.Addr())
 	port := testenv.FreePort(t)
@@ -79,7 +68,7 @@ func TestCompanyNetwork(t *testing.T) {
 		}
 		base = append(base, kv)
 	}
-	base = append(base, "SSL_CERT_FILE="+caFile,
+	base = append(base, "SSL_CERT_FILE="+company.CAFile,
 		"BROWSER="+filepath.Join(helpers, "authorize-in-chromium")+" -insecure -proxy-file "+proxyFile+" -log "+browserLog)
 	with := func(env []string, extra ...string) []string { return append(append([]string(nil), env...), extra...) }
 	records := t.TempDir()

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kantata-connect/kantata-connect/connect"
-	"github.com/kantata-connect/kantata-connect/kantata"
+	"github.com/kantata-connect/kantata-connect/diagnose"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/safetext"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -207,12 +207,7 @@ func (r *runner) run(args []string) int {
 	return r.usage("", "unknown command %q", cmd)
 }
 
-func (r *runner) version() string {
-	if r.env.Version == "" {
-		return "(development build)"
-	}
-	return r.env.Version
-}
+func (r *runner) version() string { return diagnose.Version(r.env.Version) }
 
 // wantsHelp: -h or --help anywhere before a "--".
 func wantsHelp(args []string) bool {
@@ -311,25 +306,12 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case canceled(err):
+	case connect.Canceled(err):
 		return ExitInterrupted
-	}
-	switch oauth.KindOf(err) {
-	case "":
-	case oauth.KindInvalidConfig, oauth.KindPortInUse, oauth.KindAlreadyWaiting:
+	case connect.Local(err):
 		return ExitUsage
-	default:
-		return ExitCheckFailed
 	}
-	if kantata.KindOf(err) != "" || errors.Is(err, connect.ErrNotAuthorized) {
-		return ExitCheckFailed
-	}
-	return ExitUsage
-}
-
-func canceled(err error) bool {
-	return oauth.KindOf(err) == oauth.KindCanceled || kantata.KindOf(err) == kantata.KindCanceled ||
-		errors.Is(err, context.Canceled)
+	return ExitCheckFailed
 }
 
 // authorizeCommand is the command that signs connName in; NAME when the

@@ -3,9 +3,52 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/kantata"
+	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
-const mainHelp = `kantata-connect sets up and checks OAuth 2.0 connections to Kantata OX.
+var defaults = store.DefaultClientSettings()
+
+// helpFacts fills the help's {placeholders} from the constants the
+// commands use, so the help can't name another default than they apply.
+var helpFacts = strings.NewReplacer(
+	"{authURL}", defaults.AuthURL,
+	"{tokenURL}", defaults.TokenURL,
+	"{apiURL}", defaults.APIBaseURL,
+	"{kantataHosts}", strings.Join(kantata.Hosts(), ", "),
+	"{appsPage}", kantata.AppsPage,
+	"{port}", fmt.Sprint(defaults.RedirectPort),
+	"{oob}", oauth.OOBRedirectURI,
+	"{appLink}", oauth.AppLinkRedirectURI,
+	"{timeout}", flagDuration(oauth.DefaultTimeout),
+	"{codeTimeout}", flagDuration(oauth.DefaultCodeTimeout),
+	"{hintAfter}", flagDuration(connect.DefaultHintAfter),
+)
+
+// flagDuration spells d as a duration flag takes it: "5m", "20s".
+func flagDuration(d time.Duration) string {
+	switch {
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d%time.Second == 0:
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
+}
+
+// withFacts is each help text with its placeholders filled.
+func withFacts(texts map[string]string) map[string]string {
+	for k, v := range texts {
+		texts[k] = helpFacts.Replace(v)
+	}
+	return texts
+}
+
+var mainHelp = helpFacts.Replace(`kantata-connect sets up and checks OAuth 2.0 connections to Kantata OX.
 
 Usage:
   kantata-connect                         open the window
@@ -18,7 +61,7 @@ Commands:
   client add NAME --client-id ID [...]    save an OAuth 2.0 client (its secret is read from standard input)
   client edit NAME [...]                  change a client (enter its secret again)
   connection add NAME --client CLIENT     save a connection that uses a client
-  authorize NAME [--no-browser] [--timeout 5m]
+  authorize NAME [--no-browser] [--timeout {timeout}]
                                           sign in with Kantata in a browser, here or on another computer
   authorize NAME --with-token             authorize with the token Kantata's application page shows
   test NAME [--json]                      ask Kantata which user the connection works as, and
@@ -51,9 +94,9 @@ Exit codes:
   130  canceled with Ctrl-C
 
 Run 'kantata-connect help COMMAND' for a command's options and JSON fields.
-`
+`)
 
-var topicHelp = map[string]string{
+var topicHelp = withFacts(map[string]string{
 	"list": `Usage: kantata-connect list [--json]
 
 Shows the saved connections (name, client, last test, status) and the OAuth 2.0 clients (name,
@@ -85,23 +128,23 @@ terminal; it is never taken from an argument. Editing a client needs the secret 
 
 Options (the defaults are Kantata's; edit changes only the options given):
   --client-id ID          the client ID Kantata shows for your application (required for add)
-  --auth-url URL          authorization URL (default https://app.mavenlink.com/oauth/authorize)
-  --token-url URL         access token URL (default https://app.mavenlink.com/oauth/token)
-  --api-url URL           API base URL for the identity check (default https://api.mavenlink.com)
-  --redirect-port N       port of the callback URL http://127.0.0.1:N/callback (default 38917)
+  --auth-url URL          authorization URL (default {authURL})
+  --token-url URL         access token URL (default {tokenURL})
+  --api-url URL           API base URL for the identity check (default {apiURL})
+  --redirect-port N       port of the callback URL http://127.0.0.1:N/callback (default {port})
   --client-auth body|basic
                           send the secret in the request body (default) or a basic auth header
   --no-pkce               do not send a PKCE challenge (edit: --pkce turns it back on)
   --callback loopback|code|app-link
                           how Kantata's answer comes back: to this app at http://127.0.0.1:N/callback
                           (loopback, the default); as a code Kantata shows, which authorize asks
-                          you to paste (code; callback URL urn:ietf:wg:oauth:2.0:oob; needs PKCE);
+                          you to paste (code; callback URL {oob}; needs PKCE);
                           or through the app's own link, which your browser hands to this program
-                          (app-link; callback URL com.kantataconnect.desktop:/callback)
+                          (app-link; callback URL {appLink})
   --name NEW_NAME         edit only: rename the client
 
 Register the callback URL it prints in Kantata. If Kantata answers "Redirect URI must be an
-HTTPS/SSL URI", register urn:ietf:wg:oauth:2.0:oob and com.kantataconnect.desktop:/callback instead
+HTTPS/SSL URI", register {oob} and {appLink} instead
 and use --callback code or --callback app-link. Better still, register all three lines it prints,
 one per line, so any callback kind works. Changing the client ID, secret or URLs marks the connections that use the
 client as needing authorization again.
@@ -142,14 +185,14 @@ Linux the first such sign-in registers the link for this program (a desktop entr
                        administrator (Show your OAuth Token). It is read like a secret: from
                        standard input or a hidden prompt, never from an argument. Kantata is asked
                        which user it belongs to before it is kept; a token Kantata refuses is not.
-  --timeout DURATION   how long to wait for the browser, e.g. 90s or 10m (default 5m; 10m when
+  --timeout DURATION   how long to wait for the browser, e.g. 90s or 10m (default {timeout}; {codeTimeout} when
                        Kantata shows a code)
   --hint-after DURATION
                        when still waiting after this long, print the callback URL to register
-                       in Kantata (default 20s)
+                       in Kantata (default {hintAfter})
 
 If Kantata shows an error page instead of an Authorize button, the callback URL registered for
-your application in Kantata (Settings > API > registered applications) does not match this app's
+your application in Kantata ({appsPage}) does not match this app's
 exactly: Kantata then never sends the browser back, and the sign-in times out.
 
 Ctrl-C cancels the wait and frees the callback port. Exit code 0 when authorized, 1 when the
@@ -259,7 +302,7 @@ Names already in use (compared without regard to case):
 A renamed client keeps its connections.
 
 Clients that send secrets elsewhere: a client whose authorization, token or API URL is on a host
-that is not Kantata's (app.mavenlink.com, api.mavenlink.com), or that turns PKCE off, would send its
+that is not Kantata's ({kantataHosts}), or that turns PKCE off, would send its
 client secret, sign-in codes or tokens there. Such a client is named with its hosts and skipped,
 with its connections, before any secret is asked for:
   --accept-endpoints  import such clients too (only for a file from someone you trust)
@@ -278,7 +321,7 @@ Shows the overview, or a command's options. -h or --help after any command does 
 
 Prints the version.
 `,
-}
+})
 
 // help prints the overview or a topic's help to standard output.
 func (r *runner) help(topic string) int {

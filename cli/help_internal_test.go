@@ -2,8 +2,12 @@ package cli
 
 import (
 	"flag"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
 // Help can't drift from the flags: every flag a command defines has its
@@ -52,5 +56,32 @@ func TestHelpNamesEveryFlag(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// The help's facts come from the constants: no placeholder is left, and
+// the defaults it names are the ones the commands apply.
+func TestHelpFactsFilled(t *testing.T) {
+	placeholder := regexp.MustCompile(`\{[a-zA-Z]+\}`)
+	texts := map[string]string{"": mainHelp}
+	for k, v := range topicHelp {
+		texts[k] = v
+	}
+	for topic, text := range texts {
+		t.Run("topic "+topic, func(t *testing.T) {
+			if p := placeholder.FindString(text); p != "" {
+				t.Errorf("help %q keeps the placeholder %s", topic, p)
+			}
+		})
+	}
+	d := store.DefaultClientSettings()
+	for _, want := range []string{"(default " + d.AuthURL + ")", "(default " + d.TokenURL + ")", "(default " + d.APIBaseURL + ")",
+		fmt.Sprintf("(default %d)", d.RedirectPort)} {
+		if !strings.Contains(topicHelp["client"], want) {
+			t.Errorf("client help lacks %q", want)
+		}
+	}
+	if want := "(default 5m; 10m when"; !strings.Contains(topicHelp["authorize"], want) {
+		t.Errorf("authorize help lacks %q", want)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kantata-connect/kantata-connect/connect"
-	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -51,7 +50,6 @@ func (r *runner) waitOrPaste(ctx context.Context, a *connect.Authorization, term
 	lines := r.pastedLines(quit)
 	hint := a.HintDue()
 	reach := a.Reachability()
-	out, errOut := r.env.Stdout, r.env.Stderr
 	for {
 		select {
 		case res := <-ended:
@@ -60,22 +58,11 @@ func (r *runner) waitOrPaste(ctx context.Context, a *connect.Authorization, term
 			reach = nil
 			if err != nil { // a warning: the browser may get there all the same
 				msg, _ := connect.Explain(err)
-				fmt.Fprintf(errOut, "Warning: %s\n", msg)
+				fmt.Fprintf(r.env.Stderr, "Warning: %s\n", msg)
 			}
 		case <-hint:
 			hint = nil
-			fmt.Fprintf(errOut, "\n%s\n", connect.CallbackHint(a.RedirectURI()))
-			if a.ShowsCode() {
-				if terminal && lines != nil {
-					fmt.Fprint(errOut, codePrompt)
-				}
-				break
-			}
-			if terminal && lines != nil && !a.WaitsForAppLink() {
-				fmt.Fprintln(errOut, "If your browser instead ended on a page saying it can't reach 127.0.0.1, paste that "+
-					"page's address here and press Enter.")
-			}
-			fmt.Fprint(errOut, "Press Ctrl-C to stop waiting.\n\n")
+			r.tellHint(a, terminal && lines != nil)
 		case line, ok := <-lines:
 			switch {
 			case !ok && a.ShowsCode():
@@ -91,33 +78,60 @@ func (r *runner) waitOrPaste(ctx context.Context, a *connect.Authorization, term
 				lines = nil // end of input: wait for the callback alone
 			case line == "":
 			default:
-				if a.ShowsCode() {
-					fmt.Fprintln(out, "Checking the code with Kantata...")
-				}
-				err := a.Complete(line)
-				if err == nil {
+				if r.offerPasted(a, line, terminal) {
 					lines = nil
-					if !a.ShowsCode() {
-						fmt.Fprintln(out, "Finishing the sign-in with the address you pasted...")
-					}
-					break
-				}
-				msg, _ := connect.Explain(err)
-				fmt.Fprintln(errOut, msg)
-				switch {
-				case oauth.KindOf(err) == oauth.KindNotWaiting:
-				case a.ShowsCode() && terminal:
-					fmt.Fprint(errOut, codePrompt)
-				case a.ShowsCode():
-					fmt.Fprintln(errOut, "Still waiting for the code on standard input.")
-				case terminal:
-					fmt.Fprintln(errOut, "Still waiting: paste the address the browser ended on, or press Ctrl-C to cancel.")
-				default:
-					fmt.Fprintln(errOut, "Still waiting for the browser.")
 				}
 			}
 		}
 	}
+}
+
+// tellHint prints the callback URL hint while the sign-in still waits;
+// pasting: standard input is a terminal that may still paste.
+func (r *runner) tellHint(a *connect.Authorization, pasting bool) {
+	errOut := r.env.Stderr
+	fmt.Fprintf(errOut, "\n%s\n", connect.CallbackHint(a.RedirectURI()))
+	if a.ShowsCode() {
+		if pasting {
+			fmt.Fprint(errOut, codePrompt)
+		}
+		return
+	}
+	if pasting && !a.WaitsForAppLink() {
+		fmt.Fprintln(errOut, "If your browser instead ended on a page saying it can't reach 127.0.0.1, paste that "+
+			"page's address here and press Enter.")
+	}
+	fmt.Fprint(errOut, "Press Ctrl-C to stop waiting.\n\n")
+}
+
+// offerPasted gives a pasted line to the sign-in and reports whether it took
+// it; one it refuses gets the reason, and what the wait goes on for.
+func (r *runner) offerPasted(a *connect.Authorization, line string, terminal bool) bool {
+	out, errOut := r.env.Stdout, r.env.Stderr
+	if a.ShowsCode() {
+		fmt.Fprintln(out, "Checking the code with Kantata...")
+	}
+	err := a.Complete(line)
+	if err == nil {
+		if !a.ShowsCode() {
+			fmt.Fprintln(out, "Finishing the sign-in with the address you pasted...")
+		}
+		return true
+	}
+	msg, _ := connect.Explain(err)
+	fmt.Fprintln(errOut, msg)
+	switch {
+	case connect.NotWaiting(err):
+	case a.ShowsCode() && terminal:
+		fmt.Fprint(errOut, codePrompt)
+	case a.ShowsCode():
+		fmt.Fprintln(errOut, "Still waiting for the code on standard input.")
+	case terminal:
+		fmt.Fprintln(errOut, "Still waiting: paste the address the browser ended on, or press Ctrl-C to cancel.")
+	default:
+		fmt.Fprintln(errOut, "Still waiting for the browser.")
+	}
+	return false
 }
 
 // errNoCode: standard input ended before a code Kantata took. It is a

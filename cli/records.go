@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/store"
 
@@ -38,7 +39,7 @@ func (r *runner) clientFlagSet(sub string, f *clientFlags) *flag.FlagSet {
 	fs.StringVar(&c.AuthURL, "auth-url", "", "the authorization URL (default Kantata's)")
 	fs.StringVar(&c.TokenURL, "token-url", "", "the access token URL (default Kantata's)")
 	fs.StringVar(&c.APIBaseURL, "api-url", "", "the API base URL (default Kantata's)")
-	fs.IntVar(&c.RedirectPort, "redirect-port", 0, "the callback port on 127.0.0.1 (default 38917)")
+	fs.IntVar(&c.RedirectPort, "redirect-port", 0, fmt.Sprintf("the callback port on 127.0.0.1 (default %d)", store.DefaultClientSettings().RedirectPort))
 	fs.StringVar(&c.ClientAuth, "client-auth", "", "how the secret is sent: body or basic")
 	fs.StringVar(&c.Callback, "callback", "", "how Kantata's answer comes back: loopback (to this app, the default), code (Kantata shows a code to paste) or app-link (through the app's own link)")
 	fs.BoolVar(&f.noPKCE, "no-pkce", false, "sign in without PKCE")
@@ -83,35 +84,14 @@ func (r *runner) refuse(err error) int {
 }
 
 func (r *runner) cmdClient(args []string) int {
-	if len(args) == 0 {
-		return r.usage("client", "say what to do: client add NAME ... or client edit NAME ...")
-	}
-	sub := args[0]
-	if sub != "add" && sub != "edit" {
-		return r.usage("client", "unknown client command %q (use add or edit)", sub)
-	}
-	f := &clientFlags{set: map[string]bool{}}
-	fs := r.clientFlagSet(sub, f)
-	pos, err := parseArgs(fs, args[1:])
-	if err != nil {
-		return r.usage("client", "%v", err)
-	}
-	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	name, err := oneName(pos)
-	if err != nil {
-		return r.usage("client", "client %s: %v", sub, err)
-	}
-	if sub == "add" && !f.set["client-id"] {
-		return r.usage("client", "client add needs --client-id ID (the client ID Kantata shows for your application)")
-	}
-	if f.set["pkce"] && f.set["no-pkce"] {
-		return r.usage("client", "give --pkce or --no-pkce, not both")
+	sub, name, f, code := r.clientArgs(args)
+	if code != ExitOK {
+		return code
 	}
 	st, ok := r.openStore()
 	if !ok {
 		return ExitUsage
 	}
-
 	var id string
 	c := store.DefaultClientSettings()
 	c.Name = name
@@ -135,28 +115,71 @@ func (r *runner) cmdClient(args []string) int {
 	for _, conn := range st.Connections() {
 		before[conn.ID] = conn.Status
 	}
-
-	ctx, stop := r.interruptible()
-	defer stop()
-	if sub == "edit" && r.stdinIsTerminal() {
-		fmt.Fprintln(r.env.Stderr, "Enter the client secret again: it is never shown, so every change needs it.")
-	}
-	secret, err := r.readSecret(ctx)
-	if err != nil {
-		if canceled(err) {
-			fmt.Fprintln(r.env.Stderr, "Canceled; nothing was saved.")
-			return ExitInterrupted
-		}
-		if errors.Is(err, errNoSecret) {
-			return r.usage("client", "%v", err)
-		}
-		return r.report(err, "")
+	secret, code := r.clientSecret(sub == "edit")
+	if code != ExitOK {
+		return code
 	}
 	saved, err := st.SaveClient(id, c, secret)
 	if err != nil {
 		return r.report(err, "")
 	}
+	r.clientSaved(st, sub, saved, before)
+	return ExitOK
+}
 
+// clientArgs reads client add/edit's subcommand, NAME and flags.
+func (r *runner) clientArgs(args []string) (sub, name string, f *clientFlags, code int) {
+	if len(args) == 0 {
+		return "", "", nil, r.usage("client", "say what to do: client add NAME ... or client edit NAME ...")
+	}
+	sub = args[0]
+	if sub != "add" && sub != "edit" {
+		return "", "", nil, r.usage("client", "unknown client command %q (use add or edit)", sub)
+	}
+	f = &clientFlags{set: map[string]bool{}}
+	fs := r.clientFlagSet(sub, f)
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
+		return "", "", nil, r.usage("client", "%v", err)
+	}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if name, err = oneName(pos); err != nil {
+		return "", "", nil, r.usage("client", "client %s: %v", sub, err)
+	}
+	if sub == "add" && !f.set["client-id"] {
+		return "", "", nil, r.usage("client", "client add needs --client-id ID (the client ID Kantata shows for your application)")
+	}
+	if f.set["pkce"] && f.set["no-pkce"] {
+		return "", "", nil, r.usage("client", "give --pkce or --no-pkce, not both")
+	}
+	return sub, name, f, ExitOK
+}
+
+// clientSecret reads the client secret; editing, it says first why it is
+// needed again.
+func (r *runner) clientSecret(editing bool) (string, int) {
+	ctx, stop := r.interruptible()
+	defer stop()
+	if editing && r.stdinIsTerminal() {
+		fmt.Fprintln(r.env.Stderr, "Enter the client secret again: it is never shown, so every change needs it.")
+	}
+	secret, err := r.readSecret(ctx)
+	switch {
+	case err == nil:
+		return secret, ExitOK
+	case connect.Canceled(err):
+		fmt.Fprintln(r.env.Stderr, "Canceled; nothing was saved.")
+		return "", ExitInterrupted
+	case errors.Is(err, errNoSecret):
+		return "", r.usage("client", "%v", err)
+	}
+	return "", r.report(err, "")
+}
+
+// clientSaved says what was saved, what to register in Kantata, which
+// connections now need a new sign-in (before: their states until now), and
+// what to do next.
+func (r *runner) clientSaved(st *store.Store, sub string, saved store.Client, before map[string]store.Status) {
 	w := r.env.Stdout
 	verb := "Saved"
 	if sub == "edit" {
@@ -183,7 +206,6 @@ func (r *runner) cmdClient(args []string) int {
 	case sub == "add":
 		fmt.Fprintf(w, "Next: %s connection add NAME --client %s\n", Prog, shellArg(saved.Name))
 	}
-	return ExitOK
 }
 
 func (r *runner) cmdConnection(args []string) int {

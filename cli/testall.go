@@ -35,69 +35,77 @@ func (r *runner) testAll(asJSON bool) int {
 		return ExitUsage
 	}
 	if !asJSON {
-		n := 0
-		for _, c := range st.Connections() {
-			if c.Status != store.StatusNeverAuthorized && c.Status != store.StatusNeedsReauth {
-				n++
-			}
-		}
-		if n > 1 {
-			fmt.Fprintf(r.env.Stderr, "Testing %d connections...\n", n)
-		}
+		r.announceTests(st)
 	}
 	ctx, stop := r.interruptible()
 	defer stop()
 	results := r.service(st).TestAll(ctx, connect.DefaultTestWorkers, nil)
-
-	var sum testSummaryJSON
+	sum := connect.SummarizeTestAll(results)
 	code := ExitOK
-	for _, res := range results {
-		sum.Total++
-		switch {
-		case res.Skipped:
-			sum.Skipped++
-		case res.Err == nil:
-			sum.Passed++
-		default:
-			sum.Failed++
-			code = worseExit(code, exitCode(res.Err))
-		}
+	for _, f := range sum.Fails {
+		code = worseExit(code, exitCode(f.Err))
 	}
-
+	if len(sum.Canceled) > 0 {
+		code = worseExit(code, ExitInterrupted)
+	}
 	if asJSON {
-		out := testAllJSON{Results: []testAllItemJSON{}, Summary: sum}
-		for _, res := range results {
-			name := res.Connection.Name
-			err := res.Err
-			if res.Skipped {
-				err = res.Why
-			}
-			out.Results = append(out.Results, testAllItemJSON{testJSON: toTestJSON(name, res.Connection, err), Skipped: res.Skipped})
-		}
-		writeJSON(r.env.Stdout, out)
+		writeJSON(r.env.Stdout, testAllJSONOf(results, sum))
 		return code
 	}
-
-	w := r.env.Stdout
 	if len(results) == 0 {
-		fmt.Fprintf(w, "No connections yet. Add one with: %s connection add NAME --client CLIENT_NAME\n", Prog)
+		fmt.Fprintf(r.env.Stdout, "No connections yet. Add one with: %s connection add NAME --client CLIENT_NAME\n", Prog)
 		return ExitOK
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	var failed, skipped, signInAgain, noProjects, uncounted []string
+	r.printTestRows(results)
+	if code == ExitInterrupted {
+		fmt.Fprintln(r.env.Stderr, "Test canceled; the connections not tested were left as they were.")
+		return code
+	}
+	r.printTestAllSummary(sum)
+	return code
+}
+
+// announceTests says how many connections will be tested, when several.
+func (r *runner) announceTests(st *store.Store) {
+	n := 0
+	for _, c := range st.Connections() {
+		if c.Status != store.StatusNeverAuthorized && c.Status != store.StatusNeedsReauth {
+			n++
+		}
+	}
+	if n > 1 {
+		fmt.Fprintf(r.env.Stderr, "Testing %d connections...\n", n)
+	}
+}
+
+// testAllJSONOf is test --all --json's document.
+func testAllJSONOf(results []connect.TestResult, sum connect.TestAllSummary) testAllJSON {
+	out := testAllJSON{Results: []testAllItemJSON{}, Summary: testSummaryJSON{
+		Total: sum.Total(), Passed: len(sum.Works), Failed: len(sum.Fails) + len(sum.Canceled), Skipped: sum.Skipped()}}
+	for _, res := range results {
+		err := res.Err
+		if res.Skipped {
+			err = res.Why
+		}
+		out.Results = append(out.Results, testAllItemJSON{testJSON: toTestJSON(res.Connection.Name, res.Connection, err), Skipped: res.Skipped})
+	}
+	return out
+}
+
+// printTestRows prints a table row per connection: its name, what came of
+// its test, and the user and project count or the reason.
+func (r *runner) printTestRows(results []connect.TestResult) {
+	tw := tabwriter.NewWriter(r.env.Stdout, 0, 0, 3, ' ', 0)
 	for _, res := range results {
 		name := res.Connection.Name
 		switch {
 		case res.Skipped && res.Connection.Status == store.StatusNeedsReauth:
-			signInAgain = append(signInAgain, shellArg(name))
 			fmt.Fprintf(tw, "%s\tskipped\tneeds a new sign-in\n", name)
 		case res.Skipped:
-			skipped = append(skipped, shellArg(name))
 			fmt.Fprintf(tw, "%s\tskipped\tnot authorized yet\n", name)
-		case canceled(res.Err):
+		case connect.Canceled(res.Err):
 			fmt.Fprintf(tw, "%s\tcanceled\t\n", name)
 		case res.Err != nil:
-			failed = append(failed, name)
 			msg, _ := connect.Explain(res.Err)
 			fmt.Fprintf(tw, "%s\tfailed\t%s\n", name, firstSentence(msg))
 		default:
@@ -105,69 +113,83 @@ func (r *runner) testAll(asJSON bool) int {
 			if projects := connect.ProjectsBrief(res.Connection); projects != "" {
 				who += " · " + projects // the reason a count failed is test NAME's to give
 			}
-			if res.Connection.Projects != nil && res.Connection.Projects.Visible == nil {
-				uncounted = append(uncounted, name)
-			}
-			if connect.SeesNoProjects(res.Connection) {
-				noProjects = append(noProjects, shellArg(name))
-			}
 			fmt.Fprintf(tw, "%s\tworks\t%s\n", name, who)
 		}
 	}
 	_ = tw.Flush()
-	fmt.Fprintln(w)
+	fmt.Fprintln(r.env.Stdout)
+}
 
-	if code == ExitInterrupted {
-		fmt.Fprintln(r.env.Stderr, "Test canceled; the connections not tested were left as they were.")
-		return code
-	}
-	tested := sum.Passed + sum.Failed
+// printTestAllSummary says how many work, then what to do about the rest.
+func (r *runner) printTestAllSummary(sum connect.TestAllSummary) {
+	w := r.env.Stdout
+	tested := len(sum.Works) + len(sum.Fails)
 	switch {
-	case tested == 0 && len(signInAgain) > 0:
+	case tested == 0 && len(sum.SignInAgain) > 0:
 		fmt.Fprintln(w, "No connection could be tested.")
 	case tested == 0:
 		fmt.Fprintln(w, "No connection has been authorized yet, so none was tested.")
 	case tested == 1:
-		fmt.Fprintf(w, "%d of 1 connection works.\n", sum.Passed)
+		fmt.Fprintf(w, "%d of 1 connection works.\n", len(sum.Works))
 	default:
-		fmt.Fprintf(w, "%d of %d connections work.\n", sum.Passed, tested)
+		fmt.Fprintf(w, "%d of %d connections work.\n", len(sum.Works), tested)
 	}
-	switch len(skipped) {
+	if names := shellArgs(sum.NeverAuthorized); len(names) > 0 {
+		fmt.Fprintf(w, "Not tested, never authorized: %s. Sign in with: %s\n", strings.Join(names, ", "), authorizeFor(names))
+	}
+	switch names := shellArgs(sum.SignInAgain); len(names) {
 	case 0:
 	case 1:
-		fmt.Fprintf(w, "Not tested, never authorized: %s. Sign in with: %s authorize %s\n", skipped[0], Prog, skipped[0])
+		fmt.Fprintf(w, "Not tested, needs a new sign-in (its old one is sent nowhere): %s. Sign in with: %s\n", names[0], authorizeFor(names))
 	default:
-		fmt.Fprintf(w, "Not tested, never authorized: %s. Sign in with: %s authorize NAME\n", strings.Join(skipped, ", "), Prog)
+		fmt.Fprintf(w, "Not tested, need a new sign-in (their old ones are sent nowhere): %s. Sign in with: %s\n", strings.Join(names, ", "), authorizeFor(names))
 	}
-	switch len(signInAgain) {
-	case 0:
-	case 1:
-		fmt.Fprintf(w, "Not tested, needs a new sign-in (its old one is sent nowhere): %s. Sign in with: %s authorize %s\n", signInAgain[0], Prog, signInAgain[0])
-	default:
-		fmt.Fprintf(w, "Not tested, need a new sign-in (their old ones are sent nowhere): %s. Sign in with: %s authorize NAME\n", strings.Join(signInAgain, ", "), Prog)
-	}
-	switch len(noProjects) {
+	switch names := shellArgs(sum.NoProjects()); len(names) {
 	case 0:
 	case 1:
 		fmt.Fprintf(w, "Works but sees no projects in Kantata: %s. An integration using it will find nothing. "+
-			"To sign in as another user: %s authorize %s\n", noProjects[0], Prog, noProjects[0])
+			"To sign in as another user: %s\n", names[0], authorizeFor(names))
 	default:
 		fmt.Fprintf(w, "Work but see no projects in Kantata: %s. An integration using them will find nothing. "+
-			"To sign in as another user: %s\n", strings.Join(noProjects, ", "), authorizeCommand(""))
+			"To sign in as another user: %s\n", strings.Join(names, ", "), authorizeFor(names))
 	}
-	switch len(uncounted) {
-	case 0:
-	case 1:
-		fmt.Fprintf(w, "Why the projects could not be counted: %s test %s\n", Prog, shellArg(uncounted[0]))
-	default:
-		fmt.Fprintf(w, "Why the projects could not be counted: %s test NAME\n", Prog)
+	if names := shellArgs(sum.Uncounted()); len(names) > 0 {
+		fmt.Fprintf(w, "Why the projects could not be counted: %s\n", testFor(names))
 	}
-	if len(failed) == 1 {
-		fmt.Fprintf(w, "For the details: %s test %s\n", Prog, shellArg(failed[0]))
-	} else if len(failed) > 1 {
-		fmt.Fprintf(w, "For the details: %s test NAME\n", Prog)
+	var failed []string
+	for _, f := range sum.Fails {
+		failed = append(failed, shellArg(f.Connection.Name))
 	}
-	return code
+	if len(failed) > 0 {
+		fmt.Fprintf(w, "For the details: %s\n", testFor(failed))
+	}
+}
+
+// shellArgs are the connections' names, quoted for a command line.
+func shellArgs(conns []store.Connection) []string {
+	var names []string
+	for _, c := range conns {
+		names = append(names, shellArg(c.Name))
+	}
+	return names
+}
+
+// authorizeFor is the command that signs in the one connection named, or
+// any of several.
+func authorizeFor(names []string) string {
+	if len(names) == 1 {
+		return Prog + " authorize " + names[0]
+	}
+	return Prog + " authorize NAME"
+}
+
+// testFor is the command that tests the one connection named, or any of
+// several.
+func testFor(names []string) string {
+	if len(names) == 1 {
+		return Prog + " test " + names[0]
+	}
+	return Prog + " test NAME"
 }
 
 // worseExit keeps the exit code that matters most when several tests fail:

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kantata-connect/kantata-connect/connect"
 	"github.com/kantata-connect/kantata-connect/setupfile"
 	"github.com/kantata-connect/kantata-connect/store"
 	"golang.org/x/term"
@@ -197,7 +198,7 @@ func (r *runner) cmdImport(args []string) int {
 			safetext.Count(len(e.Clients), "client"), safetext.Count(len(e.Connections), "connection"), path)
 	}
 	rep, err := setupfile.Import(ctx, st, e, d)
-	if err != nil && canceled(err) {
+	if err != nil && connect.Canceled(err) {
 		fmt.Fprintln(r.env.Stderr, "Canceled; nothing was imported.")
 		return ExitInterrupted
 	}

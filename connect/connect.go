@@ -78,6 +78,9 @@ type Authorization struct {
 	linkReg LinkRegistration
 }
 
+// provider is what the sign-in's messages say of Kantata.
+var provider = oauth.Provider{Registered: "Kantata (" + kantata.AppsPage + ")", TokenURL: kantata.DefaultTokenURL}
+
 // StartAuthorize begins signing in a saved connection: it reads the client's
 // secret from the keychain, binds the loopback callback and opens the browser.
 // The caller then shows URL and calls Wait.
@@ -102,6 +105,7 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 		RedirectPort: client.RedirectPort,
 		ClientAuth:   oauth.ClientAuth(client.ClientAuth),
 		DisablePKCE:  !client.PKCE,
+		Provider:     provider,
 		Timeout:      opts.Timeout,
 		HTTPClient:   s.HTTPClient,
 	}
@@ -126,11 +130,7 @@ func (s *Service) StartAuthorize(ctx context.Context, connectionID string, opts 
 		return nil, fmt.Errorf("start sign-in for %q: %w", conn.Name, err)
 	}
 	a.closeLinkWhenDone()
-	timeout := opts.Timeout
-	if timeout == 0 {
-		timeout = oauth.DefaultTimeoutFor(cfg.Callback)
-	}
-	a.deadline = time.Now().Add(timeout)
+	a.deadline = flow.Deadline()
 	a.watchHint(opts.HintAfter)
 	a.checkReach(client.AuthURL)
 	return a, nil

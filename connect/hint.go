@@ -3,6 +3,8 @@ package connect
 import (
 	"fmt"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/kantata"
 )
 
 // DefaultHintAfter is how long a sign-in waits before HintDue fires: longer
@@ -18,9 +20,9 @@ const DefaultHintAfter = 20 * time.Second
 // at all, is named too.
 func CallbackHint(redirectURI string) string {
 	return fmt.Sprintf("Still waiting. If Kantata showed an error page instead of an Authorize button, the callback "+
-		"URL registered in your Kantata app probably doesn't match this one exactly: %s. Register it (Settings > "+
-		"API > registered applications), then try again. If your browser never showed Kantata's sign-in page, it "+
-		"can't reach Kantata: check the internet connection or proxy.", redirectURI)
+		"URL registered in your Kantata app probably doesn't match this one exactly: %s. Register it (%s), then "+
+		"try again. If your browser never showed Kantata's sign-in page, it can't reach Kantata: check the internet "+
+		"connection or proxy.", redirectURI, kantata.AppsPage)
 }
 
 // HintDue is closed once AuthorizeOptions.HintAfter has passed while the

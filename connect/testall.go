@@ -2,8 +2,10 @@ package connect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/store"
@@ -109,7 +111,7 @@ feed:
 			c := results[i].Connection
 			results[i].Err = &kantata.Error{
 				Kind:    kantata.KindCanceled,
-				Message: "The connection test was cancelled.",
+				Message: "The connection test was canceled.",
 				Detail:  fmt.Sprintf("test of %q not started: %v", c.Name, context.Cause(ctx)),
 				Err:     ctx.Err(),
 			}
@@ -126,4 +128,136 @@ func (s *Service) testOne(ctx context.Context, c store.Connection) TestResult {
 		conn = c
 	}
 	return TestResult{Connection: conn, Err: err}
+}
+
+// TestAllSummary is a Test all's outcome sorted by the one rule both
+// fronts tell it by. Each list keeps the results' order (by name).
+type TestAllSummary struct {
+	Works []store.Connection // tested: works
+	// Fails are the tests that failed, with why; a connection whose
+	// sign-in never succeeded (ErrNotAuthorized: it has no token) too.
+	Fails           []TestResult
+	Canceled        []store.Connection // to be tested, canceled first: left as they were
+	NeverAuthorized []store.Connection // skipped: never authorized
+	SignInAgain     []store.Connection // skipped: needs a new sign-in
+}
+
+// SummarizeTestAll sorts TestAll's results.
+func SummarizeTestAll(results []TestResult) TestAllSummary {
+	var s TestAllSummary
+	for _, r := range results {
+		switch {
+		case r.Skipped && r.Connection.Status == store.StatusNeedsReauth:
+			s.SignInAgain = append(s.SignInAgain, r.Connection)
+		case r.Skipped:
+			s.NeverAuthorized = append(s.NeverAuthorized, r.Connection)
+		case Canceled(r.Err):
+			s.Canceled = append(s.Canceled, r.Connection)
+		case r.Err != nil:
+			s.Fails = append(s.Fails, r)
+		default:
+			s.Works = append(s.Works, r.Connection)
+		}
+	}
+	return s
+}
+
+// Total is every connection of the run, tested or not.
+func (s TestAllSummary) Total() int {
+	return len(s.Works) + len(s.Fails) + len(s.Canceled) + len(s.NeverAuthorized) + len(s.SignInAgain)
+}
+
+// Skipped is how many were not tested: never authorized or needing a new
+// sign-in.
+func (s TestAllSummary) Skipped() int { return len(s.NeverAuthorized) + len(s.SignInAgain) }
+
+// Tests is how many connections had a token to test: those that ran, and
+// those canceled before they could. A connection whose sign-in never
+// succeeded has none, so it is no test, though it is among Fails.
+func (s TestAllSummary) Tests() int {
+	n := len(s.Works) + len(s.Canceled)
+	for _, f := range s.Fails {
+		if !errors.Is(f.Err, ErrNotAuthorized) {
+			n++
+		}
+	}
+	return n
+}
+
+// NoProjects are the working connections whose user sees no projects: an
+// integration using them would find nothing.
+func (s TestAllSummary) NoProjects() []store.Connection {
+	return filter(s.Works, SeesNoProjects)
+}
+
+// Uncounted are the working connections whose projects could not be
+// counted.
+func (s TestAllSummary) Uncounted() []store.Connection {
+	return filter(s.Works, func(c store.Connection) bool { p := Projects(c); return p.Counted && !p.Known })
+}
+
+func filter(conns []store.Connection, keep func(store.Connection) bool) []store.Connection {
+	var out []store.Connection
+	for _, c := range conns {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Standing is how saved connections stand with Kantata by what they record,
+// counted by the same rule as a Test all: what a front shows after one and
+// keeps up to date as later sign-ins, tests and deletes change the records.
+type Standing struct {
+	// Works and Fails: Kantata was asked about them (by a test, or a
+	// sign-in's check of its user), and they work or not.
+	Works, Fails int
+	// NotTested: authorized, but Kantata was never asked about them.
+	NotTested int
+	// NotAuthorized: never signed in, so there is nothing to test; not a
+	// failure.
+	NotAuthorized int
+	// NoProjects: among Works, those whose user sees no projects.
+	NoProjects int
+	// First and Last are when Works and Fails were asked about, in local
+	// time; zero when none was.
+	First, Last time.Time
+}
+
+// EverAuthorized is the rule for what can be tested: a connection that was
+// authorized once has a token to test, whatever its status says now (a
+// failed re-authorization leaves the token that works). One never
+// authorized has none, not even after a failed first sign-in.
+func EverAuthorized(c store.Connection) bool { return c.LastAuthorizedAt != nil }
+
+// StandingOf counts conns. Their own LastTestedAt is the one source of
+// "when", as diagnostics and the command line's list read it.
+func StandingOf(conns []store.Connection) Standing {
+	var s Standing
+	for _, c := range conns {
+		switch {
+		case !EverAuthorized(c):
+			s.NotAuthorized++
+			continue
+		case c.LastTestedAt == nil:
+			s.NotTested++
+			continue
+		case c.Status == store.StatusAuthorized:
+			s.Works++
+			if SeesNoProjects(c) {
+				s.NoProjects++
+			}
+		default:
+			s.Fails++
+		}
+		at := c.LastTestedAt.Local()
+		if s.First.IsZero() || at.Before(s.First) {
+			s.First = at
+		}
+		if at.After(s.Last) {
+			s.Last = at
+		}
+	}
+	return s
 }

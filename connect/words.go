@@ -136,39 +136,61 @@ func IdentityText(c store.Connection) string {
 const NoProjectsWarning = "This user sees no projects in Kantata: an integration using this connection will " +
 	"find nothing. Authorize as a user with access to the projects you need."
 
+// ProjectCount is what the last count of an authorized connection's
+// projects found, as data for each front's words.
+type ProjectCount struct {
+	// Counted: the connection is authorized and its projects were counted
+	// (or a count was tried). Otherwise nothing is known: an older count
+	// says nothing of what it reaches now.
+	Counted bool
+	// Known: the count succeeded, and Visible is how many projects its
+	// user sees. Otherwise Why may say why it failed.
+	Known   bool
+	Visible int
+	Why     string
+}
+
+// Projects is what the last count of c's projects found.
+func Projects(c store.Connection) ProjectCount {
+	if c.Status != store.StatusAuthorized || c.Projects == nil {
+		return ProjectCount{}
+	}
+	n, ok := ProjectsVisible(c)
+	return ProjectCount{Counted: true, Known: ok, Visible: n, Why: c.Projects.Error}
+}
+
+// ProjectsNoun counts projects in words: "no projects", "1 project",
+// "42 projects".
+func ProjectsNoun(n int) string {
+	if n == 0 {
+		return "no projects"
+	}
+	return safetext.Count(n, "project")
+}
+
 // ProjectsText says how many projects an authorized connection's user sees,
 // to follow its user: "sees 42 projects", "sees 1 project", "sees no
 // projects", or "couldn't count projects: " and why (which ends with its
-// own full stop). It is "" when the
-// connection is not authorized (an older count says nothing of what it
-// reaches now) or its projects were never counted.
+// own full stop). It is "" when nothing is known (ProjectCount.Counted).
 func ProjectsText(c store.Connection) string {
-	if c.Status != store.StatusAuthorized || c.Projects == nil {
-		return ""
+	brief := ProjectsBrief(c)
+	if p := Projects(c); p.Counted && !p.Known && p.Why != "" {
+		return brief + ": " + p.Why
 	}
-	n, ok := ProjectsVisible(c)
-	switch {
-	case !ok:
-		if c.Projects.Error == "" {
-			return "couldn't count projects"
-		}
-		return "couldn't count projects: " + c.Projects.Error
-	case n == 0:
-		return "sees no projects"
-	case n == 1:
-		return "sees 1 project"
-	}
-	return fmt.Sprintf("sees %d projects", n)
+	return brief
 }
 
 // ProjectsBrief is ProjectsText without the reason a count failed, for a
 // row of a list: "sees 42 projects", "couldn't count projects".
 func ProjectsBrief(c store.Connection) string {
-	text := ProjectsText(c)
-	if brief, _, cut := strings.Cut(text, ": "); cut {
-		return brief
+	switch p := Projects(c); {
+	case !p.Counted:
+		return ""
+	case !p.Known:
+		return "couldn't count projects"
+	default:
+		return "sees " + ProjectsNoun(p.Visible)
 	}
-	return text
 }
 
 // ProjectsVisible is how many projects the connection's user saw when last

@@ -67,17 +67,27 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 	client, haveClient := st.Client(conn.ClientRef)
 
 	var r report
-	var secrets []string
 	r.line("Kantata Connect diagnostics")
 	r.line("Created:  %s", stamp(opts.Now))
 	r.line("This report holds no client secret, sign-in code or token.")
+	r.app(st, opts)
+	secrets := r.keychain(ctx, st, conn, client, haveClient)
+	r.client(conn, client, haveClient)
+	r.network(ctx, opts.Proxies, client, haveClient)
+	r.connection(conn)
+	r.timings(conn)
 
+	// Safe to show and to paste into a terminal, line by line (records
+	// written before text was made safe where it enters may hold escape
+	// sequences). Redacted first, so cleaning can't break a secret apart.
+	return safetext.Lines(redactSecrets(r.String(), secrets)), nil
+}
+
+// app: the version, the build, the OS (on Linux the distribution and the
+// desktop) and the records file, read-only or not.
+func (r *report) app(st *store.Store, opts Options) {
 	r.section("App")
-	version := opts.Version
-	if version == "" {
-		version = "(development build)"
-	}
-	r.field("Version", version)
+	r.field("Version", Version(opts.Version))
 	r.field("Built with", runtime.Version())
 	r.field("OS", runtime.GOOS+"/"+runtime.GOARCH)
 	if opts.Renderer != "" {
@@ -91,6 +101,11 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 			r.field("WSL", d)
 		}
 	}
+	r.field("Records file", recordsText(st))
+}
+
+// recordsText is the records file's path, and why it is read-only if it is.
+func recordsText(st *store.Store) string {
 	records := st.Path()
 	var unreadable *store.UnreadableError
 	switch why := st.ReadOnlyReason(); {
@@ -104,30 +119,19 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 	case why != nil:
 		records += " (read-only: written by a newer version of the app)"
 	}
-	r.field("Records file", records)
+	return records
+}
 
+// keychain: which keychain answered, how fast the client secret came, and
+// whether the tokens are there. It returns what it read, to scrub the
+// report with; none of it is shown.
+func (r *report) keychain(ctx context.Context, st *store.Store, conn store.Connection, client store.Client, haveClient bool) []string {
+	var secrets []string
 	r.section("Keychain")
 	r.field("Backend", keychainBackend())
 	if haveClient {
-		// Time the read the sign-in itself starts with; the value is kept
-		// only to scrub the report, never shown.
-		start := time.Now()
-		secret, err := st.ClientSecret(client.ID)
-		took := time.Since(start)
-		if err != nil {
-			r.field("Client secret read", fmt.Sprintf("error: %s, after %s", keychainErrorKind(err), millis(took)))
-			r.detail(keychainDetail(err))
-		} else {
+		if secret, ok := r.secretRead(ctx, st, client); ok {
 			secrets = append(secrets, secret)
-			r.field("Client secret read", "ok in "+millis(took))
-			// Only the system keychain's success means go-keyring's bus
-			// connection is open; with any other keychain (the tests'
-			// in-memory one) asking the bus could start a D-Bus daemon.
-			if st.UsesSystemKeychain() {
-				if p := secretServiceProvider(ctx); p != "" {
-					r.field("Answered by", p)
-				}
-			}
 		}
 	} else {
 		r.field("Client secret read", "not tried: the connection's client is missing")
@@ -148,34 +152,62 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 		r.field("Access token", "error: "+keychainErrorKind(err))
 		r.detail(keychainDetail(err))
 	}
+	return secrets
+}
 
-	if haveClient {
-		r.section(fmt.Sprintf("OAuth 2.0 client “%s”", client.Name))
-		r.field("Client ID", client.ClientID)
-		r.field("Authorization URL", client.AuthURL)
-		r.field("Access token URL", client.TokenURL)
-		r.field("API base URL", client.APIBaseURL)
-		r.field("Kantata's answer", callbackText(client.Callback))
-		r.field("Callback URL", client.RedirectURI())
-		if client.Callback == store.CallbackAppLink {
-			r.field("App link handler", linkhandler.Describe())
+// secretRead times the read the sign-in itself starts with; the value is
+// kept only to scrub the report, never shown.
+func (r *report) secretRead(ctx context.Context, st *store.Store, client store.Client) (string, bool) {
+	start := time.Now()
+	secret, err := st.ClientSecret(client.ID)
+	took := time.Since(start)
+	if err != nil {
+		r.field("Client secret read", fmt.Sprintf("error: %s, after %s", keychainErrorKind(err), millis(took)))
+		r.detail(keychainDetail(err))
+		return "", false
+	}
+	r.field("Client secret read", "ok in "+millis(took))
+	// Only the system keychain's success means go-keyring's bus
+	// connection is open; with any other keychain (the tests'
+	// in-memory one) asking the bus could start a D-Bus daemon.
+	if st.UsesSystemKeychain() {
+		if p := secretServiceProvider(ctx); p != "" {
+			r.field("Answered by", p)
 		}
-		r.field("Client authentication", clientAuthText(client.ClientAuth))
-		pkce := "off"
-		if client.PKCE {
-			pkce = "on (S256)"
-		}
-		r.field("PKCE", pkce)
-		if dep := client.Departures(); dep.Any() {
-			r.field("Departs from Kantata", dep.String())
-		}
-	} else {
+	}
+	return secret, true
+}
+
+// client: the client's settings, or that it is missing.
+func (r *report) client(conn store.Connection, client store.Client, haveClient bool) {
+	if !haveClient {
 		r.section("OAuth 2.0 client")
 		r.field("Missing", fmt.Sprintf("the connection uses client ID %q, which is not in the records", conn.ClientRef))
+		return
 	}
+	r.section(fmt.Sprintf("OAuth 2.0 client “%s”", client.Name))
+	r.field("Client ID", client.ClientID)
+	r.field("Authorization URL", client.AuthURL)
+	r.field("Access token URL", client.TokenURL)
+	r.field("API base URL", client.APIBaseURL)
+	r.field("Kantata's answer", callbackText(client.Callback))
+	r.field("Callback URL", client.RedirectURI())
+	if client.Callback == store.CallbackAppLink {
+		r.field("App link handler", linkhandler.Describe())
+	}
+	r.field("Client authentication", clientAuthText(client.ClientAuth))
+	pkce := "off"
+	if client.PKCE {
+		pkce = "on (S256)"
+	}
+	r.field("PKCE", pkce)
+	if dep := client.Departures(); dep.Any() {
+		r.field("Departs from Kantata", dep.String())
+	}
+}
 
-	r.network(ctx, opts.Proxies, client, haveClient)
-
+// connection: the status, the Kantata user and projects, and the last error.
+func (r *report) connection(conn store.Connection) {
 	r.section(fmt.Sprintf("Connection “%s”", conn.Name))
 	status := connect.StatusText(conn)
 	if conn.Status == store.StatusFailed {
@@ -190,16 +222,19 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 	r.projects(conn.Projects)
 	r.field("Last authorized", stampOrNever(conn.LastAuthorizedAt))
 	r.field("Last tested", stampOrNever(conn.LastTestedAt))
-	if conn.LastError != "" {
-		r.field("Last error", conn.LastError)
-		if conn.LastErrorDetail != "" && conn.LastErrorDetail != conn.LastError {
-			r.field("Technical detail", "")
-			r.detail(conn.LastErrorDetail)
-		}
-	} else {
+	if conn.LastError == "" {
 		r.field("Last error", "none")
+		return
 	}
+	r.field("Last error", conn.LastError)
+	if conn.LastErrorDetail != "" && conn.LastErrorDetail != conn.LastError {
+		r.field("Technical detail", "")
+		r.detail(conn.LastErrorDetail)
+	}
+}
 
+// timings: how long the last sign-in's steps and the last test took.
+func (r *report) timings(conn store.Connection) {
 	r.section("Timings")
 	if t := conn.LastSignInTimings; t != nil {
 		r.field("Last sign-in", stamp(t.At))
@@ -222,11 +257,6 @@ func Report(ctx context.Context, st *store.Store, connectionID string, opts Opti
 	default:
 		r.field("Last test", stamp(*at)+" (timings not recorded)")
 	}
-
-	// Safe to show and to paste into a terminal, line by line (records
-	// written before text was made safe where it enters may hold escape
-	// sequences). Redacted first, so cleaning can't break a secret apart.
-	return safetext.Lines(redactSecrets(r.String(), secrets)), nil
 }
 
 // report is the text being built: sections of "Label: value" lines.
@@ -490,4 +520,13 @@ func redactSecrets(text string, secrets []string) string {
 		}
 	}
 	return b.String()
+}
+
+// Version is the app's version as the report, the command line and the
+// window show it: v, or "(development build)" when the build carries none.
+func Version(v string) string {
+	if v == "" {
+		return "(development build)"
+	}
+	return v
 }

@@ -38,7 +38,7 @@ type Options struct {
 }
 
 // Choose shows the dialog and waits for the user: the chosen file's path,
-// "" when they cancelled, or an error (ErrUnavailable: no system dialog).
+// "" when they canceled, or an error (ErrUnavailable: no system dialog).
 // It blocks until the dialog closes: call it off the UI thread. ctx ends
 // the wait (the dialog may stay open where the system can't be told to
 // close it).

@@ -124,7 +124,7 @@ func choose(ctx context.Context, o Options) (string, error) {
 }
 
 // pathFromResponse reads the Response signal's body: 0 and the chosen
-// file's URI, or 1 (cancelled) or 2 (ended otherwise).
+// file's URI, or 1 (canceled) or 2 (ended otherwise).
 func pathFromResponse(body []any) (string, error) {
 	code, _ := body[0].(uint32)
 	results, _ := body[1].(map[string]dbus.Variant)

@@ -155,12 +155,12 @@ func TestPortalFileChooser(t *testing.T) {
 		}
 	})
 
-	t.Run("cancelled", func(t *testing.T) {
+	t.Run("canceled", func(t *testing.T) {
 		portal.mu.Lock()
 		portal.answer = func(bool) (uint32, string) { return 1, "" }
 		portal.mu.Unlock()
 		if got, err := Choose(ctx, Options{Title: "Import setup"}); got != "" || err != nil {
-			t.Errorf("a cancelled dialog gave %q, %v; want nothing", got, err)
+			t.Errorf("a canceled dialog gave %q, %v; want nothing", got, err)
 		}
 	})
 }

@@ -145,7 +145,7 @@ func showDialog(o Options) (string, error) {
 	if code, _, _ := procCommDlgExtendedError.Call(); code != 0 {
 		return "", fmt.Errorf("filechooser: the file dialog failed (CommDlgExtendedError 0x%x)", code)
 	}
-	return "", nil // cancelled
+	return "", nil // canceled
 }
 
 func ptr(s string) *uint16 {

@@ -100,7 +100,7 @@ func TestWindowsFileDialogs(t *testing.T) {
 		done := run(Options{Title: "Import setup (cancel)"})
 		press(dialogTitled(t, "Import setup (cancel)"), idCancel)
 		if r := <-done; r.path != "" || r.err != nil {
-			t.Errorf("a cancelled dialog gave %q, %v; want nothing", r.path, r.err)
+			t.Errorf("a canceled dialog gave %q, %v; want nothing", r.path, r.err)
 		}
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/kantata-connect/kantata-connect/diagnose"
 )
 
 // troubleshootingAnchor is the README's Troubleshooting section.
@@ -16,10 +18,7 @@ const troubleshootingAnchor = "#troubleshooting"
 // troubleshooting is (Help › About).
 func (u *UI) showAbout() {
 	name := widget.NewLabelWithStyle(Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	version := u.version
-	if version == "" {
-		version = "(development build)"
-	}
+	version := diagnose.Version(u.version)
 	items := []fyne.CanvasObject{name,
 		widget.NewLabel("Version " + version),
 		wrappedLabel("Sets up and checks OAuth 2.0 connections to Kantata OX. Secrets stay in this computer's keychain."),

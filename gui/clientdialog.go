@@ -15,7 +15,7 @@ import (
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// Wording of the OAuth 2.0 client dialog (the seed article's iClient form).
+// Wording of the OAuth 2.0 client dialog (the setup article's iClient form).
 const (
 	secretHint     = "Kept in your system keychain, never shown."
 	secretEditNote = "When editing the client at any point, you must enter the secret value again; " +
@@ -116,10 +116,10 @@ func (d *clientDialog) makeEntries() {
 		d.validate()
 	}
 	d.secret.OnSubmitted = func(string) { d.submit() }
-	d.authURL = entry("https://app.mavenlink.com/oauth/authorize")
-	d.tokenURL = entry("https://app.mavenlink.com/oauth/token")
-	d.apiURL = entry("https://api.mavenlink.com")
-	d.port = entry("38917")
+	d.authURL = entry(store.DefaultClientSettings().AuthURL)
+	d.tokenURL = entry(store.DefaultClientSettings().TokenURL)
+	d.apiURL = entry(store.DefaultClientSettings().APIBaseURL)
+	d.port = entry(strconv.Itoa(store.DefaultClientSettings().RedirectPort))
 	d.port.OnChanged = func(string) {
 		d.port.touch()
 		d.validate()
@@ -187,7 +187,7 @@ func (d *clientDialog) makeForm() {
 	}
 	d.httpItems = []*widget.FormItem{
 		{Text: "Authorization URL", Widget: d.authURL},
-		{Text: "Token URL", Widget: d.tokenURL},
+		{Text: "Access token URL", Widget: d.tokenURL},
 		{Text: "API base URL", Widget: d.apiURL},
 		{Text: "Send client credentials", Widget: d.clientAuth},
 		{Text: "Grant type", Widget: d.pkce},

@@ -296,7 +296,7 @@ func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
 	if conn.Status != store.StatusNeverAuthorized {
 		t.Errorf("status after cancel = %q; want unchanged", conn.Status)
 	}
-	if top := topOverlay(h.u.win); !containsText(top, "Sign-in cancelled; “Kantata production” is still not authorized.") {
+	if top := topOverlay(h.u.win); !containsText(top, "Sign-in canceled; “Kantata production” is still not authorized.") {
 		t.Errorf("after cancel the window shows %q; want it to say the connection is still not authorized", texts(top))
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(h.port))
@@ -306,9 +306,9 @@ func TestSignInCancelFreesPortAndKeepsStatus(t *testing.T) {
 	l.Close()
 }
 
-// Cancelling a new sign-in of a connection that works says it still works,
+// Canceling a new sign-in of a connection that works says it still works,
 // and as whom.
-func TestCancelledSignInSaysTheConnectionStillWorks(t *testing.T) {
+func TestCanceledSignInSaysTheConnectionStillWorks(t *testing.T) {
 	h := newHarness(t, func(string) error { return nil })
 	c := h.addClient("Production app", "prod-id")
 	conn := h.authorizedConnection("Kantata production", c)
@@ -326,7 +326,7 @@ func TestCancelledSignInSaysTheConnectionStillWorks(t *testing.T) {
 	})
 	test.Tap(shownDialog[*signInDialog](h.u.win).cancel)
 	h.wait()
-	want := "Sign-in cancelled; “Kantata production” still works as Jane Doe <jane@example.com>."
+	want := "Sign-in canceled; “Kantata production” still works as Jane Doe <jane@example.com>."
 	if top := topOverlay(h.u.win); !containsText(top, want) {
 		t.Errorf("after cancel the window shows %q; want %q", texts(top), want)
 	}
@@ -371,7 +371,7 @@ func TestCancelWhileSignInStartsFreesPort(t *testing.T) {
 	}
 	test.Tap(d.cancel) // before the browser was even asked to open
 	h.wait()
-	if top := topOverlay(h.u.win); !containsText(top, "Sign-in cancelled; “Kantata production” is still not authorized.") {
+	if top := topOverlay(h.u.win); !containsText(top, "Sign-in canceled; “Kantata production” is still not authorized.") {
 		t.Errorf("after an early cancel the window shows %q; want the sign-in dialog gone and the outcome said", texts(top))
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(h.port))

@@ -1,8 +1,6 @@
 package gui
 
 import (
-	"strings"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
@@ -180,7 +178,10 @@ func (l *connectionList) clientName(c store.Connection) string {
 // when last counted ("42 projects", "no projects", "couldn't count
 // projects"), or "": Test all refreshes it with each row.
 func rowProjects(c store.Connection) string {
-	return strings.TrimPrefix(connect.ProjectsBrief(c), "sees ")
+	if p := connect.Projects(c); p.Known {
+		return connect.ProjectsNoun(p.Visible)
+	}
+	return connect.ProjectsBrief(c)
 }
 
 // statusIcon marks a row: a connection that works but whose user sees no

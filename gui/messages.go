@@ -56,15 +56,15 @@ func canceledSignInText(st *store.Store, conn store.Connection) string {
 	}
 	switch {
 	case conn.Status == store.StatusAuthorized && connect.IdentityText(conn) != "":
-		return fmt.Sprintf("Sign-in cancelled; “%s” still works as %s.", conn.Name, connect.IdentityText(conn))
+		return fmt.Sprintf("Sign-in canceled; “%s” still works as %s.", conn.Name, connect.IdentityText(conn))
 	case conn.Status == store.StatusAuthorized:
-		return fmt.Sprintf("Sign-in cancelled; “%s” still works as before.", conn.Name)
+		return fmt.Sprintf("Sign-in canceled; “%s” still works as before.", conn.Name)
 	case conn.Status == store.StatusNeedsReauth:
-		return fmt.Sprintf("Sign-in cancelled; “%s” still needs a new sign-in.", conn.Name)
+		return fmt.Sprintf("Sign-in canceled; “%s” still needs a new sign-in.", conn.Name)
 	case conn.Status == store.StatusNeverAuthorized || !everAuthorized(conn):
-		return fmt.Sprintf("Sign-in cancelled; “%s” is still not authorized.", conn.Name)
+		return fmt.Sprintf("Sign-in canceled; “%s” is still not authorized.", conn.Name)
 	}
-	return fmt.Sprintf("Sign-in cancelled; nothing changed for “%s”.", conn.Name)
+	return fmt.Sprintf("Sign-in canceled; nothing changed for “%s”.", conn.Name)
 }
 
 // showError shows err as a dialog titled title. The app keeps working.

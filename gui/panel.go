@@ -19,7 +19,8 @@ import (
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
-// Texts from the seed article, adapted to a desktop app.
+// Texts from the integrator.io "Kantata connection" setup article the app
+// follows (its Create connection panel), adapted to a desktop app.
 const (
 	// Form hints stay on one line in Fyne, so they are short.
 	nameHint     = "Enter a clear and distinguishable name."
@@ -418,11 +419,8 @@ func (p *connectionPanel) updateHelp() {
 	p.anyAuthorized = authorized
 }
 
-// everAuthorized is the rule for Test connection: a connection that was
-// authorized once has a token to test, whatever its status says now (a
-// failed re-authorization leaves the token that works). One never
-// authorized has none, not even after a failed first sign-in.
-func everAuthorized(c store.Connection) bool { return c.LastAuthorizedAt != nil }
+// everAuthorized is the rule for Test connection (connect.EverAuthorized).
+func everAuthorized(c store.Connection) bool { return connect.EverAuthorized(c) }
 
 // updateButtons enables what the form allows: saving once it is valid,
 // testing once the saved connection has been authorized.
@@ -558,7 +556,7 @@ func (p *connectionPanel) onTest() {
 				p.showStatus(nil)
 			}
 		}
-		if kantata.KindOf(err) == kantata.KindCanceled {
+		if connect.Canceled(err) {
 			return // the user canceled: nothing to say
 		}
 		if err != nil {

@@ -120,7 +120,7 @@ func TestSignInWithPastedAddress(t *testing.T) {
 		stale := lastAddress(t, b)
 		test.Tap(d.cancel)
 		h.wait()
-		tapButton(t, topOverlay(h.u.win), "OK") // "Sign-in cancelled; … still not authorized."
+		tapButton(t, topOverlay(h.u.win), "OK") // "Sign-in canceled; … still not authorized."
 
 		d = h.startSignIn()
 		addr := lastAddress(t, b)

@@ -95,8 +95,8 @@ func (u *UI) authorize(conn store.Connection) {
 				}
 			}
 			switch {
-			case oauth.KindOf(err) == oauth.KindCanceled:
-				u.showNotice("Sign-in cancelled", canceledSignInText(u.store, conn))
+			case connect.Canceled(err):
+				u.showNotice("Sign-in canceled", canceledSignInText(u.store, conn))
 			case err != nil:
 				u.showError("Authorization did not complete", err)
 			case result.Identity == nil:
@@ -369,7 +369,7 @@ func (d *signInDialog) browserFailed(err error) {
 
 // withPortHint adds where in this window the callback port is changed.
 func withPortHint(err error) error {
-	if oauth.KindOf(err) != oauth.KindPortInUse {
+	if !connect.PortInUse(err) {
 		return err
 	}
 	return &hintedError{err: err, hint: "To change the port: click the pencil beside the OAuth 2.0 client, choose View: HTTP, and edit Callback port."}

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
-	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -127,26 +125,18 @@ func (b *testAllBar) showSummary(conns []store.Connection) {
 }
 
 // canceledNote says how far a canceled Test all got, or "" when it was not
-// canceled (or every test had finished by then). Connections never
-// authorized count as in the summary: not tested.
+// canceled (or every test had finished by then), counted by connect's
+// rule (TestAllSummary.Tests): a connection never authorized is no test.
 func canceledNote(results []connect.TestResult, at time.Time) string {
-	var total, canceled int
-	for _, r := range results {
-		if r.Skipped || errors.Is(r.Err, connect.ErrNotAuthorized) {
-			continue
-		}
-		total++
-		if kantata.KindOf(r.Err) == kantata.KindCanceled {
-			canceled++
-		}
-	}
+	sum := connect.SummarizeTestAll(results)
+	total, canceled := sum.Tests(), len(sum.Canceled)
 	switch {
 	case canceled == 0:
 		return ""
 	case canceled == total:
-		return fmt.Sprintf("Test all was cancelled (%s): no connection was changed.", at.Format("15:04"))
+		return fmt.Sprintf("Test all was canceled (%s): no connection was changed.", at.Format("15:04"))
 	}
-	return fmt.Sprintf("Test all was cancelled (%s) after %d of %d tests; the others were left as they were.",
+	return fmt.Sprintf("Test all was canceled (%s) after %d of %d tests; the others were left as they were.",
 		at.Format("15:04"), total-canceled, total)
 }
 
@@ -158,32 +148,9 @@ func canceledNote(results []connect.TestResult, at time.Time) string {
 // one never asked is "not tested", whatever the run did. now places the
 // times: a day other than today is named.
 func testAllSummary(conns []store.Connection, now time.Time) string {
-	var works, fails, notAuthorized, unchecked, noProjects int
-	var first, last time.Time
-	for _, c := range conns {
-		switch {
-		case !everAuthorized(c): // nothing to test: not a failure
-			notAuthorized++
-			continue
-		case c.LastTestedAt == nil:
-			unchecked++
-			continue
-		case c.Status == store.StatusAuthorized:
-			works++
-			if connect.SeesNoProjects(c) {
-				noProjects++
-			}
-		default:
-			fails++
-		}
-		at := c.LastTestedAt.Local()
-		if first.IsZero() || at.Before(first) {
-			first = at
-		}
-		if at.After(last) {
-			last = at
-		}
-	}
+	st := connect.StandingOf(conns)
+	works, fails, notAuthorized, unchecked, noProjects := st.Works, st.Fails, st.NotAuthorized, st.NotTested, st.NoProjects
+	first, last := st.First, st.Last
 	tested := works + fails
 	if tested == 0 && unchecked == 0 {
 		return "Nothing to test yet: authorize a connection first."

@@ -141,7 +141,7 @@ func TestTestAllSummaryFollowsTheList(t *testing.T) {
 // Test all offers Cancel while it runs; Cancel stops the tests, leaves every
 // connection as it was and says so. The stand-in holds users/me for an
 // hour, so only Cancel ends the run.
-func TestTestAllCanBeCancelled(t *testing.T) {
+func TestTestAllCanBeCanceled(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.addClient("Production app", "prod-"+testenv.RandomHex(t))
 	h.authorizedConnection("Alpha", c)
@@ -170,7 +170,7 @@ func TestTestAllCanBeCancelled(t *testing.T) {
 			t.Errorf("%s changed by a canceled Test all:\n%+v\nwas\n%+v", after.Name, after, before[i])
 		}
 	}
-	if !strings.HasPrefix(bar.summary.Text, "Test all was cancelled (") || !bar.summary.Visible() ||
+	if !strings.HasPrefix(bar.summary.Text, "Test all was canceled (") || !bar.summary.Visible() ||
 		!strings.HasSuffix(bar.summary.Text, "): no connection was changed.") {
 		t.Errorf("summary after Cancel %q (shown %v)", bar.summary.Text, bar.summary.Visible())
 	}
@@ -198,9 +198,9 @@ func TestCanceledNote(t *testing.T) {
 	}{
 		{"not canceled", []connect.TestResult{works, fails, noToken, skipped}, ""},
 		{"none finished", []connect.TestResult{canceled, canceled, noToken, skipped},
-			"Test all was cancelled (09:30): no connection was changed."},
+			"Test all was canceled (09:30): no connection was changed."},
 		{"some finished", []connect.TestResult{works, fails, canceled, noToken, skipped},
-			"Test all was cancelled (09:30) after 2 of 3 tests; the others were left as they were."},
+			"Test all was canceled (09:30) after 2 of 3 tests; the others were left as they were."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := canceledNote(tc.results, at); got != tc.want {

@@ -34,7 +34,7 @@ func visibleButton(o fyne.CanvasObject, text string) *widget.Button {
 // back as it was and records nothing. The stand-in holds users/me for an
 // hour, so only Cancel ends the test: h.wait would hit its hang guard
 // otherwise.
-func TestSlowTestConnectionCanBeCancelled(t *testing.T) {
+func TestSlowTestConnectionCanBeCanceled(t *testing.T) {
 	earlier := time.Date(2025, 3, 4, 9, 30, 0, 0, time.UTC)
 	later := earlier.Add(2 * time.Hour)
 	projects := 42

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/kantata-connect/kantata-connect/connect"
+	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/store"
 )
 
@@ -28,7 +29,7 @@ type tokenDialog struct {
 }
 
 // tokenHelp says where the token is, and what it does.
-const tokenHelp = "On your application's page in Kantata (Settings > API > registered applications), click " +
+const tokenHelp = "On your application's page in Kantata (" + kantata.AppsPage + "), click " +
 	"Show your OAuth Token and paste the token here. It authorizes this connection as you, the application's " +
 	"administrator, with no sign-in in the browser. It goes only to this client's Kantata API address, and is kept " +
 	"in the system keychain."

@@ -392,13 +392,13 @@ func TestExportAndImportUseTheSystemFileDialog(t *testing.T) {
 		}
 	})
 
-	t.Run("cancelled: nothing happens", func(t *testing.T) {
+	t.Run("canceled: nothing happens", func(t *testing.T) {
 		src.u.win.Canvas().Overlays().Remove(topOverlay(src.u.win))
 		src.u.fileDialog = func(context.Context, filechooser.Options) (string, error) { return "", nil }
 		src.u.chooseImportFile()
 		src.wait()
 		if top := topOverlay(src.u.win); top != nil {
-			t.Errorf("a cancelled dialog left %q", texts(top))
+			t.Errorf("a canceled dialog left %q", texts(top))
 		}
 	})
 

@@ -2,7 +2,13 @@
 // which user a token belongs to.
 package kantata
 
-import "strings"
+import (
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/kantata-connect/kantata-connect/endpoint"
+)
 
 // Kantata OX's documented OAuth 2.0 endpoints (developer.kantata.com,
 // "Obtaining tokens for users") and its API base.
@@ -11,6 +17,10 @@ const (
 	DefaultTokenURL   = "https://app.mavenlink.com/oauth/token"
 	DefaultAPIBaseURL = "https://api.mavenlink.com"
 )
+
+// AppsPage is where Kantata lists an account's registered applications:
+// their client IDs and secrets, callback URLs and personal tokens.
+const AppsPage = "Settings > API > registered applications"
 
 // DefaultRedirectPort is the loopback port of the callback URL users register
 // in Kantata. Kantata matches the callback URL exactly, so the port is fixed;
@@ -29,14 +39,24 @@ const DefaultRedirectPort = 38917
 // (Unicode's would fold "İ" or "K" (Kelvin) into a Kantata letter).
 func IsKantataHost(host string) bool {
 	host = strings.TrimSuffix(host, ":443")
-	for i := 0; i < len(host); i++ {
-		if host[i] >= 0x80 {
-			return false
+	return endpoint.IsASCII(host) && slices.Contains(Hosts(), strings.ToLower(host)) // ASCII's case folding alone
+}
+
+// Hosts are Kantata's own hosts: those of the endpoints above.
+func Hosts() []string {
+	var hosts []string
+	for _, u := range []string{DefaultAuthURL, DefaultTokenURL, DefaultAPIBaseURL} {
+		if h := hostOf(u); !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
 		}
 	}
-	switch strings.ToLower(host) { // ASCII only, as checked above
-	case "app.mavenlink.com", "api.mavenlink.com":
-		return true
+	return hosts
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		panic(err) // a constant above
 	}
-	return false
+	return u.Host
 }

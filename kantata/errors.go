@@ -26,7 +26,7 @@ const (
 	KindBadResponse Kind = "bad_response"
 	// KindTooLarge: the answer exceeded the body size limit.
 	KindTooLarge Kind = "too_large"
-	// KindCanceled: the caller cancelled the check (e.g. a Cancel button);
+	// KindCanceled: the caller canceled the check (e.g. a Cancel button);
 	// kept apart from the others so a GUI need not show it as a failure.
 	KindCanceled Kind = "canceled"
 	// KindInvalidInput: the check could not be sent: an empty or malformed
@@ -125,7 +125,7 @@ var userMessages = map[Kind]string{
 		"Check the Kantata API address, or send the technical details to support.",
 	KindTooLarge: "Kantata's answer was far larger than expected, so this app stopped reading it. " +
 		"Check the Kantata API address, or send the technical details to support.",
-	KindCanceled:     "The connection test was cancelled.",
+	KindCanceled:     "The connection test was canceled.",
 	KindInvalidInput: "The connection test could not be sent because its settings are not valid.",
 	KindRedirected: "Kantata's API answered with a redirect to another address. Kantata Connect sends the access " +
 		"token only to the API address you chose, so it stopped. Check the Kantata API address.",
@@ -158,7 +158,7 @@ var countMessages = map[Kind]string{
 		"Check the Kantata API address, or send the technical details to support.",
 	KindTooLarge: "Kantata's answer was far larger than expected, so this app stopped reading it. " +
 		"Check the Kantata API address, or send the technical details to support.",
-	KindCanceled:     "The count was cancelled.",
+	KindCanceled:     "The count was canceled.",
 	KindInvalidInput: "The connection's settings are not valid.",
 	KindRedirected: "Kantata's API answered with a redirect to another address. Kantata Connect sends the " +
 		"access token only to the API address you chose, so it stopped. Check the Kantata API address.",

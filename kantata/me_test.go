@@ -491,7 +491,7 @@ func TestMeCanceled(t *testing.T) {
 	}
 }
 
-// Cancelling while waiting out a 429 ends the wait at once.
+// Canceling while waiting out a 429 ends the wait at once.
 func TestMeCanceledDuringBackoff(t *testing.T) {
 	srv, k := serve(t, fixed(http.StatusTooManyRequests, meRateLimitedBody))
 	c := fastChecker(srv.URL)

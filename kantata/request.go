@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kantata-connect/kantata-connect/endpoint"
 	"github.com/kantata-connect/kantata-connect/outbound"
 	"github.com/kantata-connect/kantata-connect/safetext"
 )
@@ -263,40 +264,15 @@ func bearerChallenge(h string) map[string]string {
 }
 
 // redirectedError describes a 3xx answer that was not followed.
-func redirectedError(rq request, endpoint string, resp *http.Response, token string) *Error {
+func redirectedError(rq request, base string, resp *http.Response, token string) *Error {
 	loc := resp.Header.Get("Location")
 	e := rq.error(KindRedirected, resp.StatusCode,
 		fmt.Sprintf("GET %s: HTTP %d, Location: %q; redirect not followed", rq.path, resp.StatusCode, clip(loc, 300, token)), nil)
-	if where := clip(RedirectTarget(endpoint, loc), 100, token); where != "" {
+	if where := clip(endpoint.RedirectTarget(base, loc), 100, token); where != "" {
 		e.Message = "Kantata's API tried to send the request to another address (" + where + "). Kantata Connect " +
 			"sends the access token only to the API address you chose, so it stopped. Check the Kantata API address."
 	}
 	return e
-}
-
-// RedirectTarget names where a redirect from endpoint to loc points, for a
-// message: the scheme and host when the scheme changes, the host when it
-// changes, else the host and path. "" when loc names no address. The token
-// exchange (package oauth) words its redirects with it too.
-func RedirectTarget(endpoint, loc string) string {
-	base, err := url.Parse(endpoint)
-	if err != nil || loc == "" {
-		return ""
-	}
-	l, err := url.Parse(loc)
-	if err != nil {
-		return ""
-	}
-	to := base.ResolveReference(l)
-	switch {
-	case to.Host == "":
-		return ""
-	case !strings.EqualFold(to.Scheme, base.Scheme):
-		return to.Scheme + "://" + to.Host
-	case !strings.EqualFold(to.Host, base.Host):
-		return to.Host
-	}
-	return to.Host + to.EscapedPath()
 }
 
 // readBody reads at most MaxBodyBytes, failing with KindTooLarge beyond it.
@@ -359,7 +335,7 @@ func contextError(ctx context.Context, rq request, err error, token string) *Err
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return rq.error(KindTimeout, 0, "GET "+rq.path+": caller's deadline passed", scrubErr(err, token))
 	default:
-		return rq.error(KindCanceled, 0, "GET "+rq.path+": cancelled", scrubErr(err, token))
+		return rq.error(KindCanceled, 0, "GET "+rq.path+": canceled", scrubErr(err, token))
 	}
 }
 

@@ -2,14 +2,10 @@ package kantata
 
 import (
 	"net/http"
-	"strings"
 	"testing"
-)
 
-// frontWords are the words of one front: a button of the window, the
-// command line's name. The window and the command line show the same
-// messages, so these must not be in them; each front adds its own advice.
-var frontWords = []string{"Save & authorize", "click", "kantata-connect"}
+	"github.com/kantata-connect/kantata-connect/internal/frontwords"
+)
 
 func TestMessagesNameNoFront(t *testing.T) {
 	kinds := []Kind{KindRejected, KindRateLimited, KindServerError, KindNetwork, KindTimeout,
@@ -31,11 +27,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 			if msg == "" {
 				t.Fatal("no user message")
 			}
-			for _, w := range frontWords {
-				if strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
-					t.Errorf("message %q names %q, a front's word", msg, w)
-				}
-			}
+			frontwords.Check(t, "message", msg)
 		})
 	}
 }

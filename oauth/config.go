@@ -1,38 +1,32 @@
-// Package oauth runs the native-app OAuth 2.0 sign-in (RFC 8252) against
-// Kantata OX: it listens on a loopback callback URL, sends the user's own
-// browser to the authorization URL with a one-time state and a PKCE
-// challenge, waits for the callback and exchanges the code for a token.
+// Package oauth runs the native-app OAuth 2.0 sign-in (RFC 8252): it
+// listens on a loopback callback URL, sends the user's own browser to the
+// authorization URL with a one-time state and a PKCE challenge, waits for
+// the callback and exchanges the code for a token.
 //
-// It knows nothing about the GUI: the caller injects how a browser is opened
-// and shows the URL, the progress and the typed errors.
+// It knows no provider: the caller gives the client's endpoints, its
+// callback port and what the messages say of the server (Provider); Kantata
+// OX's are package kantata's, filled in by the app (package connect). It
+// knows nothing about the GUI either: the caller injects how a browser is
+// opened and shows the URL, the progress and the typed errors.
 package oauth
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"golang.org/x/net/idna"
-
-	"github.com/kantata-connect/kantata-connect/kantata"
-	"github.com/kantata-connect/kantata-connect/safetext"
+	"github.com/kantata-connect/kantata-connect/endpoint"
 )
 
-// ClientAuth is how the client authenticates at the token endpoint.
-type ClientAuth string
+// ClientAuth is how the client authenticates at the token endpoint
+// (endpoint.ClientAuth).
+type ClientAuth = endpoint.ClientAuth
 
 const (
-	// ClientAuthBody sends client_id and client_secret in the request body,
-	// the way Kantata documents it.
-	ClientAuthBody ClientAuth = "body"
-	// ClientAuthBasic sends them in an HTTP basic-auth header.
-	ClientAuthBasic ClientAuth = "basic"
+	ClientAuthBody  = endpoint.ClientAuthBody
+	ClientAuthBasic = endpoint.ClientAuthBasic
 )
 
 // CallbackPath is the path of the loopback redirect URI.
@@ -87,24 +81,24 @@ const (
 	DefaultExchangeTimeout = 30 * time.Second
 )
 
-// RedirectURI is the loopback callback URL for port (0 means
-// kantata.DefaultRedirectPort). It uses the IP literal, not "localhost",
-// which may resolve to ::1 or elsewhere (RFC 8252 section 8.3).
+// RedirectURI is the loopback callback URL for port. It uses the IP
+// literal, not "localhost", which may resolve to ::1 or elsewhere (RFC 8252
+// section 8.3).
 func RedirectURI(port int) string {
-	if port == 0 {
-		port = kantata.DefaultRedirectPort
-	}
 	return "http://127.0.0.1:" + strconv.Itoa(port) + CallbackPath
 }
 
-// Config describes one OAuth 2.0 client. Zero values mean Kantata's defaults.
+// Config describes one OAuth 2.0 client. The engine knows no provider: the
+// caller gives the endpoints, the port and the provider's words; zero values
+// of the other fields mean the defaults noted.
 type Config struct {
-	AuthURL, TokenURL      string // "" → kantata.DefaultAuthURL / DefaultTokenURL
+	AuthURL, TokenURL      string
 	ClientID, ClientSecret string
-	Callback               Callback // "" → CallbackLoopback
-	RedirectPort           int      // 0 → kantata.DefaultRedirectPort; CallbackLoopback only
-	Scopes                 []string // none by default: Kantata documents none
-	ClientAuth             ClientAuth
+	Callback               Callback   // "" → CallbackLoopback
+	RedirectPort           int        // CallbackLoopback only
+	Scopes                 []string   // none by default: Kantata documents none
+	ClientAuth             ClientAuth // "" → ClientAuthBody
+	Provider               Provider
 	DisablePKCE            bool          // PKCE (S256) is on unless disabled
 	Timeout                time.Duration // wait for the callback; 0 → DefaultTimeout (DefaultCodeTimeout for CallbackCode)
 	ExchangeTimeout        time.Duration // token request; 0 → DefaultExchangeTimeout
@@ -115,7 +109,7 @@ type Config struct {
 func (c Config) RedirectURI() string { return CallbackURI(c.Callback, c.RedirectPort) }
 
 // CallbackURI is the redirect URI of a callback kind: the loopback URL on
-// port (0: the default port), OOBRedirectURI or AppLinkRedirectURI.
+// port, OOBRedirectURI or AppLinkRedirectURI.
 func CallbackURI(kind Callback, port int) string {
 	switch kind {
 	case CallbackCode:
@@ -141,17 +135,36 @@ func DefaultTimeoutFor(kind Callback) time.Duration {
 	return DefaultTimeout
 }
 
-// withDefaults fills in Kantata's values for zero fields.
+// Provider is what the messages say of the authorization server: words the
+// caller gives, since the engine knows no provider.
+type Provider struct {
+	// Registered is where the client's application is registered, for
+	// advice: the provider and the page of its settings that lists them.
+	// "" → "the authorization server's settings".
+	Registered string
+	// TokenURL is the server's own token URL, named in advice about a
+	// client's that answers wrongly; "" names none.
+	TokenURL string
+}
+
+// registered is Registered, or words that name no provider.
+func (p Provider) registered() string {
+	if p.Registered == "" {
+		return "the authorization server's settings"
+	}
+	return p.Registered
+}
+
+// theirTokenURL is " (Kantata's is URL)" for advice, or "".
+func (p Provider) theirTokenURL() string {
+	if p.TokenURL == "" {
+		return ""
+	}
+	return " (Kantata's is " + p.TokenURL + ")"
+}
+
+// withDefaults fills in the defaults of zero fields.
 func (c Config) withDefaults() Config {
-	if c.AuthURL == "" {
-		c.AuthURL = kantata.DefaultAuthURL
-	}
-	if c.TokenURL == "" {
-		c.TokenURL = kantata.DefaultTokenURL
-	}
-	if c.RedirectPort == 0 {
-		c.RedirectPort = kantata.DefaultRedirectPort
-	}
 	if c.ClientAuth == "" {
 		c.ClientAuth = ClientAuthBody
 	}
@@ -173,19 +186,19 @@ func (c Config) validate() error {
 		return &Error{Kind: KindInvalidConfig, Message: msg, Detail: detail}
 	}
 	if strings.TrimSpace(c.ClientID) == "" {
-		return bad("The OAuth 2.0 client has no client ID. Enter the client ID Kantata gave you (Settings > API > registered applications).",
+		return bad("The OAuth 2.0 client has no client ID. Enter the client ID shown in "+c.Provider.registered()+".",
 			"config: client ID is empty")
 	}
-	if err := CheckEndpoint(c.AuthURL); err != nil {
-		return bad(fmt.Sprintf("The authorization URL %q %v. Leave it empty to use Kantata's (%s).", c.AuthURL, err, kantata.DefaultAuthURL),
+	if err := endpoint.Check(c.AuthURL); err != nil {
+		return bad(fmt.Sprintf("The authorization URL %q %v.", c.AuthURL, err),
 			fmt.Sprintf("config: authorization URL %q: %v", c.AuthURL, err))
 	}
-	if err := CheckEndpoint(c.TokenURL); err != nil {
-		return bad(fmt.Sprintf("The access token URL %q %v. Leave it empty to use Kantata's (%s).", c.TokenURL, err, kantata.DefaultTokenURL),
+	if err := endpoint.Check(c.TokenURL); err != nil {
+		return bad(fmt.Sprintf("The access token URL %q %v.", c.TokenURL, err),
 			fmt.Sprintf("config: token URL %q: %v", c.TokenURL, err))
 	}
-	if c.RedirectPort < 1 || c.RedirectPort > 65535 {
-		return bad(fmt.Sprintf("The callback port %d is not a valid port. Choose a port between 1024 and 65535 (Kantata Connect uses %d unless told otherwise).", c.RedirectPort, kantata.DefaultRedirectPort),
+	if err := endpoint.CheckPort(c.RedirectPort); err != nil && (c.Callback == CallbackLoopback || c.RedirectPort != 0) {
+		return bad(fmt.Sprintf("The callback port %d %v.", c.RedirectPort, err),
 			fmt.Sprintf("config: redirect port %d out of range", c.RedirectPort))
 	}
 	if !c.Callback.Valid() {
@@ -196,7 +209,7 @@ func (c Config) validate() error {
 		return bad("A client whose code Kantata shows needs PKCE: it is what ties the pasted code to this sign-in.",
 			"config: callback kind code without PKCE")
 	}
-	if c.ClientAuth != ClientAuthBody && c.ClientAuth != ClientAuthBasic {
+	if !c.ClientAuth.Valid() {
 		return bad("Choose how the client credentials are sent: in the request body (Kantata's way) or in a basic-auth header.",
 			fmt.Sprintf("config: unknown client auth %q", c.ClientAuth))
 	}
@@ -205,134 +218,4 @@ func (c Config) validate() error {
 			fmt.Sprintf("config: timeout %v, exchange timeout %v", c.Timeout, c.ExchangeTimeout))
 	}
 	return nil
-}
-
-// CheckEndpoint is the rule every endpoint of a client follows: an absolute
-// https URL, or plain http only on a loopback address (a stand-in server on
-// this computer), with no user name or password in it, a host name in plain
-// ASCII, no OAuth parameter of its own in its query and no fragment. The
-// token request carries the client secret and API calls the token, so
-// nothing else is safe. The error says what is wrong in words that follow
-// "The token URL".
-func CheckEndpoint(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "" && u.Opaque != "") {
-		return errors.New("is not a web address")
-	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return errors.New("must start with https://")
-	}
-	if u.Host == "" {
-		return errors.New("has no host name")
-	}
-	if u.User != nil {
-		return errors.New("must not hold a user name or password")
-	}
-	if err := checkASCIIHost(u.Hostname()); err != nil {
-		return err
-	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-		return errors.New("must use https:// (http:// is only for 127.0.0.1)")
-	}
-	if name := oauthParameterIn(u.RawQuery); name != "" {
-		return fmt.Errorf("has the OAuth parameter “%s” in its query, which only Kantata Connect may set", name)
-	}
-	if strings.Contains(raw, "#") { // even an empty one: the sign-in's parameters would land behind it
-		return errors.New("must not have a “#” part")
-	}
-	return nil
-}
-
-// checkASCIIHost refuses a host name with a character outside ASCII. A
-// browser and Go's HTTP client both turn such a name into another one (IDNA:
-// app.mavenlİnk.com becomes app.xn--mavenlink-ckf.com) and connect there,
-// so a look-alike would pass for a host it is not. Host names are judged
-// only by the bytes that will be dialled: plain ASCII, whose case folding
-// is ASCII's.
-func checkASCIIHost(host string) error {
-	for _, r := range host {
-		if r < utf8.RuneSelf {
-			continue
-		}
-		what := fmt.Sprintf("“%c” (U+%04X)", r, r)
-		if safetext.Find(string(r)) >= 0 {
-			what = safetext.Describe(r)
-		}
-		msg := fmt.Sprintf("has %s in its host name, where only plain letters (a–z), digits, “-” and “.” may stand", what)
-		if dialled := DialledHost(host); dialled != safetext.Clean(host) {
-			msg += fmt.Sprintf(": browsers and Kantata Connect would go to %s", dialled)
-		}
-		return errors.New(msg)
-	}
-	return nil
-}
-
-// oauthParameters are the OAuth 2.0 parameters (RFC 6749, 7636, 7009 and
-// the IANA registry's common ones) an endpoint's own query must not hold:
-// placed before the app's, a server may read them instead, and the sign-in
-// would go to another client, callback or challenge than the one shown.
-var oauthParameters = []string{
-	"client_id", "client_secret", "response_type", "response_mode", "redirect_uri", "scope", "state",
-	"code", "code_challenge", "code_challenge_method", "code_verifier", "grant_type", "refresh_token",
-	"access_token", "token_type", "token", "token_type_hint", "nonce", "prompt", "request", "request_uri",
-	"assertion", "client_assertion", "client_assertion_type", "username", "password", "audience", "resource",
-}
-
-// oauthParameterIn returns the first OAuth parameter named in rawQuery, or
-// "". Names are compared after unescaping and without regard to ASCII
-// case, and both "&" and ";" part them: servers differ, so the strictest
-// reading decides.
-func oauthParameterIn(rawQuery string) string {
-	for _, pair := range strings.FieldsFunc(rawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
-		key, _, _ := strings.Cut(pair, "=")
-		if k, err := url.QueryUnescape(key); err == nil {
-			key = k
-		}
-		key = strings.TrimSpace(key)
-		for _, p := range oauthParameters {
-			if isASCII(key) && strings.EqualFold(key, p) { // ASCII: "ſcope" is no server's scope
-				return p
-			}
-		}
-	}
-	return ""
-}
-
-// DialledHost is host (a URL's host, maybe with a port) as it will be
-// dialled and as messages show it: a name with characters outside ASCII in
-// the ASCII form browsers and Go's HTTP client turn it into, else as it is,
-// made safe to show.
-func DialledHost(host string) string {
-	if isASCII(host) {
-		return safetext.Clean(host)
-	}
-	name, port := host, ""
-	if h, p, err := net.SplitHostPort(host); err == nil {
-		name, port = h, p
-	}
-	dialled, err := idna.Lookup.ToASCII(name)
-	if err != nil || !isASCII(dialled) {
-		return safetext.Clean(host)
-	}
-	if port != "" {
-		return safetext.Clean(net.JoinHostPort(dialled, port))
-	}
-	return dialled
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-func isLoopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

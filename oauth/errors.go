@@ -86,10 +86,11 @@ func KindOf(err error) Kind {
 // ErrEnded is returned by Reopen once the sign-in is over.
 var ErrEnded = errors.New("oauth: the sign-in has already ended")
 
-const registerHint = "Kantata (Settings > API > registered applications)"
-
-// checkClientID is the advice for a client Kantata doesn't recognise.
-const checkClientID = "Check that the client ID is exactly the application ID shown in " + registerHint
+// checkClientID is the advice for a client Kantata doesn't recognise,
+// registered as Provider.Registered says.
+func checkClientID(registered string) string {
+	return "Check that the client ID is exactly the application ID shown in " + registered
+}
 
 func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 
@@ -171,7 +172,7 @@ func missingCodeError() *Error {
 // callbackError turns error= in the callback into an *Error. Kantata knows
 // the client secret, so an error_description may echo it: secrets are
 // scrubbed from both texts.
-func callbackError(code, desc, redirectURI string, secrets []string) *Error {
+func callbackError(code, desc, redirectURI, registered string, secrets []string) *Error {
 	code, desc = clean(code, 100, secrets), clean(desc, 300, secrets)
 	e := &Error{Kind: KindAuthorizationError, Code: code, Description: desc,
 		Detail: fmt.Sprintf("authorization callback error=%q error_description=%q", code, desc)}
@@ -185,21 +186,21 @@ func callbackError(code, desc, redirectURI string, secrets []string) *Error {
 	// Kantata answers a typo in it with server_error as often as with
 	// invalid_client, so "wait a few minutes" alone would mislead.
 	case "invalid_client":
-		e.Message = "Kantata doesn't know this client (invalid_client). " + checkClientID + "."
+		e.Message = "Kantata doesn't know this client (invalid_client). " + checkClientID(registered) + "."
 	case "unauthorized_client":
-		e.Message = "Kantata does not let this client sign in this way (unauthorized_client). " + checkClientID +
+		e.Message = "Kantata does not let this client sign in this way (unauthorized_client). " + checkClientID(registered) +
 			", and that the application is still registered."
 	case "server_error":
 		e.Message = "Kantata couldn't complete the sign-in (server_error). Most often the client ID is not one Kantata knows: " +
-			lowerFirst(checkClientID) + ". If it is, Kantata may be having a problem: wait a few minutes."
+			lowerFirst(checkClientID(registered)) + ". If it is, Kantata may be having a problem: wait a few minutes."
 	case "temporarily_unavailable":
 		e.Message = "Kantata had a problem while authorizing (temporarily_unavailable). Wait a few minutes."
 	case "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri":
 		e.Message = "Kantata found the sign-in request invalid. Check that " + redirectURI +
-			" is registered as a callback URL in " + registerHint + ", then try again."
+			" is registered as a callback URL in " + registered + ", then try again."
 	default:
 		e.Message = "Kantata did not authorize the sign-in" + reason(code, desc) +
-			". Check this client's settings and its application in " + registerHint + ", then try again."
+			". Check this client's settings and its application in " + registered + ", then try again."
 	}
 	return e
 }

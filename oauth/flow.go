@@ -182,6 +182,10 @@ func (f *Flow) URL() string { return f.authURL }
 // RedirectURI is the callback URL this flow listens on.
 func (f *Flow) RedirectURI() string { return f.redirectURI }
 
+// Deadline is when the sign-in stops waiting: Config.Timeout (or its
+// default for the callback kind) after Start began to wait.
+func (f *Flow) Deadline() time.Time { return f.readyAt.Add(f.cfg.Timeout) }
+
 // OpenError is the error of the last attempt to open the browser, if any.
 func (f *Flow) OpenError() error {
 	f.mu.Lock()
@@ -296,7 +300,7 @@ func (e *retryError) Unwrap() error { return e.err }
 // complete turns the accepted callback into a token or an error.
 func (f *Flow) complete(cb *callback) (Token, error) {
 	if cb.errCode != "" {
-		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI, f.secrets(cb.code))
+		return Token{}, callbackError(cb.errCode, cb.errDesc, f.redirectURI, f.cfg.Provider.registered(), f.secrets(cb.code))
 	}
 	if cb.code == "" {
 		return Token{}, missingCodeError()
@@ -362,7 +366,7 @@ func (f *Flow) serveCallback(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, http.StatusBadRequest, failureData{
 			Heading: "Not the sign-in Kantata Connect is waiting for",
 			Message: "This link does not belong to the sign-in in progress (it may be old or copied from elsewhere), so it was ignored.",
-			Next:    "Return to Kantata Connect and use the browser window it opened, or its Open browser again button.",
+			Next:    "Return to Kantata Connect and sign in from the page it opened, or have it open that page again.",
 		})
 		return
 	case alreadyTaken:

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/kantata-connect/kantata-connect/internal/testenv"
-	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/safetext"
 	"golang.org/x/oauth2"
@@ -89,8 +88,13 @@ func testConfig(t testing.TB, tokenURL string) oauth.Config {
 		ClientID:     testClientID,
 		ClientSecret: testSecret,
 		RedirectPort: testenv.FreePort(t),
+		Provider:     testProvider,
 	}
 }
+
+// testProvider is how the app names Kantata to the engine.
+var testProvider = oauth.Provider{Registered: "Kantata (Settings > API > registered applications)",
+	TokenURL: "https://app.mavenlink.com/oauth/token"}
 
 func start(t testing.TB, cfg oauth.Config, open oauth.Opener) *oauth.Flow {
 	t.Helper()
@@ -104,9 +108,6 @@ func start(t testing.TB, cfg oauth.Config, open oauth.Opener) *oauth.Flow {
 
 func TestRedirectURI(t *testing.T) {
 	t.Parallel()
-	if got, want := oauth.RedirectURI(0), fmt.Sprintf("http://127.0.0.1:%d/callback", kantata.DefaultRedirectPort); got != want {
-		t.Errorf("RedirectURI(0) = %q, want %q", got, want)
-	}
 	if got := oauth.RedirectURI(4242); got != "http://127.0.0.1:4242/callback" {
 		t.Errorf("RedirectURI(4242) = %q", got)
 	}
@@ -117,15 +118,16 @@ func TestRedirectURI(t *testing.T) {
 
 func TestAuthorizationURL(t *testing.T) {
 	t.Parallel()
-	cfg := oauth.Config{ClientID: testClientID, ClientSecret: testSecret, RedirectPort: testenv.FreePort(t)}
+	cfg := testConfig(t, "https://kantata.example/oauth/token")
+	cfg.AuthURL = "https://kantata.example/oauth/authorize"
 	f := start(t, cfg, nil)
 	u, err := url.Parse(f.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Kantata's endpoint is the default.
-	if got := u.Scheme + "://" + u.Host + u.Path; got != kantata.DefaultAuthURL {
-		t.Errorf("authorization endpoint %q, want %q", got, kantata.DefaultAuthURL)
+	// The client's endpoint, as given: the engine has no default of its own.
+	if got := u.Scheme + "://" + u.Host + u.Path; got != cfg.AuthURL {
+		t.Errorf("authorization endpoint %q, want %q", got, cfg.AuthURL)
 	}
 	q := u.Query()
 	for k, want := range map[string]string{
@@ -170,17 +172,22 @@ func TestAuthorizationURL(t *testing.T) {
 
 func TestInvalidConfig(t *testing.T) {
 	t.Parallel()
-	for name, cfg := range map[string]oauth.Config{
-		"no client ID":        {ClientSecret: "x"},
-		"blank client ID":     {ClientID: "  "},
-		"relative auth URL":   {ClientID: "a", AuthURL: "/oauth/authorize"},
-		"ftp token URL":       {ClientID: "a", TokenURL: "ftp://example.com/token"},
-		"remote http token":   {ClientID: "a", TokenURL: "http://example.com/oauth/token"},
-		"negative port":       {ClientID: "a", RedirectPort: -1},
-		"port too big":        {ClientID: "a", RedirectPort: 70000},
-		"unknown client auth": {ClientID: "a", ClientAuth: "jwt"},
-		"negative timeout":    {ClientID: "a", Timeout: -time.Second},
+	for name, change := range map[string]func(*oauth.Config){
+		"no client ID":        func(c *oauth.Config) { c.ClientID = "" },
+		"blank client ID":     func(c *oauth.Config) { c.ClientID = "  " },
+		"no auth URL":         func(c *oauth.Config) { c.AuthURL = "" },
+		"no token URL":        func(c *oauth.Config) { c.TokenURL = "" },
+		"relative auth URL":   func(c *oauth.Config) { c.AuthURL = "/oauth/authorize" },
+		"ftp token URL":       func(c *oauth.Config) { c.TokenURL = "ftp://example.com/token" },
+		"remote http token":   func(c *oauth.Config) { c.TokenURL = "http://example.com/oauth/token" },
+		"no port":             func(c *oauth.Config) { c.RedirectPort = 0 },
+		"negative port":       func(c *oauth.Config) { c.RedirectPort = -1 },
+		"port too big":        func(c *oauth.Config) { c.RedirectPort = 70000 },
+		"unknown client auth": func(c *oauth.Config) { c.ClientAuth = "jwt" },
+		"negative timeout":    func(c *oauth.Config) { c.Timeout = -time.Second },
 	} {
+		cfg := testConfig(t, "https://example.com/token")
+		change(&cfg)
 		opened := false
 		_, err := oauth.Start(context.Background(), cfg, func(string) error { opened = true; return nil })
 		t.Run(name, func(t *testing.T) {
@@ -626,8 +633,9 @@ func TestPortInUse(t *testing.T) {
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
 	called := false
-	_, err = oauth.Start(context.Background(), oauth.Config{ClientID: "a", RedirectPort: port},
-		func(string) error { called = true; return nil })
+	cfg := testConfig(t, "https://example.com/token")
+	cfg.RedirectPort = port
+	_, err = oauth.Start(context.Background(), cfg, func(string) error { called = true; return nil })
 	e := wantKind(t, err, oauth.KindPortInUse)
 	want := fmt.Sprintf("Port %d is in use by another program. Close the other program", port)
 	if !strings.Contains(e.UserMessage(), want) || !strings.Contains(e.UserMessage(), "register the new callback URL in Kantata") {
@@ -638,7 +646,7 @@ func TestPortInUse(t *testing.T) {
 	}
 	// The failed Start did not keep the port reserved in this process.
 	ln.Close()
-	f := start(t, oauth.Config{ClientID: "a", RedirectPort: port}, nil)
+	f := start(t, cfg, nil)
 	f.Cancel()
 	wait(t, f)
 }
@@ -801,6 +809,33 @@ func TestServerTextCleaned(t *testing.T) {
 			}
 			if c.kind != oauth.KindDenied && !strings.Contains(e.TechnicalDetail(), "request") && !strings.Contains(e.TechnicalDetail(), "Bad") {
 				t.Errorf("the detail lost the server's words: %q", e.TechnicalDetail())
+			}
+		})
+	}
+}
+
+// Deadline says when the wait ends: the timeout given, or the default of
+// the callback kind, counted from Start.
+func TestDeadline(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		kind    oauth.Callback
+		want    time.Duration
+	}{
+		{"given", time.Hour, oauth.CallbackLoopback, time.Hour},
+		{"loopback's default", 0, oauth.CallbackLoopback, oauth.DefaultTimeout},
+		{"code's default", 0, oauth.CallbackCode, oauth.DefaultCodeTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t, "https://example.com/token")
+			cfg.Timeout, cfg.Callback = tc.timeout, tc.kind
+			before := time.Now()
+			f := start(t, cfg, nil)
+			after := time.Now()
+			if d := f.Deadline(); d.Before(before.Add(tc.want)) || d.After(after.Add(tc.want)) {
+				t.Errorf("Deadline %v, want %v after Start (%v–%v)", d, tc.want, before, after)
 			}
 		})
 	}

@@ -161,7 +161,7 @@ func fuzzFlow(f *testing.F) (*Flow, *atomic.Int64) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	flow, err := Start(context.Background(), Config{ClientID: "fuzz", ClientSecret: "fuzz-secret",
-		TokenURL: te.URL, RedirectPort: port, Timeout: 1000 * time.Hour}, nil)
+		AuthURL: "https://kantata.example/oauth/authorize", TokenURL: te.URL, RedirectPort: port, Timeout: 1000 * time.Hour}, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/kantata-connect/kantata-connect/endpoint"
 )
 
 // Complete finishes the sign-in with the address the browser ended on,
@@ -109,7 +111,7 @@ func (f *Flow) parseCodePage(s string) (url.Values, error) {
 	if err != nil || u.Path != codePagePath || (code == "" && q.Get("error") == "") {
 		return nil, notCodeError("not the code page's address with a code or error in its query")
 	}
-	if auth == nil || !strings.EqualFold(u.Host, auth.Host) || !isASCII(u.Host) {
+	if auth == nil || !strings.EqualFold(u.Host, auth.Host) || !endpoint.IsASCII(u.Host) {
 		secrets := append(f.secrets(""), q["code"]...)
 		return nil, notCodePageError(clean(u.Host, 100, secrets), auth)
 	}

@@ -13,14 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kantata-connect/kantata-connect/internal/frontwords"
 	"github.com/kantata-connect/kantata-connect/outbound"
 	"golang.org/x/oauth2"
 )
-
-// frontWords are the words of one front: a button of the window, the
-// command line's name. The window and the command line show the same
-// messages, so these must not be in them; each front adds its own advice.
-var frontWords = []string{"Save & authorize", "click", "kantata-connect"}
 
 // TestMessagesNameNoFront builds every error this package makes, each kind
 // and each branch of the callback and token endpoint answers.
@@ -61,7 +57,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 	}
 	for _, code := range []string{"access_denied", "invalid_scope", "unauthorized_client", "server_error",
 		"temporarily_unavailable", "invalid_request", "redirect_uri_mismatch", "invalid_redirect_uri", "mystery"} {
-		errs["callback "+code] = callbackError(code, "description", redirect, nil)
+		errs["callback "+code] = callbackError(code, "description", redirect, "Kantata (Settings > API > registered applications)", nil)
 	}
 	for _, code := range []string{"invalid_client", "invalid_grant", "redirect_uri_mismatch", "invalid_request",
 		"server_error", "temporarily_unavailable", "unsupported_grant_type"} {
@@ -90,11 +86,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 			if msg == "" {
 				t.Fatal("no user message")
 			}
-			for _, w := range frontWords {
-				if strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
-					t.Errorf("%s message %q names %q, a front's word", e.Kind, msg, w)
-				}
-			}
+			frontwords.Check(t, string(e.Kind)+" message", msg)
 		})
 	}
 	for _, k := range []Kind{KindInvalidConfig, KindPortInUse, KindAlreadyWaiting, KindCanceled, KindTimeout,
@@ -124,7 +116,7 @@ func TestAuthorizationErrorsNameTheClientID(t *testing.T) {
 		{"access_denied", false, false},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
-			msg := callbackError(tc.code, "", "http://127.0.0.1:38917/callback", nil).Message
+			msg := callbackError(tc.code, "", "http://127.0.0.1:38917/callback", "Kantata (Settings > API > registered applications)", nil).Message
 			if got := strings.Contains(msg, "client ID"); got != tc.clientID {
 				t.Errorf("names the client ID: %v, want %v: %q", got, tc.clientID, msg)
 			}

@@ -50,7 +50,7 @@ type Export struct {
 // status, identity and tokens belong to the machine it was authorized on.
 type ExportConnection struct {
 	Name   string `json:"name"`
-	Client string `json:"client"` // an ExportClient's Name in the same file
+	Client string `json:"client"` // the Name of one of Export.Clients
 }
 
 // FromStore returns st's loaded clients and connections, sorted by name,
@@ -314,86 +314,122 @@ func (w wireExport) export() (Export, error) {
 // normalized checks e as ReadExport does and returns it with names and
 // values trimmed. Import runs it too, for an Export built in code.
 func (e Export) normalized() (Export, error) {
-	if e.Format != ExportFormat {
-		return Export{}, &ImportFileError{Problem: ProblemNotExport, Detail: fmt.Sprintf("format is %q, want %q", clip(e.Format), ExportFormat)}
-	}
-	if e.Version > ExportVersion {
-		return Export{}, &ImportFileError{Problem: ProblemNewer, Detail: fmt.Sprintf("file version %d, this build reads up to %d", e.Version, ExportVersion)}
-	}
-	if e.Version < 1 {
-		return Export{}, damaged("its version number is not valid", "version %d", e.Version)
+	if err := e.checkHeader(); err != nil {
+		return Export{}, err
 	}
 	out := Export{Format: e.Format, Version: e.Version, ExportedAt: e.ExportedAt,
 		Clients: make([]store.ClientSettings, 0, len(e.Clients)), Connections: make([]ExportConnection, 0, len(e.Connections))}
-
 	clients := map[string]string{} // store.NameKey → name
 	for i, c := range e.Clients {
-		label := fmt.Sprintf("client %d (“%s”)", i+1, clipName(c.Name))
-		name, err := store.NormalizeName(c.Name)
+		sc, err := normalizedClient(i, c, clients)
 		if err != nil {
-			return Export{}, damaged(label+" has a name that is not allowed", "clients[%d].name: %v", i, err)
+			return Export{}, err
 		}
-		label = fmt.Sprintf("client %d (“%s”)", i+1, name)
-		if _, dup := clients[store.NameKey(name)]; dup {
-			return Export{}, damaged(fmt.Sprintf("the client name “%s” appears twice", name), "clients[%d]: duplicate name %q", i, name)
-		}
-		// Present but empty would silently become Kantata's default: in a
-		// file, that is damage, not a choice.
-		for _, f := range []struct {
-			field store.Field
-			empty bool
-		}{
-			{store.FieldClientID, strings.TrimSpace(c.ClientID) == ""},
-			{store.FieldAuthURL, strings.TrimSpace(c.AuthURL) == ""},
-			{store.FieldTokenURL, strings.TrimSpace(c.TokenURL) == ""},
-			{store.FieldAPIBaseURL, strings.TrimSpace(c.APIBaseURL) == ""},
-			{store.FieldClientAuth, strings.TrimSpace(c.ClientAuth) == ""},
-			{store.FieldCallback, strings.TrimSpace(c.Callback) == ""},
-			{store.FieldRedirectPort, c.RedirectPort == 0},
-		} {
-			if f.empty {
-				what := "an empty " + f.field.Words()
-				if f.field == store.FieldRedirectPort {
-					what = "no " + f.field.Words()
-				}
-				return Export{}, damaged(fmt.Sprintf("%s has %s", label, what), "clients[%d].%s is empty", i, f.field)
-			}
-		}
-		sc, err := store.NormalizeClient(c)
-		if err != nil {
-			field := store.Field("settings")
-			var v *store.ValidationError
-			if errors.As(err, &v) {
-				field = v.Field
-			}
-			detail := fmt.Sprintf("clients[%d].%s %s: %v", i, field, fieldValue(c, field), err)
-			if field == store.FieldAuthURL || field == store.FieldTokenURL || field == store.FieldAPIBaseURL {
-				return Export{}, &ImportFileError{Problem: ProblemEndpoint, Reason: fmt.Sprintf("in %s, %s", label, lowerFirst(v.Message)), Detail: detail}
-			}
-			return Export{}, damaged(fmt.Sprintf("%s has an invalid %s", label, field.Words()), "%s", detail)
-		}
-		clients[store.NameKey(name)] = name
+		clients[store.NameKey(sc.Name)] = sc.Name
 		out.Clients = append(out.Clients, sc)
 	}
-
 	conns := map[string]bool{}
 	for i, c := range e.Connections {
-		name, err := store.NormalizeName(c.Name)
+		nc, err := normalizedConnection(i, c, clients, conns)
 		if err != nil {
-			return Export{}, damaged(fmt.Sprintf("connection %d (“%s”) has a name that is not allowed", i+1, clipName(c.Name)), "connections[%d].name: %v", i, err)
+			return Export{}, err
 		}
-		if conns[store.NameKey(name)] {
-			return Export{}, damaged(fmt.Sprintf("the connection name “%s” appears twice", name), "connections[%d]: duplicate name %q", i, name)
-		}
-		client, ok := clients[store.NameKey(c.Client)]
-		if !ok {
-			return Export{}, damaged(fmt.Sprintf("the connection “%s” uses the client “%s”, which is not in the file", name, clipName(c.Client)),
-				"connections[%d].client %q not among the clients", i, clip(c.Client))
-		}
-		conns[store.NameKey(name)] = true
-		out.Connections = append(out.Connections, ExportConnection{Name: name, Client: client})
+		conns[store.NameKey(nc.Name)] = true
+		out.Connections = append(out.Connections, nc)
 	}
 	return out, nil
+}
+
+// checkHeader refuses a file that is not an export, is newer than this
+// build reads, or has no valid version.
+func (e Export) checkHeader() error {
+	if e.Format != ExportFormat {
+		return &ImportFileError{Problem: ProblemNotExport, Detail: fmt.Sprintf("format is %q, want %q", clip(e.Format), ExportFormat)}
+	}
+	if e.Version > ExportVersion {
+		return &ImportFileError{Problem: ProblemNewer, Detail: fmt.Sprintf("file version %d, this build reads up to %d", e.Version, ExportVersion)}
+	}
+	if e.Version < 1 {
+		return damaged("its version number is not valid", "version %d", e.Version)
+	}
+	return nil
+}
+
+// normalizedClient is the file's client i checked by the store's rule set
+// and normalized; clients holds the names of those before it.
+func normalizedClient(i int, c store.ClientSettings, clients map[string]string) (store.ClientSettings, error) {
+	label := fmt.Sprintf("client %d (“%s”)", i+1, clipName(c.Name))
+	name, err := store.NormalizeName(c.Name)
+	if err != nil {
+		return c, damaged(label+" has a name that is not allowed", "clients[%d].name: %v", i, err)
+	}
+	label = fmt.Sprintf("client %d (“%s”)", i+1, name)
+	if _, dup := clients[store.NameKey(name)]; dup {
+		return c, damaged(fmt.Sprintf("the client name “%s” appears twice", name), "clients[%d]: duplicate name %q", i, name)
+	}
+	if err := checkNoneEmpty(i, label, c); err != nil {
+		return c, err
+	}
+	sc, err := store.NormalizeClient(c)
+	if err != nil {
+		field := store.Field("settings")
+		var v *store.ValidationError
+		if errors.As(err, &v) {
+			field = v.Field
+		}
+		detail := fmt.Sprintf("clients[%d].%s %s: %v", i, field, fieldValue(c, field), err)
+		if field == store.FieldAuthURL || field == store.FieldTokenURL || field == store.FieldAPIBaseURL {
+			return c, &ImportFileError{Problem: ProblemEndpoint, Reason: fmt.Sprintf("in %s, %s", label, lowerFirst(v.Message)), Detail: detail}
+		}
+		return c, damaged(fmt.Sprintf("%s has an invalid %s", label, field.Words()), "%s", detail)
+	}
+	return sc, nil
+}
+
+// checkNoneEmpty refuses a client setting that is present but empty: it
+// would silently become Kantata's default, and in a file that is damage,
+// not a choice.
+func checkNoneEmpty(i int, label string, c store.ClientSettings) error {
+	for _, f := range []struct {
+		field store.Field
+		empty bool
+	}{
+		{store.FieldClientID, strings.TrimSpace(c.ClientID) == ""},
+		{store.FieldAuthURL, strings.TrimSpace(c.AuthURL) == ""},
+		{store.FieldTokenURL, strings.TrimSpace(c.TokenURL) == ""},
+		{store.FieldAPIBaseURL, strings.TrimSpace(c.APIBaseURL) == ""},
+		{store.FieldClientAuth, strings.TrimSpace(c.ClientAuth) == ""},
+		{store.FieldCallback, strings.TrimSpace(c.Callback) == ""},
+		{store.FieldRedirectPort, c.RedirectPort == 0},
+	} {
+		if f.empty {
+			what := "an empty " + f.field.Words()
+			if f.field == store.FieldRedirectPort {
+				what = "no " + f.field.Words()
+			}
+			return damaged(fmt.Sprintf("%s has %s", label, what), "clients[%d].%s is empty", i, f.field)
+		}
+	}
+	return nil
+}
+
+// normalizedConnection is the file's connection i with its name checked
+// and its client named as the file's clients spell it; conns holds the
+// names of those before it.
+func normalizedConnection(i int, c ExportConnection, clients map[string]string, conns map[string]bool) (ExportConnection, error) {
+	name, err := store.NormalizeName(c.Name)
+	if err != nil {
+		return c, damaged(fmt.Sprintf("connection %d (“%s”) has a name that is not allowed", i+1, clipName(c.Name)), "connections[%d].name: %v", i, err)
+	}
+	if conns[store.NameKey(name)] {
+		return c, damaged(fmt.Sprintf("the connection name “%s” appears twice", name), "connections[%d]: duplicate name %q", i, name)
+	}
+	client, ok := clients[store.NameKey(c.Client)]
+	if !ok {
+		return c, damaged(fmt.Sprintf("the connection “%s” uses the client “%s”, which is not in the file", name, clipName(c.Client)),
+			"connections[%d].client %q not among the clients", i, clip(c.Client))
+	}
+	return ExportConnection{Name: name, Client: client}, nil
 }
 
 // fieldValue is field's value in c as the file spells it, for the detail.

@@ -1,9 +1,9 @@
 package setupfile_test
 
 import (
-	"strings"
 	"testing"
 
+	"github.com/kantata-connect/kantata-connect/internal/frontwords"
 	"github.com/kantata-connect/kantata-connect/setupfile"
 )
 
@@ -21,11 +21,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 			if msg == "" {
 				t.Fatalf("%v has no user message", err)
 			}
-			for _, w := range []string{"Save & authorize", "click", "kantata-connect"} {
-				if strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
-					t.Errorf("message %q names %q, a front's word", msg, w)
-				}
-			}
+			frontwords.Check(t, "message", msg)
 		})
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/endpoint"
 	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
@@ -59,7 +59,7 @@ func FuzzEndpointHost(f *testing.F) {
 				t.Errorf("departure host %q is not safe to show", e.Host)
 			}
 		}
-		if oauth.CheckEndpoint(raw) != nil || len(d.Foreign) > 0 {
+		if endpoint.Check(raw) != nil || len(d.Foreign) > 0 {
 			return
 		}
 		addr := strings.ToLower(dialled(t, raw)) // DNS folds ASCII case only; the check made it ASCII

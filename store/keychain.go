@@ -268,7 +268,7 @@ func classify(err error) error {
 		{"permission denied", ErrKeychainLocked},
 		{"user interaction is not allowed", ErrKeychainLocked},
 		{"user canceled", ErrKeychainLocked},
-		{"user cancelled", ErrKeychainLocked},
+		{"user cancelled", ErrKeychainLocked}, // the system's own spelling
 		// godbus could not reach a session bus at all.
 		{"couldn't determine address of session bus", ErrNoKeychain},
 		{"dbus-launch", ErrNoKeychain},

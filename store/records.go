@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kantata-connect/kantata-connect/endpoint"
 	"github.com/kantata-connect/kantata-connect/kantata"
 	"github.com/kantata-connect/kantata-connect/oauth"
 
@@ -35,8 +36,8 @@ func (s Status) Valid() bool {
 
 // Client authentication methods: how the client secret reaches the token endpoint.
 const (
-	ClientAuthBody  = string(oauth.ClientAuthBody)  // client_secret_post
-	ClientAuthBasic = string(oauth.ClientAuthBasic) // client_secret_basic
+	ClientAuthBody  = string(endpoint.ClientAuthBody)  // client_secret_post
+	ClientAuthBasic = string(endpoint.ClientAuthBasic) // client_secret_basic
 )
 
 // Callback kinds: how Kantata's answer comes back (oauth.Callback).
@@ -246,7 +247,7 @@ func RefreshTokenKey(connectionID string) string {
 // Endpoint is one of a client's URLs that receives something secret.
 type Endpoint struct {
 	Field Field  // FieldAuthURL, FieldTokenURL or FieldAPIBaseURL
-	Host  string // its host (and port, when not the scheme's default), as dialled: oauth.DialledHost
+	Host  string // its host (and port, when not the scheme's default), as dialled: endpoint.DialledHost
 }
 
 // Departures are the ways a client's settings leave Kantata's own in where
@@ -272,7 +273,7 @@ func (c ClientSettings) Departures() Departures {
 		if err == nil {
 			host = u.Host
 		}
-		if host = oauth.DialledHost(host); !kantata.IsKantataHost(host) {
+		if host = endpoint.DialledHost(host); !kantata.IsKantataHost(host) {
 			d.Foreign = append(d.Foreign, Endpoint{Field: e.field, Host: host})
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kantata-connect/kantata-connect/endpoint"
 	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/safetext"
 )
@@ -154,11 +155,11 @@ func CheckClient(c ClientSettings) (ClientSettings, []*ValidationError) {
 		field Field
 		value string
 	}{{FieldAuthURL, c.AuthURL}, {FieldTokenURL, c.TokenURL}, {FieldAPIBaseURL, c.APIBaseURL}} {
-		if err := oauth.CheckEndpoint(u.value); err != nil {
+		if err := endpoint.Check(u.value); err != nil {
 			add(&ValidationError{Field: u.field, Message: fmt.Sprintf("The %s %v.", u.field.Words(), err)})
 		}
 	}
-	if c.ClientAuth != ClientAuthBody && c.ClientAuth != ClientAuthBasic {
+	if !endpoint.ClientAuth(c.ClientAuth).Valid() {
 		add(&ValidationError{Field: FieldClientAuth, Message: "Send the client secret in the request body (body) or a basic-auth header (basic)."})
 	}
 	add(checkCallback(c))
@@ -215,8 +216,8 @@ func checkClientID(id string) error {
 }
 
 func checkPort(port int) error {
-	if port < 1 || port > 65535 {
-		return &ValidationError{Field: FieldRedirectPort, Message: "The callback port must be a number from 1 to 65535."}
+	if err := endpoint.CheckPort(port); err != nil {
+		return &ValidationError{Field: FieldRedirectPort, Message: fmt.Sprintf("The %s %v.", FieldRedirectPort.Words(), err)}
 	}
 	return nil
 }

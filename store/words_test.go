@@ -5,12 +5,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-// frontWords are the words of one front: a button of the window, the
-// command line's name. The window and the command line show the same
-// messages, so these must not be in them; each front adds its own advice.
-var frontWords = []string{"Save & authorize", "click", "kantata-connect"}
+	"github.com/kantata-connect/kantata-connect/internal/frontwords"
+)
 
 // TestMessagesNameNoFront builds the typed errors of this package, each kind
 // and each field's validation.
@@ -75,11 +72,7 @@ func TestMessagesNameNoFront(t *testing.T) {
 	for name, err := range errs {
 		t.Run(name, func(t *testing.T) {
 			msg := mustUserFacing(t, err).UserMessage()
-			for _, w := range frontWords {
-				if strings.Contains(strings.ToLower(msg), strings.ToLower(w)) {
-					t.Errorf("message %q names %q, a front's word", msg, w)
-				}
-			}
+			frontwords.Check(t, "message", msg)
 		})
 	}
 	var ve *ValidationError

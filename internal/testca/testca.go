@@ -20,6 +20,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 )
 
@@ -122,4 +123,33 @@ func serial() *big.Int {
 		panic(err)
 	}
 	return n
+}
+
+// Company is the company network of the proxy tests: an inspecting
+// authority named like a company's, a certificate from it for host (the
+// stand-in Kantata behind the proxy), and the authority's PEM written to
+// company-ca.pem in dir, for a test to trust.
+type Company struct {
+	CA     *CA
+	Cert   tls.Certificate
+	CAFile string
+}
+
+// NewCompany sets up the company network's authority for host, failing t
+// if it can't.
+func NewCompany(t testing.TB, host, dir string) Company {
+	t.Helper()
+	ca, err := New("Kantata Connect Test Inspection CA", "Example Corp IT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Issue(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(dir, "company-ca.pem")
+	if err := os.WriteFile(caFile, ca.PEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return Company{CA: ca, Cert: cert, CAFile: caFile}
 }

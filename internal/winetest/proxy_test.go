@@ -48,23 +48,12 @@ func TestWineCompanyNetwork(t *testing.T) {
 
 	// The company's authority, trusted by this Windows user, and the
 	// stand-in's certificate from it.
-	ca, err := testca.New("Kantata Connect Test Inspection CA", "Example Corp IT")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := ca.Issue(proxyOnlyHost)
-	if err != nil {
-		t.Fatal(err)
-	}
 	files := t.TempDir()
-	caFile := filepath.Join(files, "company-ca.pem")
-	if err := os.WriteFile(caFile, ca.PEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := p.run(ctx, filepath.Join(bin, "trustroot.exe"), winPath(caFile)); err != nil {
+	company := testca.NewCompany(t, proxyOnlyHost, files)
+	if out, err := p.run(ctx, filepath.Join(bin, "trustroot.exe"), winPath(company.CAFile)); err != nil {
 		t.Fatalf("trustroot: %v\n%s", err, out)
 	}
-	certFile, keyFile, err := testca.WriteServerFiles(files, cert)
+	certFile, keyFile, err := testca.WriteServerFiles(files, company.Cert)
 	if err != nil {
 		t.Fatal(err)
 	}

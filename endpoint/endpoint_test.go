@@ -1,15 +1,16 @@
-package oauth_test
+package endpoint_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/kantata-connect/kantata-connect/oauth"
+	"github.com/kantata-connect/kantata-connect/endpoint"
 )
 
-// TestCheckEndpoint: the rule every endpoint follows, with the words of
+// TestCheck: the rule every endpoint follows, with the words of
 // each refusal (they follow "The token URL").
-func TestCheckEndpoint(t *testing.T) {
+func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
 		name, raw string
 		says      string // "" when accepted
@@ -50,14 +51,14 @@ func TestCheckEndpoint(t *testing.T) {
 		{"an empty fragment", "https://app.mavenlink.com/oauth/authorize#", "must not have a “#” part"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := oauth.CheckEndpoint(tc.raw)
+			err := endpoint.Check(tc.raw)
 			switch {
 			case tc.says == "" && err != nil:
-				t.Errorf("CheckEndpoint(%q) = %v; want it accepted", tc.raw, err)
+				t.Errorf("Check(%q) = %v; want it accepted", tc.raw, err)
 			case tc.says != "" && err == nil:
-				t.Errorf("CheckEndpoint(%q) accepted it; want %q", tc.raw, tc.says)
+				t.Errorf("Check(%q) accepted it; want %q", tc.raw, tc.says)
 			case tc.says != "" && !strings.Contains(err.Error(), tc.says):
-				t.Errorf("CheckEndpoint(%q) = %q; want it to say %q", tc.raw, err, tc.says)
+				t.Errorf("Check(%q) = %q; want it to say %q", tc.raw, err, tc.says)
 			}
 		})
 	}
@@ -73,8 +74,56 @@ func TestDialledHost(t *testing.T) {
 		"\u202Emoc.example":           "moc.example",
 		"[::1]:80":                    "[::1]:80",
 	} {
-		if got := oauth.DialledHost(in); got != want {
+		if got := endpoint.DialledHost(in); got != want {
 			t.Errorf("DialledHost(%q) = %q; want %q", in, got, want)
 		}
+	}
+}
+
+// TestCheckPort: one port rule for the saved settings and the sign-in.
+func TestCheckPort(t *testing.T) {
+	for _, tc := range []struct {
+		port int
+		ok   bool
+	}{{1, true}, {38917, true}, {65535, true}, {0, false}, {-1, false}, {65536, false}} {
+		t.Run(fmt.Sprint(tc.port), func(t *testing.T) {
+			err := endpoint.CheckPort(tc.port)
+			if (err == nil) != tc.ok {
+				t.Fatalf("CheckPort(%d) = %v; want ok %v", tc.port, err, tc.ok)
+			}
+			if err != nil && err.Error() != "must be a number from 1 to 65535" {
+				t.Errorf("CheckPort(%d) says %q", tc.port, err)
+			}
+		})
+	}
+}
+
+// TestRedirectTarget: where a redirect points, as much as a message needs.
+func TestRedirectTarget(t *testing.T) {
+	const from = "https://app.example.com/oauth/token"
+	for _, tc := range []struct{ name, loc, want string }{
+		{"another host", "https://evil.example.net/steal", "evil.example.net"},
+		{"down to http", "http://app.example.com/oauth/token", "http://app.example.com"},
+		{"same host, another path", "/login?next=x", "app.example.com/login"},
+		{"no address", "", ""},
+		{"not a URL", "%zz", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := endpoint.RedirectTarget(from, tc.loc); got != tc.want {
+				t.Errorf("RedirectTarget(%q) = %q, want %q", tc.loc, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestClientAuthValid(t *testing.T) {
+	for a, want := range map[endpoint.ClientAuth]bool{
+		endpoint.ClientAuthBody: true, endpoint.ClientAuthBasic: true, "": false, "jwt": false, "Body": false,
+	} {
+		t.Run(string(a), func(t *testing.T) {
+			if a.Valid() != want {
+				t.Errorf("%q.Valid() = %v", a, !want)
+			}
+		})
 	}
 }
