@@ -13,7 +13,6 @@ package oauth
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,46 +28,28 @@ const (
 	ClientAuthBasic = endpoint.ClientAuthBasic
 )
 
-// CallbackPath is the path of the loopback redirect URI.
-const CallbackPath = "/callback"
-
-// Callback is how the authorization server's answer comes back to the app:
-// the kind of redirect URI a client has registered.
-type Callback string
+// The callback kinds and their redirect URIs are the endpoint package's
+// (store keeps them too); the engine names them as its own.
+type Callback = endpoint.Callback
 
 const (
-	// CallbackLoopback: the browser comes back to a listener on
-	// http://127.0.0.1:PORT/callback (RFC 8252 section 7.3).
-	CallbackLoopback Callback = "loopback"
-	// CallbackCode: the redirect URI is OOBRedirectURI; the server shows
-	// the code on a page of its own and the user pastes it. No listener,
-	// no port; PKCE ties the pasted code to this sign-in, as no state
-	// comes back.
-	CallbackCode Callback = "code"
-	// CallbackAppLink: the redirect URI is AppLinkRedirectURI, a
-	// private-use scheme (RFC 8252 section 7.1) the operating system hands
-	// to this program, which passes the address on to the sign-in that
-	// waits (package handover). No listener, no port; state and PKCE are
-	// checked as for loopback.
-	CallbackAppLink Callback = "app-link"
+	CallbackPath       = endpoint.CallbackPath
+	CallbackLoopback   = endpoint.CallbackLoopback
+	CallbackCode       = endpoint.CallbackCode
+	CallbackAppLink    = endpoint.CallbackAppLink
+	AppLinkScheme      = endpoint.AppLinkScheme
+	AppLinkRedirectURI = endpoint.AppLinkRedirectURI
+	OOBRedirectURI     = endpoint.OOBRedirectURI
 )
 
-// AppLinkScheme is the app's own private-use URI scheme: the reverse of the
-// domain name, as RFC 8252 section 7.1 asks.
-const AppLinkScheme = "com.kantataconnect.desktop"
+// RedirectURI is endpoint.RedirectURI: the loopback callback URL for port.
+func RedirectURI(port int) string { return endpoint.RedirectURI(port) }
 
-// AppLinkRedirectURI is the redirect URI of CallbackAppLink. Doorkeeper's
-// https-only default accepts it (not without the slash).
-const AppLinkRedirectURI = AppLinkScheme + ":" + CallbackPath
+// CallbackURI is endpoint.CallbackURI: the redirect URI of a callback kind.
+func CallbackURI(kind Callback, port int) string { return endpoint.CallbackURI(kind, port) }
 
-// OOBRedirectURI is the out-of-band redirect URI of CallbackCode. Servers
-// that force https redirect URIs (Doorkeeper's production default) accept it.
-const OOBRedirectURI = "urn:ietf:wg:oauth:2.0:oob"
-
-// Valid reports whether c is a known callback kind.
-func (c Callback) Valid() bool {
-	return c == CallbackLoopback || c == CallbackCode || c == CallbackAppLink
-}
+// AllCallbackURIs is endpoint.AllCallbackURIs: every kind's redirect URI.
+func AllCallbackURIs(port int) []string { return endpoint.AllCallbackURIs(port) }
 
 const (
 	// DefaultTimeout bounds the wait for the browser's callback.
@@ -80,13 +61,6 @@ const (
 	// DefaultExchangeTimeout bounds the code-for-token request.
 	DefaultExchangeTimeout = 30 * time.Second
 )
-
-// RedirectURI is the loopback callback URL for port. It uses the IP
-// literal, not "localhost", which may resolve to ::1 or elsewhere (RFC 8252
-// section 8.3).
-func RedirectURI(port int) string {
-	return "http://127.0.0.1:" + strconv.Itoa(port) + CallbackPath
-}
 
 // Config describes one OAuth 2.0 client. The engine knows no provider: the
 // caller gives the endpoints, the port and the provider's words; zero values
@@ -107,25 +81,6 @@ type Config struct {
 
 // RedirectURI is the callback URL this client must have registered in Kantata.
 func (c Config) RedirectURI() string { return CallbackURI(c.Callback, c.RedirectPort) }
-
-// CallbackURI is the redirect URI of a callback kind: the loopback URL on
-// port, OOBRedirectURI or AppLinkRedirectURI.
-func CallbackURI(kind Callback, port int) string {
-	switch kind {
-	case CallbackCode:
-		return OOBRedirectURI
-	case CallbackAppLink:
-		return AppLinkRedirectURI
-	}
-	return RedirectURI(port)
-}
-
-// AllCallbackURIs are the redirect URIs of every callback kind, the
-// loopback one on port: registered in Kantata together, one per line, any
-// kind works, whatever Kantata accepts.
-func AllCallbackURIs(port int) []string {
-	return []string{RedirectURI(port), OOBRedirectURI, AppLinkRedirectURI}
-}
 
 // DefaultTimeoutFor is how long a sign-in of kind waits by default.
 func DefaultTimeoutFor(kind Callback) time.Duration {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/kantata-connect/kantata-connect/endpoint"
 	"github.com/kantata-connect/kantata-connect/kantata"
-	"github.com/kantata-connect/kantata-connect/oauth"
 
 	"github.com/kantata-connect/kantata-connect/safetext"
 )
@@ -40,11 +39,11 @@ const (
 	ClientAuthBasic = string(endpoint.ClientAuthBasic) // client_secret_basic
 )
 
-// Callback kinds: how Kantata's answer comes back (oauth.Callback).
+// Callback kinds: how Kantata's answer comes back (endpoint.Callback).
 const (
-	CallbackLoopback = string(oauth.CallbackLoopback) // to this app, http://127.0.0.1:PORT/callback
-	CallbackCode     = string(oauth.CallbackCode)     // Kantata shows a code; the user pastes it
-	CallbackAppLink  = string(oauth.CallbackAppLink)  // through the app's own link, com.kantataconnect.desktop:/callback
+	CallbackLoopback = string(endpoint.CallbackLoopback) // to this app, http://127.0.0.1:PORT/callback
+	CallbackCode     = string(endpoint.CallbackCode)     // Kantata shows a code; the user pastes it
+	CallbackAppLink  = string(endpoint.CallbackAppLink)  // through the app's own link, com.kantataconnect.desktop:/callback
 )
 
 // ClientSettings is what defines an OAuth 2.0 client (an "iClient"): every
@@ -82,7 +81,7 @@ func DefaultClientSettings() ClientSettings {
 // URL on the client's port, the out-of-band URI of CallbackCode or the
 // app's own link.
 func (c ClientSettings) RedirectURI() string {
-	return oauth.CallbackURI(oauth.Callback(c.Callback), c.RedirectPort)
+	return endpoint.CallbackURI(endpoint.Callback(c.Callback), c.RedirectPort)
 }
 
 // SameSettings reports whether a and b are the same client but perhaps for

@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/kantata-connect/kantata-connect/endpoint"
-	"github.com/kantata-connect/kantata-connect/oauth"
 	"github.com/kantata-connect/kantata-connect/safetext"
 )
 
@@ -171,7 +170,7 @@ func CheckClient(c ClientSettings) (ClientSettings, []*ValidationError) {
 // state, so only PKCE binds it to the sign-in.
 func checkCallback(c ClientSettings) error {
 	switch {
-	case !oauth.Callback(c.Callback).Valid():
+	case !endpoint.Callback(c.Callback).Valid():
 		return &ValidationError{Field: FieldCallback, Message: "Choose how Kantata's answer comes back: to this app (loopback), as a code Kantata shows (code) or through the app's own link (app-link)."}
 	case c.Callback == CallbackCode && !c.PKCE:
 		return &ValidationError{Field: FieldCallback, Message: "A client whose code Kantata shows needs PKCE: it is what ties the pasted code to this sign-in. Turn PKCE on."}
