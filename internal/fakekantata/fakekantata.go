@@ -930,6 +930,10 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	if mode == MeOversized {
 		// Valid and Kantata-shaped, so only a response size limit rejects it.
 		body.Padding = strings.Repeat("x", OversizedBodyBytes)
+		// The client stops reading at its limit. Under Wine a write to a
+		// peer that has closed can block instead of failing, and the
+		// server's Close would then wait for this handler for ever.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(20 * time.Second))
 	}
 	_ = json.NewEncoder(w).Encode(body)
 }

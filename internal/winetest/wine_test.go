@@ -290,14 +290,23 @@ func (p *prefix) wininfo(t *testing.T, args ...string) (string, error) {
 // it is there.
 func (p *prefix) regValue(t *testing.T, key, value string) (string, bool) {
 	t.Helper()
-	out, err := p.wininfo(t, "reg", key, value)
-	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && ee.ExitCode() == 3 {
-		return "", false
+	var err error
+	// A Wine process started while wineserver is busy (an uninstaller's
+	// copy ending, say) now and then dies before main with no word; the
+	// query only reads, so it is asked again.
+	for try := 0; try < 3; try++ {
+		var out string
+		out, err = p.wininfo(t, "reg", key, value)
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && ee.ExitCode() == 3 {
+			return "", false
+		}
+		if err == nil {
+			return out, true
+		}
+		time.Sleep(time.Second)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, true
+	t.Fatal(err)
+	return "", false
 }
 
 // credentials lists the Credential Manager's entries whose names start with
