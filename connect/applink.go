@@ -42,7 +42,7 @@ func (s *Service) waitAppLink(a *Authorization, ready <-chan struct{}) {
 		registered, err := s.RegisterLink()
 		a.linkReg = LinkRegistration{Registered: registered, Err: err}
 	}
-	l, err := handover.ListenWith(filepath.Dir(s.Store.Path()), func(address string) error {
+	l, err := handover.Listen(filepath.Dir(s.Store.Path()), func(address string) error {
 		<-ready
 		if a.flow == nil {
 			return handover.ErrNobodyWaiting

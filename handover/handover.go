@@ -61,63 +61,27 @@ const (
 
 // Listener is the waiting instance's end of the channel.
 type Listener struct {
-	ln        net.Listener
-	take      func(address string) error
-	addresses chan string
-	closing   chan struct{}
-	once      sync.Once
-	wg        sync.WaitGroup
+	ln      net.Listener
+	take    func(address string) error
+	closing chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
 }
 
 // Listen opens the channel of records folder dir; at most one listens per
-// folder (a second gets ErrInUse). Addresses delivers each address handed
-// over; the sender hears "taken" once it is received.
-func Listen(dir string) (*Listener, error) {
-	addresses := make(chan string)
-	l, err := listenWith(dir, nil)
-	if err != nil {
-		return nil, err
-	}
-	l.addresses = addresses
-	l.take = func(address string) error {
-		select {
-		case addresses <- address:
-			return nil
-		case <-l.closing:
-			return ErrNobodyWaiting
-		}
-	}
-	l.start()
-	return l, nil
-}
-
-// ListenWith is Listen where take decides each address's fate instead of
-// Addresses: nil (taken), an error matching ErrNobodyWaiting (no sign-in
-// waits any more) or any other error (refused). The sender hears which.
-func ListenWith(dir string, take func(address string) error) (*Listener, error) {
-	l, err := listenWith(dir, take)
-	if err != nil {
-		return nil, err
-	}
-	l.start()
-	return l, nil
-}
-
-func listenWith(dir string, take func(string) error) (*Listener, error) {
+// folder (a second gets ErrInUse). take decides each address's fate: nil
+// (taken), an error matching ErrNobodyWaiting (no sign-in waits any more)
+// or any other error (refused). The sender hears which.
+func Listen(dir string, take func(address string) error) (*Listener, error) {
 	ln, err := listen(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &Listener{ln: ln, take: take, closing: make(chan struct{})}, nil
-}
-
-func (l *Listener) start() {
+	l := &Listener{ln: ln, take: take, closing: make(chan struct{})}
 	l.wg.Add(1)
 	go l.serve()
+	return l, nil
 }
-
-// Addresses delivers the addresses handed over (nil for ListenWith).
-func (l *Listener) Addresses() <-chan string { return l.addresses }
 
 // Close stops listening and removes the channel; a sender then hears that
 // nobody waits. It waits for the connections in hand.

@@ -21,14 +21,20 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-func listen(t *testing.T, dir string) *handover.Listener {
+// listen listens on dir, taking every address handed over; they arrive on
+// the channel returned.
+func listen(t *testing.T, dir string) (*handover.Listener, <-chan string) {
 	t.Helper()
-	l, err := handover.Listen(dir)
+	got := make(chan string, 8)
+	l, err := handover.Listen(dir, func(address string) error {
+		got <- address
+		return nil
+	})
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
 	}
 	t.Cleanup(func() { l.Close() })
-	return l
+	return l, got
 }
 
 // TestHandOver: the address reaches the listener as sent, and the sender
@@ -42,9 +48,7 @@ func TestHandOver(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			l := listen(t, dir)
-			got := make(chan string, 1)
-			go func() { got <- <-l.Addresses() }()
+			_, got := listen(t, dir)
 			if err := handover.Send(ctx(t), dir, addr); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
@@ -61,8 +65,8 @@ func TestHandOver(t *testing.T) {
 func TestOneListenerPerFolder(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	first := listen(t, dir)
-	if _, err := handover.Listen(dir); !errors.Is(err, handover.ErrInUse) {
+	first, _ := listen(t, dir)
+	if _, err := handover.Listen(dir, func(string) error { return nil }); !errors.Is(err, handover.ErrInUse) {
 		t.Fatalf("second Listen = %v, want ErrInUse", err)
 	}
 	listen(t, t.TempDir())
@@ -85,7 +89,8 @@ func TestNobodyWaiting(t *testing.T) {
 	t.Run("closed", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		listen(t, dir).Close()
+		l, _ := listen(t, dir)
+		l.Close()
 		if err := handover.Send(ctx(t), dir, address); !errors.Is(err, handover.ErrNobodyWaiting) {
 			t.Errorf("Send = %v, want ErrNobodyWaiting", err)
 		}
@@ -93,7 +98,7 @@ func TestNobodyWaiting(t *testing.T) {
 	t.Run("sign-in ended", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		l, err := handover.ListenWith(dir, func(string) error { return handover.ErrNobodyWaiting })
+		l, err := handover.Listen(dir, func(string) error { return handover.ErrNobodyWaiting })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +123,7 @@ func TestRefused(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			seen := make(chan string, 2)
-			l, err := handover.ListenWith(dir, func(a string) error {
+			l, err := handover.Listen(dir, func(a string) error {
 				seen <- a
 				return errors.New("another sign-in's state")
 			})

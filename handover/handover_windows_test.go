@@ -67,7 +67,7 @@ func TestPipe(t *testing.T) {
 			}
 			t.Errorf("second listen: %v, want ErrInUse", err)
 		}
-		if _, err := Listen(dir); !errors.Is(err, ErrInUse) {
+		if _, err := Listen(dir, func(string) error { return nil }); !errors.Is(err, ErrInUse) {
 			t.Errorf("Listen beside a listening one: %v, want ErrInUse", err)
 		}
 		// Once the first is closed, the name is free again.
