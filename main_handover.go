@@ -9,6 +9,9 @@ import (
 	"github.com/kantata-connect/kantata-connect/cli"
 )
 
+// handOverTitle titles what handOver shows outside a terminal.
+const handOverTitle = "Kantata Connect"
+
 // handOver is the program started by the OS with the app's own link
 // (com.kantataconnect.desktop:/callback?…) as its only argument, after the
 // browser reached it: cli.HandOver gives the address to the sign-in waiting

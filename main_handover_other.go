@@ -2,9 +2,9 @@
 
 package main
 
-import "github.com/kantata-connect/kantata-connect/linkhandler"
+import "github.com/kantata-connect/kantata-connect/internal/glcheck"
 
 // showOutsideTerminal shows handOver's words as a desktop notification
 // too: the program the browser's link starts may have a terminal, the
 // browser's, that nobody looks at.
-func showOutsideTerminal(words string) { linkhandler.Notify(words) }
+func showOutsideTerminal(words string) { glcheck.Show(handOverTitle, words) }

@@ -8,9 +8,6 @@ import (
 	"github.com/kantata-connect/kantata-connect/internal/glcheck"
 )
 
-// handOverTitle titles handOver's message box.
-const handOverTitle = "Kantata Connect"
-
 // showOutsideTerminal shows handOver's words in a message box, unless this
 // is the command line (console subsystem), whose console shows its stderr:
 // the window's program, which the browser's link starts, has none.

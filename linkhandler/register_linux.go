@@ -146,15 +146,6 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp, path)
 }
 
-// Notify shows message as a desktop notification (notify-send), for the
-// program the system starts with the link, which has no terminal to print
-// to. It reports whether one was shown.
-func Notify(message string) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-	return exec.CommandContext(ctx, "notify-send", "--app-name=Kantata Connect", "Kantata Connect", message).Run() == nil
-}
-
 // Describe says which desktop entry handles the link, for diagnostics.
 func Describe() string {
 	out, err := xdgMime("query", "default", MimeType)

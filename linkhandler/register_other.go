@@ -6,8 +6,5 @@ package linkhandler
 // register the app's own link when the app is installed.
 func Register() (bool, error) { return false, nil }
 
-// Notify does nothing here; it reports false.
-func Notify(string) bool { return false }
-
 // Describe says who registers the link here, for diagnostics.
 func Describe() string { return "registered when the app is installed" }
