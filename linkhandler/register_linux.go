@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kantata-connect/kantata-connect/store"
 )
 
 // commandTimeout bounds each run of xdg-mime.
@@ -41,7 +43,7 @@ func RegisterProgram(program string) (bool, error) {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, []byte(entry)) && isDefault() {
 		return false, nil
 	}
-	if err := writeAtomic(path, []byte(entry)); err != nil {
+	if err := store.ReplaceFile(path, []byte(entry)); err != nil {
 		return false, &Error{Step: "write the desktop entry " + path, Err: err}
 	}
 	if _, err := xdgMime("default", DesktopFile, MimeType); err != nil {
@@ -122,28 +124,6 @@ func xdgMime(args ...string) (string, error) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
-}
-
-// writeAtomic writes data to path through a temporary file and a rename.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".kantata-connect-link-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // gone after the rename; left behind only on failure
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // Describe says which desktop entry handles the link, for diagnostics.

@@ -219,6 +219,13 @@ func (s *Store) writeFile(r records) (err error) {
 	return nil
 }
 
+// ReplaceFile replaces the file at path with data as the records file is
+// written: atomically, with mode 0600, flushed to disk. For the app's other
+// small files (the link's desktop entry).
+func ReplaceFile(path string, data []byte) error {
+	return replaceFile(filepath.Dir(path), path, data, nil)
+}
+
 // replaceFile replaces the file at path in dir with b atomically: a temp
 // file (mode 0600) in the same folder, flushed, then renamed over the old
 // one, then the folder flushed. A crash at any point leaves either the old
