@@ -61,7 +61,7 @@ func canceledSignInText(st *store.Store, conn store.Connection) string {
 		return fmt.Sprintf("Sign-in canceled; “%s” still works as before.", conn.Name)
 	case conn.Status == store.StatusNeedsReauth:
 		return fmt.Sprintf("Sign-in canceled; “%s” still needs a new sign-in.", conn.Name)
-	case conn.Status == store.StatusNeverAuthorized || !everAuthorized(conn):
+	case conn.Status == store.StatusNeverAuthorized || !connect.EverAuthorized(conn):
 		return fmt.Sprintf("Sign-in canceled; “%s” is still not authorized.", conn.Name)
 	}
 	return fmt.Sprintf("Sign-in canceled; nothing changed for “%s”.", conn.Name)

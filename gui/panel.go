@@ -408,7 +408,7 @@ func (p *connectionPanel) onSwitchCallback() {
 func (p *connectionPanel) updateHelp() {
 	authorized := false
 	for _, c := range p.u.list.items {
-		if everAuthorized(c) {
+		if connect.EverAuthorized(c) {
 			authorized = true
 			break
 		}
@@ -418,9 +418,6 @@ func (p *connectionPanel) updateHelp() {
 	}
 	p.anyAuthorized = authorized
 }
-
-// everAuthorized is the rule for Test connection (connect.EverAuthorized).
-func everAuthorized(c store.Connection) bool { return connect.EverAuthorized(c) }
 
 // updateButtons enables what the form allows: saving once it is valid,
 // testing once the saved connection has been authorized.
@@ -436,7 +433,7 @@ func (p *connectionPanel) updateButtons() {
 	if p.editingID != "" && p.u.store != nil {
 		saved, isSaved = p.u.store.Connection(p.editingID)
 	}
-	setEnabled(p.test, isSaved && everAuthorized(saved))
+	setEnabled(p.test, isSaved && connect.EverAuthorized(saved))
 	if isSaved {
 		p.delete.Show()
 	} else {
