@@ -83,10 +83,12 @@ func TestSignInWithAppLink(t *testing.T) {
 	if err := handover.Send(ctx, filepath.Dir(h.store.Path()), <-addresses); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	h.runUntil(func() bool {
-		conn, _ := h.store.ConnectionByName("Kantata production")
-		return conn.Status == store.StatusAuthorized
-	})
+	// Wait for every result to reach the window: the store is written before
+	// the status line is, so stopping at the store's state races the label.
+	h.wait()
+	if conn, _ := h.store.ConnectionByName("Kantata production"); conn.Status != store.StatusAuthorized {
+		t.Errorf("stored status %q", conn.Status)
+	}
 	if !strings.HasPrefix(h.u.panel.status.Text, "Authorized as Jane Doe") {
 		t.Errorf("status %q", h.u.panel.status.Text)
 	}
