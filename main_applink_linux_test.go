@@ -252,7 +252,7 @@ func signInInWindow(t *testing.T, r *appLinkRig, env []string) {
 	// The window moves to its place after it maps, later on a busy machine;
 	// without a window manager the keyboard goes to the window under the
 	// pointer, so point at it once it has stopped moving.
-	waitSettled(t, window)
+	testenv.OnDisplay(os.Getenv("DISPLAY")).Settled(window)
 	xdotool(t, "mousemove", "--window", window, "150", "590")
 	xdotool(t, "key", "--delay", "80", "Tab", "Tab")
 	xdotool(t, "type", "--delay", "30", "Linked")
@@ -266,22 +266,6 @@ func xdotool(t *testing.T, args ...string) string {
 		t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
-}
-
-// waitSettled returns once window's place and size have read the same for a
-// second.
-func waitSettled(t *testing.T, window string) {
-	t.Helper()
-	last, same := "", 0
-	waitFor(t, "the window to stop moving", func() bool {
-		now := xdotool(t, "getwindowgeometry", "--shell", window)
-		if now == last {
-			same++
-		} else {
-			last, same = now, 0
-		}
-		return same >= 5
-	})
 }
 
 // waitFor polls cond for up to two minutes (a hang guard).

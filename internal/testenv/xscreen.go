@@ -70,6 +70,11 @@ func NewXScreen(t testing.TB, width, height int) *XScreen {
 	return s
 }
 
+// OnDisplay is an X server already running, such as the shared test display
+// ($DISPLAY), to read its windows' geometry; WorkArea and Close need a
+// screen of NewXScreen's.
+func OnDisplay(display string) *XScreen { return &XScreen{Display: display} }
+
 // Command is a program run on this screen.
 func (s *XScreen) Command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
