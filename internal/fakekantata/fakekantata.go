@@ -10,6 +10,7 @@
 package fakekantata
 
 import (
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -930,12 +931,28 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	if mode == MeOversized {
 		// Valid and Kantata-shaped, so only a response size limit rejects it.
 		body.Padding = strings.Repeat("x", OversizedBodyBytes)
-		// The client stops reading at its limit. Under Wine a write to a
-		// peer that has closed can block instead of failing, and the
-		// server's Close would then wait for this handler for ever.
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(20 * time.Second))
+		writeCompressed(w, r, body)
+		return
 	}
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+// writeCompressed writes body as JSON, gzipped when the client takes gzip
+// (Go's does, and unpacks it unasked): the oversized answer is a few
+// kilobytes on the wire then, as a server's compressed answer can be,
+// and its size shows only once unpacked. Sent plain, a client that stops
+// at its limit and closes left megabytes unsent, and under Wine a write to
+// a peer that has closed can stay pending for ever, however short its
+// deadline, so the server's Close waited for this handler for ever.
+func writeCompressed(w http.ResponseWriter, r *http.Request, body any) {
+	if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		_ = json.NewEncoder(w).Encode(body)
+		return
+	}
+	w.Header().Set("Content-Encoding", "gzip")
+	zw := gzip.NewWriter(w)
+	_ = json.NewEncoder(zw).Encode(body)
+	_ = zw.Close()
 }
 
 // authenticate validates the bearer token with fosite's introspection.
