@@ -184,7 +184,7 @@ func runTests(t *testing.T, p *prefix, pkg, exe string) testResult {
 		}
 	}
 	if len(r.failed) == 0 && (pkgFailed || runErr != nil) {
-		t.Errorf("the tests of %s did not finish under Wine (%v):\n%s", pkg, runErr, tail(raw, 60))
+		t.Errorf("the tests of %s did not finish under Wine (%v):\n%s", pkg, runErr, unfinished(raw))
 	}
 	if r.passed == 0 {
 		t.Errorf("no test of %s passed under Wine", pkg)
@@ -214,6 +214,24 @@ func skipReason(out string) string {
 		lines = append(lines, l)
 	}
 	return strings.Join(lines, " ")
+}
+
+// unfinished is what says why a test binary did not finish: on a timeout,
+// the panic with the tests still running and the goroutines in this
+// project's code (the rest are libraries' idle workers); else its last lines.
+func unfinished(raw string) string {
+	at := strings.Index(raw, "panic: test timed out")
+	if at < 0 {
+		return tail(raw, 60)
+	}
+	blocks := strings.Split(raw[at:], "\n\n")
+	kept := blocks[:1]
+	for _, b := range blocks[1:] {
+		if strings.Contains(b, "kantata-connect/") {
+			kept = append(kept, b)
+		}
+	}
+	return strings.Join(kept, "\n\n")
 }
 
 // tail is the last n lines of s.
